@@ -1,0 +1,39 @@
+package roberta.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code ./roberta}: one subcommand per job. */
+@Command(name = "roberta", mixinStandardHelpOptions = true, version = "roberta 0.1.0",
+        description = "Pure-Java RoBERTa: tokenize, inspect, embed, predict, fine-tune.",
+        subcommands = {TokenizeCommand.class, BenchTokenizerCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code; errors become one line on stderr. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + oneLine(ex));
+            if (System.getenv("ROBERTA_DEBUG") != null) ex.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        String msg = ex.getMessage();
+        if (msg == null || msg.isBlank()) msg = ex.getClass().getSimpleName();
+        return msg.replace('\n', ' ');
+    }
+}
