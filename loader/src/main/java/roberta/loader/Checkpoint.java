@@ -1,0 +1,248 @@
+package roberta.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A Hugging Face RoBERTa model folder: config.json plus model.safetensors, or shards listed in
+ * model.safetensors.index.json. Tensor names are normalised: the encoder's lose the
+ * {@code roberta.} prefix that RobertaFor* classes add, heads keep theirs ({@code lm_head.*},
+ * {@code classifier.*}). Every expected tensor's shape is checked against the config; missing
+ * and unexpected tensors are listed by name.
+ */
+public final class Checkpoint implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final RobertaConfig config;
+    private final List<SafetensorsFile> files = new ArrayList<>();
+    /** Normalised name -> (file, name in that file). */
+    private final Map<String, Located> tensors = new TreeMap<>();
+    private final HeadType head;
+    private final List<String> missing = new ArrayList<>();
+    private final List<String> unexpected = new ArrayList<>();
+    private final boolean decoderTied;
+
+    private record Located(SafetensorsFile file, String storedName) {}
+
+    private Checkpoint(Path dir) {
+        this.dir = dir;
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": model folder not found");
+        this.config = RobertaConfig.load(dir.resolve("config.json"));
+        try {
+            openWeights();
+            HeadType fromConfig = HeadType.fromArchitecture(config.architecture());
+            this.head = fromConfig != null ? fromConfig : inferHead();
+            this.decoderTied = head == HeadType.MASKED_LM && !tensors.containsKey("lm_head.decoder.weight");
+            check();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static Checkpoint open(Path dir) {
+        return new Checkpoint(dir);
+    }
+
+    private void openWeights() {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(single)) {
+            SafetensorsFile f = SafetensorsFile.open(single);
+            files.add(f);
+            for (String name : f.tensors().keySet()) register(name, f);
+        } else if (Files.isRegularFile(index)) {
+            JsonNode root;
+            try {
+                root = JSON.readTree(Files.readString(index));
+            } catch (IOException e) {
+                throw new SafetensorsException(index + ": invalid JSON: " + e.getMessage());
+            }
+            JsonNode map = root == null ? null : root.get("weight_map");
+            if (map == null || !map.isObject()) throw new SafetensorsException(index + ": no \"weight_map\" object");
+            Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
+            var it = map.fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                String shard = e.getValue().asText();
+                if (shard.contains("/") || shard.contains("\\") || shard.startsWith("."))
+                    throw new SafetensorsException(index + ": shard name '" + shard + "' must be a file in the model folder");
+                SafetensorsFile f = byShard.computeIfAbsent(shard, s -> {
+                    SafetensorsFile opened = SafetensorsFile.open(dir.resolve(s));
+                    files.add(opened);
+                    return opened;
+                });
+                if (!f.tensors().containsKey(e.getKey()))
+                    throw new SafetensorsException(f.path() + ": tensor '" + e.getKey() + "' listed in " + index.getFileName() + " is not in this shard");
+                register(e.getKey(), f);
+            }
+        } else if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
+            throw new SafetensorsException(dir.resolve("pytorch_model.bin") + ": PyTorch pickle checkpoints are not loaded (unpickling can run code);"
+                    + " convert once with: python -c \"from transformers import AutoModel; AutoModel.from_pretrained('" + dir
+                    + "').save_pretrained('" + dir + "', safe_serialization=True)\"");
+        } else {
+            throw new SafetensorsException(dir + ": no model.safetensors or model.safetensors.index.json");
+        }
+    }
+
+    private void register(String stored, SafetensorsFile f) {
+        if (stored.endsWith("position_ids") || stored.endsWith("num_batches_tracked")) return; // legacy buffers
+        String name = stored.startsWith("roberta.") ? stored.substring("roberta.".length()) : stored;
+        if (name.equals("lm_head.decoder.bias")) {
+            if (tensors.containsKey("lm_head.bias") || f.tensors().containsKey("lm_head.bias")) return; // the same tensor, stored twice
+            name = "lm_head.bias";
+        }
+        Located previous = tensors.put(name, new Located(f, stored));
+        if (previous != null) throw new SafetensorsException(f.path() + ": tensor '" + stored + "' appears twice (with and without the roberta. prefix)");
+    }
+
+    private HeadType inferHead() {
+        if (tensors.containsKey("lm_head.dense.weight")) return HeadType.MASKED_LM;
+        if (tensors.containsKey("classifier.out_proj.weight")) return HeadType.SEQUENCE_CLASSIFICATION;
+        if (tensors.containsKey("classifier.weight")) return HeadType.TOKEN_CLASSIFICATION;
+        return HeadType.NONE;
+    }
+
+    /** Every tensor a model of this config and head has, with its shape. */
+    public static Map<String, long[]> expectedShapes(RobertaConfig c, HeadType head) {
+        long h = c.hiddenSize(), v = c.vocabSize(), inter = c.intermediateSize(), labels = c.numLabels();
+        Map<String, long[]> s = new LinkedHashMap<>();
+        s.put("embeddings.word_embeddings.weight", new long[] {v, h});
+        s.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), h});
+        s.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
+        s.put("embeddings.LayerNorm.weight", new long[] {h});
+        s.put("embeddings.LayerNorm.bias", new long[] {h});
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            String p = "encoder.layer." + l + ".";
+            for (String m : new String[] {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+                s.put(p + m + ".weight", new long[] {h, h});
+                s.put(p + m + ".bias", new long[] {h});
+            }
+            s.put(p + "attention.output.LayerNorm.weight", new long[] {h});
+            s.put(p + "attention.output.LayerNorm.bias", new long[] {h});
+            s.put(p + "intermediate.dense.weight", new long[] {inter, h});
+            s.put(p + "intermediate.dense.bias", new long[] {inter});
+            s.put(p + "output.dense.weight", new long[] {h, inter});
+            s.put(p + "output.dense.bias", new long[] {h});
+            s.put(p + "output.LayerNorm.weight", new long[] {h});
+            s.put(p + "output.LayerNorm.bias", new long[] {h});
+        }
+        switch (head) {
+            case NONE -> {
+                s.put("pooler.dense.weight", new long[] {h, h});
+                s.put("pooler.dense.bias", new long[] {h});
+            }
+            case MASKED_LM -> {
+                s.put("lm_head.dense.weight", new long[] {h, h});
+                s.put("lm_head.dense.bias", new long[] {h});
+                s.put("lm_head.layer_norm.weight", new long[] {h});
+                s.put("lm_head.layer_norm.bias", new long[] {h});
+                s.put("lm_head.decoder.weight", new long[] {v, h});
+                s.put("lm_head.bias", new long[] {v});
+            }
+            case SEQUENCE_CLASSIFICATION -> {
+                s.put("classifier.dense.weight", new long[] {h, h});
+                s.put("classifier.dense.bias", new long[] {h});
+                s.put("classifier.out_proj.weight", new long[] {labels, h});
+                s.put("classifier.out_proj.bias", new long[] {labels});
+            }
+            case TOKEN_CLASSIFICATION -> {
+                s.put("classifier.weight", new long[] {labels, h});
+                s.put("classifier.bias", new long[] {labels});
+            }
+        }
+        return s;
+    }
+
+    private void check() {
+        Map<String, long[]> expected = expectedShapes(config, head);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            Located loc = tensors.get(e.getKey());
+            if (loc == null) {
+                boolean optional = e.getKey().startsWith("pooler.") || (decoderTied && e.getKey().equals("lm_head.decoder.weight"));
+                if (!optional) missing.add(e.getKey());
+                continue;
+            }
+            TensorInfo info = loc.file.info(loc.storedName);
+            if (!java.util.Arrays.equals(info.shape(), e.getValue()))
+                throw new SafetensorsException(loc.file.path() + ": tensor '" + loc.storedName + "' has shape "
+                        + java.util.Arrays.toString(info.shape()) + " but config.json implies " + java.util.Arrays.toString(e.getValue()));
+            if (!info.dtype().isFloat())
+                throw new SafetensorsException(loc.file.path() + ": tensor '" + loc.storedName + "' is " + info.dtype() + ", expected a float type");
+        }
+        for (String name : tensors.keySet()) if (!expected.containsKey(name)) unexpected.add(name);
+        List<String> encoderMissing = missing.stream().filter(n -> !n.startsWith("lm_head.") && !n.startsWith("classifier.")).toList();
+        if (!encoderMissing.isEmpty())
+            throw new SafetensorsException(dir + ": missing encoder tensors: " + String.join(", ", encoderMissing.subList(0, Math.min(8, encoderMissing.size())))
+                    + (encoderMissing.size() > 8 ? " and " + (encoderMissing.size() - 8) + " more" : ""));
+    }
+
+    public Path dir() { return dir; }
+    public RobertaConfig config() { return config; }
+    public HeadType head() { return head; }
+    /** True if the MLM decoder reuses the word embeddings (no lm_head.decoder.weight stored). */
+    public boolean decoderTied() { return decoderTied; }
+    /** Expected tensors that are absent (only head tensors can be: a missing encoder tensor is an error). */
+    public List<String> missing() { return Collections.unmodifiableList(missing); }
+    /** Stored tensors that a model of this config does not use. */
+    public List<String> unexpected() { return Collections.unmodifiableList(unexpected); }
+    /** True if every tensor of the head is present. */
+    public boolean headComplete() { return head != HeadType.NONE && missing.isEmpty(); }
+
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
+    public java.util.Set<String> names() {
+        return Collections.unmodifiableSet(tensors.keySet());
+    }
+
+    public TensorInfo info(String name) {
+        Located loc = locate(name);
+        return loc.file.info(loc.storedName);
+    }
+
+    /** A tensor widened to float32 (a copy; F32 data is copied straight from the mapping). */
+    public float[] floats(String name) {
+        Located loc = locate(name);
+        return loc.file.floats(loc.storedName);
+    }
+
+    public java.lang.foreign.MemorySegment segment(String name) {
+        Located loc = locate(name);
+        return loc.file.segment(loc.storedName);
+    }
+
+    private Located locate(String name) {
+        Located loc = tensors.get(name);
+        if (loc == null) throw new SafetensorsException(dir + ": no tensor '" + name + "'");
+        return loc;
+    }
+
+    /** The storage dtypes present, e.g. "F32" or "BF16". */
+    public String dtypes() {
+        return String.join(", ", tensors.values().stream().map(l -> l.file.info(l.storedName).dtype().name()).distinct().sorted().toList());
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (String name : tensors.keySet()) n += info(name).elementCount();
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (SafetensorsFile f : files) f.close();
+        files.clear();
+    }
+}
