@@ -1,0 +1,52 @@
+package roberta.kernels;
+
+/** GELU (exact, with erf) and tanh, forward and backward. */
+final class Activations {
+    private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
+
+    private Activations() {}
+
+    /**
+     * erf(x) from Numerical Recipes' Chebyshev fit of erfc (fractional error below 1.2e-7),
+     * finer than float32 resolves in the GELU output. Java has no erf of its own.
+     */
+    static double erf(double x) {
+        double z = Math.abs(x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? 1.0 - r : r - 1.0;
+    }
+
+    static float gelu(float x) {
+        return (float) (0.5 * x * (1.0 + erf(x * INV_SQRT2)));
+    }
+
+    static float geluGrad(float x) {
+        double cdf = 0.5 * (1.0 + erf(x * INV_SQRT2));
+        double pdf = Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+        return (float) (cdf + x * pdf);
+    }
+
+    static void gelu(float[] out, float[] x, int n) {
+        Parallel.forRange(n, 4096, (a, b) -> {
+            for (int i = a; i < b; i++) out[i] = gelu(x[i]);
+        });
+    }
+
+    static void geluBackward(float[] dx, float[] dout, float[] x, int n) {
+        Parallel.forRange(n, 4096, (a, b) -> {
+            for (int i = a; i < b; i++) dx[i] += dout[i] * geluGrad(x[i]);
+        });
+    }
+
+    static void tanh(float[] out, float[] x, int n) {
+        for (int i = 0; i < n; i++) out[i] = (float) Math.tanh(x[i]);
+    }
+
+    static void tanhBackward(float[] dx, float[] dout, float[] out, int n) {
+        for (int i = 0; i < n; i++) dx[i] += dout[i] * (1f - out[i] * out[i]);
+    }
+}

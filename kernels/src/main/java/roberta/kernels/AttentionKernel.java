@@ -1,0 +1,106 @@
+package roberta.kernels;
+
+/**
+ * Multi-head self-attention over packed sequences: for each (sequence, head) pair,
+ * scores = q k^T / sqrt(d), probs = softmax(scores), ctx = dropout(probs) v. Pairs run in
+ * parallel; each one's GEMMs run on its own thread. Padding never exists here: a sequence
+ * of len tokens attends over exactly those len tokens.
+ */
+final class AttentionKernel {
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private AttentionKernel() {}
+
+    /** Offset of each sequence's [heads, len, len] block in the probs buffer. */
+    static int[] probOffsets(int[] seqLen, int heads) {
+        int[] off = new int[seqLen.length];
+        int o = 0;
+        for (int s = 0; s < seqLen.length; s++) {
+            off[s] = o;
+            o += heads * seqLen[s] * seqLen[s];
+        }
+        return off;
+    }
+
+    static void forward(float[] ctx, float[] probs, float[] probsDropped, float[] q, float[] k, float[] v,
+                        int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP, long seed) {
+        int d = hidden / heads;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        int[] pOff = probOffsets(seqLen, heads);
+        int pairs = seqLen.length * heads;
+        Parallel.forRange(pairs, 1, (from, to) -> {
+            for (int pair = from; pair < to; pair++) {
+                int s = pair / heads, h = pair % heads, len = seqLen[s];
+                if (len == 0) continue;
+                int rowOff = seqStart[s] * hidden + h * d;
+                int po = pOff[s] + h * len * len;
+                // scores[len, len] = q_sh · k_sh^T
+                Gemm.sgemm(false, true, len, len, d, q, rowOff, hidden, k, rowOff, hidden, probs, po, len, false);
+                for (int i = 0; i < len; i++) softmaxRow(probs, po + i * len, len, scale);
+                float[] used = probs;
+                if (dropoutP > 0) {
+                    float keep = 1f / (1f - dropoutP);
+                    for (int i = 0; i < len * len; i++) {
+                        int idx = po + i;
+                        probsDropped[idx] = Elementwise.uniform(seed, idx) < dropoutP ? 0f : probs[idx] * keep;
+                    }
+                    used = probsDropped;
+                }
+                // ctx_sh[len, d] = probs · v_sh
+                Gemm.sgemm(false, false, len, d, len, used, po, len, v, rowOff, hidden, ctx, rowOff, hidden, false);
+            }
+        });
+    }
+
+    /** Softmax of scale * row, in place, max-subtracted. */
+    static void softmaxRow(float[] a, int off, int len, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) max = Math.max(max, a[off + j]);
+        double sum = 0;
+        for (int j = 0; j < len; j++) {
+            float e = (float) Math.exp((a[off + j] - max) * scale);
+            a[off + j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = 0; j < len; j++) a[off + j] *= inv;
+    }
+
+    static void backward(float[] dq, float[] dk, float[] dv, float[] dctx, float[] q, float[] k, float[] v,
+                         float[] probs, float[] probsDropped, int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP) {
+        int d = hidden / heads;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        int[] pOff = probOffsets(seqLen, heads);
+        int pairs = seqLen.length * heads;
+        Parallel.forRange(pairs, 1, (from, to) -> {
+            float[][] holder = SCRATCH.get();
+            for (int pair = from; pair < to; pair++) {
+                int s = pair / heads, h = pair % heads, len = seqLen[s];
+                if (len == 0) continue;
+                if (holder[0].length < len * len) holder[0] = new float[len * len];
+                float[] dp = holder[0];
+                int rowOff = seqStart[s] * hidden + h * d;
+                int po = pOff[s] + h * len * len;
+                float[] used = dropoutP > 0 ? probsDropped : probs;
+                // dv += used^T · dctx ; d(used) = dctx · v^T
+                if (dv != null) Gemm.sgemm(true, false, len, d, len, used, po, len, dctx, rowOff, hidden, dv, rowOff, hidden, true);
+                if (dq == null && dk == null) continue;
+                Gemm.sgemm(false, true, len, len, d, dctx, rowOff, hidden, v, rowOff, hidden, dp, 0, len, false);
+                if (dropoutP > 0) {
+                    float keep = 1f / (1f - dropoutP);
+                    for (int i = 0; i < len * len; i++) dp[i] = probsDropped[po + i] == 0f ? 0f : dp[i] * keep;
+                }
+                // softmax backward: ds = p * (dp - sum_j dp*p), times the score scale
+                for (int i = 0; i < len; i++) {
+                    int r = po + i * len;
+                    double dot = 0;
+                    for (int j = 0; j < len; j++) dot += dp[i * len + j] * probs[r + j];
+                    for (int j = 0; j < len; j++) dp[i * len + j] = probs[r + j] * (dp[i * len + j] - (float) dot) * scale;
+                }
+                // dq += ds · k ; dk += ds^T · q
+                if (dq != null) Gemm.sgemm(false, false, len, d, len, dp, 0, len, k, rowOff, hidden, dq, rowOff, hidden, true);
+                if (dk != null) Gemm.sgemm(true, false, len, d, len, dp, 0, len, q, rowOff, hidden, dk, rowOff, hidden, true);
+            }
+        });
+    }
+}

@@ -1,0 +1,104 @@
+package roberta.kernels;
+
+/**
+ * Everything the model does to numbers, behind one interface: memory (tensors) and the
+ * operations, each forward kernel with its backward beside it. The engine calls only this,
+ * so the CPU (Vector API) and a GPU implementation are interchangeable.
+ *
+ * <p>Conventions: activations are [tokens, features] with the tokens of all sequences
+ * packed one after another (no padding); weights use Hugging Face's layout (a Linear's
+ * weight is [out, in]). Backward kernels ADD into gradient tensors (so shared weights and
+ * residual branches accumulate) and skip a gradient passed as null.
+ */
+public interface Backend {
+    String name();
+
+    // ---- memory
+    Tensor zeros(int... shape);
+
+    Tensor fromHost(float[] data, int... shape);
+
+    float[] toHost(Tensor t);
+
+    /** Overwrites a tensor's values from the host. */
+    void copyFromHost(Tensor t, float[] data);
+
+    void fill(Tensor t, float value);
+
+    // ---- linear layer: out[n, out] = x[n, in] · w[out, in]^T + b[out]
+    void linear(Tensor out, Tensor x, Tensor w, Tensor b);
+
+    void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w);
+
+    // ---- embeddings: out[i] = table[ids[i]] (+= when accumulate)
+    void embedding(Tensor out, Tensor table, int[] ids, boolean accumulate);
+
+    void embeddingBackward(Tensor dtable, Tensor dout, int[] ids);
+
+    // ---- element-wise
+    void add(Tensor out, Tensor a, Tensor b);
+
+    /** acc += x */
+    void accumulate(Tensor acc, Tensor x);
+
+    void scale(Tensor t, float s);
+
+    double sumOfSquares(Tensor t);
+
+    // ---- LayerNorm over the last dimension; saves mean and rstd ([rows]) for the backward
+    void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor gamma, Tensor beta, float eps);
+
+    void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma);
+
+    // ---- activations
+    void gelu(Tensor out, Tensor x);
+
+    void geluBackward(Tensor dx, Tensor dout, Tensor x);
+
+    void tanh(Tensor out, Tensor x);
+
+    void tanhBackward(Tensor dx, Tensor dout, Tensor out);
+
+    // ---- dropout: keep with probability 1-p and scale by 1/(1-p); mask saved for the backward
+    void dropout(Tensor out, Tensor mask, Tensor x, float p, long seed);
+
+    void dropoutBackward(Tensor dx, Tensor dout, Tensor mask);
+
+    // ---- rows: out[i] = x[rows[i]]
+    void gatherRows(Tensor out, Tensor x, int[] rows);
+
+    void gatherRowsBackward(Tensor dx, Tensor dout, int[] rows);
+
+    // ---- multi-head self-attention over packed sequences
+    /**
+     * ctx[n, H] = softmax(q k^T / sqrt(d)) v per sequence and head, d = H / heads. probs
+     * holds each sequence's [heads, len, len] block, one after another (size
+     * {@link #attentionProbsSize}); probsDropped is the same after dropout (may be probs
+     * itself when p = 0).
+     */
+    void attention(Tensor ctx, Tensor probs, Tensor probsDropped, Tensor q, Tensor k, Tensor v,
+                   int[] seqStart, int[] seqLen, int heads, float dropoutP, long seed);
+
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dctx, Tensor q, Tensor k, Tensor v,
+                           Tensor probs, Tensor probsDropped, int[] seqStart, int[] seqLen, int heads, float dropoutP);
+
+    static int attentionProbsSize(int[] seqLen, int heads) {
+        long n = 0;
+        for (int len : seqLen) n += (long) heads * len * len;
+        return Math.toIntExact(n);
+    }
+
+    // ---- losses: return the mean loss and write its gradient w.r.t. the input into dlogits (may be null)
+    /** Softmax cross-entropy over rows; rows whose label is ignoreIndex count for nothing. */
+    double crossEntropy(Tensor dlogits, Tensor logits, int[] labels, int ignoreIndex);
+
+    /** Mean squared error against targets [rows, cols]. */
+    double mse(Tensor dpred, Tensor pred, float[] targets);
+
+    /** Binary cross-entropy with logits against 0/1 targets [rows, cols]. */
+    double bceWithLogits(Tensor dlogits, Tensor logits, float[] targets);
+
+    // ---- optimizer
+    /** One AdamW step (decoupled weight decay) with bias correction at step t (1-based). */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t);
+}

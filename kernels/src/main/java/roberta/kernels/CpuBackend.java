@@ -1,0 +1,232 @@
+package roberta.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/** The CPU backend: Java arrays, Vector API kernels, one fixed thread pool. */
+public final class CpuBackend implements Backend {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    @Override
+    public String name() {
+        return "cpu (" + S.vectorBitSize() + "-bit vectors, " + Parallel.threads() + " threads" + (Gemm.SCALAR ? ", scalar" : "") + ")";
+    }
+
+    static float[] d(Tensor t) {
+        return t == null ? null : ((CpuTensor) t).data;
+    }
+
+    @Override
+    public Tensor zeros(int... shape) {
+        long n = 1;
+        for (int x : shape) n *= x;
+        return new CpuTensor(new float[Math.toIntExact(n)], shape);
+    }
+
+    @Override
+    public Tensor fromHost(float[] data, int... shape) {
+        return new CpuTensor(data.clone(), shape);
+    }
+
+    @Override
+    public float[] toHost(Tensor t) {
+        return d(t).clone();
+    }
+
+    @Override
+    public void copyFromHost(Tensor t, float[] data) {
+        System.arraycopy(data, 0, d(t), 0, t.size());
+        t.touch();
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        java.util.Arrays.fill(d(t), value);
+        t.touch();
+    }
+
+    /** The weight packed for the GEMM, re-packed only when the weight changed. */
+    private static Gemm.PackedB packed(Tensor w) {
+        synchronized (w) {
+            if (w.cache == null || w.cacheVersion != w.version) {
+                w.cache = Gemm.packB(true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));
+                w.cacheVersion = w.version;
+            }
+            return (Gemm.PackedB) w.cache;
+        }
+    }
+
+    @Override
+    public void linear(Tensor out, Tensor x, Tensor w, Tensor b) {
+        int n = x.rows(), in = x.cols(), outDim = w.dim(0);
+        if (w.dim(1) != in) throw new IllegalArgumentException("linear: x " + x + " does not fit weight " + w);
+        float[] o = d(out);
+        Gemm.sgemm(false, n, d(x), 0, in, packed(w), o, 0, outDim, false);
+        if (b != null) addBias(o, d(b), n, outDim);
+    }
+
+    private static void addBias(float[] o, float[] bias, int rows, int cols) {
+        Parallel.forRange(rows, 64, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * cols, i = 0;
+                for (; i < S.loopBound(cols); i += S.length())
+                    FloatVector.fromArray(S, o, off + i).add(FloatVector.fromArray(S, bias, i)).intoArray(o, off + i);
+                for (; i < cols; i++) o[off + i] += bias[i];
+            }
+        });
+    }
+
+    @Override
+    public void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w) {
+        int n = x.rows(), in = x.cols(), outDim = w.dim(0);
+        if (dx != null) Gemm.sgemm(false, false, n, in, outDim, d(dout), 0, outDim, d(w), 0, in, d(dx), 0, in, true);
+        if (dw != null) Gemm.sgemm(true, false, outDim, in, n, d(dout), 0, outDim, d(x), 0, in, d(dw), 0, in, true);
+        if (db != null) {
+            float[] g = d(db), dO = d(dout);
+            Parallel.forRange(outDim, 64, (c0, c1) -> {
+                for (int r = 0; r < n; r++) for (int c = c0; c < c1; c++) g[c] += dO[r * outDim + c];
+            });
+        }
+    }
+
+    @Override
+    public void embedding(Tensor out, Tensor table, int[] ids, boolean accumulate) {
+        int h = table.cols(), vocab = table.rows();
+        float[] o = d(out), t = d(table);
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the embedding table of " + vocab + " rows");
+            if (accumulate) for (int j = 0; j < h; j++) o[i * h + j] += t[id * h + j];
+            else System.arraycopy(t, id * h, o, i * h, h);
+        }
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dtable, Tensor dout, int[] ids) {
+        int h = dtable.cols();
+        float[] g = d(dtable), dO = d(dout);
+        for (int i = 0; i < ids.length; i++) for (int j = 0; j < h; j++) g[ids[i] * h + j] += dO[i * h + j];
+    }
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        float[] o = d(out), x = d(a), y = d(b);
+        int n = out.size();
+        Parallel.forRange(n, 1 << 14, (s, e) -> {
+            int i = s;
+            for (; i + S.length() <= e; i += S.length())
+                FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, y, i)).intoArray(o, i);
+            for (; i < e; i++) o[i] = x[i] + y[i];
+        });
+    }
+
+    @Override
+    public void accumulate(Tensor acc, Tensor x) {
+        add(acc, acc, x);
+    }
+
+    @Override
+    public void scale(Tensor t, float s) {
+        float[] a = d(t);
+        for (int i = 0; i < a.length; i++) a[i] *= s;
+        t.touch();
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        double sum = 0;
+        for (float v : d(t)) sum += (double) v * v;
+        return sum;
+    }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor gamma, Tensor beta, float eps) {
+        LayerNormKernel.forward(d(out), d(mean), d(rstd), d(x), d(gamma), d(beta), x.rows(), x.cols(), eps);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma) {
+        LayerNormKernel.backward(d(dx), d(dgamma), d(dbeta), d(dout), d(x), d(mean), d(rstd), d(gamma), x.rows(), x.cols());
+    }
+
+    @Override
+    public void gelu(Tensor out, Tensor x) {
+        Activations.gelu(d(out), d(x), x.size());
+    }
+
+    @Override
+    public void geluBackward(Tensor dx, Tensor dout, Tensor x) {
+        Activations.geluBackward(d(dx), d(dout), d(x), x.size());
+    }
+
+    @Override
+    public void tanh(Tensor out, Tensor x) {
+        Activations.tanh(d(out), d(x), x.size());
+    }
+
+    @Override
+    public void tanhBackward(Tensor dx, Tensor dout, Tensor out) {
+        Activations.tanhBackward(d(dx), d(dout), d(out), out.size());
+    }
+
+    @Override
+    public void dropout(Tensor out, Tensor mask, Tensor x, float p, long seed) {
+        Elementwise.dropout(d(out), d(mask), d(x), x.size(), p, seed);
+    }
+
+    @Override
+    public void dropoutBackward(Tensor dx, Tensor dout, Tensor mask) {
+        float[] g = d(dx), dO = d(dout), m = d(mask);
+        for (int i = 0; i < g.length; i++) g[i] += dO[i] * m[i];
+    }
+
+    @Override
+    public void gatherRows(Tensor out, Tensor x, int[] rows) {
+        int h = x.cols();
+        for (int i = 0; i < rows.length; i++) System.arraycopy(d(x), rows[i] * h, d(out), i * h, h);
+    }
+
+    @Override
+    public void gatherRowsBackward(Tensor dx, Tensor dout, int[] rows) {
+        int h = dx.cols();
+        float[] g = d(dx), dO = d(dout);
+        for (int i = 0; i < rows.length; i++) for (int j = 0; j < h; j++) g[rows[i] * h + j] += dO[i * h + j];
+    }
+
+    @Override
+    public void attention(Tensor ctx, Tensor probs, Tensor probsDropped, Tensor q, Tensor k, Tensor v,
+                          int[] seqStart, int[] seqLen, int heads, float dropoutP, long seed) {
+        AttentionKernel.forward(d(ctx), d(probs), d(probsDropped), d(q), d(k), d(v), seqStart, seqLen, heads, q.cols(), dropoutP, seed);
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dctx, Tensor q, Tensor k, Tensor v,
+                                  Tensor probs, Tensor probsDropped, int[] seqStart, int[] seqLen, int heads, float dropoutP) {
+        AttentionKernel.backward(d(dq), d(dk), d(dv), d(dctx), d(q), d(k), d(v), d(probs), d(probsDropped),
+                seqStart, seqLen, heads, q.cols(), dropoutP);
+    }
+
+    @Override
+    public double crossEntropy(Tensor dlogits, Tensor logits, int[] labels, int ignoreIndex) {
+        return Losses.crossEntropy(d(dlogits), d(logits), logits.rows(), logits.cols(), labels, ignoreIndex);
+    }
+
+    @Override
+    public double mse(Tensor dpred, Tensor pred, float[] targets) {
+        return Losses.mse(d(dpred), d(pred), targets, pred.size());
+    }
+
+    @Override
+    public double bceWithLogits(Tensor dlogits, Tensor logits, float[] targets) {
+        return Losses.bceWithLogits(d(dlogits), d(logits), targets, logits.size());
+    }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t) {
+        Elementwise.adamw(d(param), d(grad), d(m), d(v), param.size(), lr, beta1, beta2, eps, weightDecay, t);
+        param.touch();
+    }
+}

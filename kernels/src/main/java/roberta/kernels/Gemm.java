@@ -1,0 +1,223 @@
+package roberta.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision GEMM, row-major: C[m,n] (+)= op(A)[m,k] · op(B)[k,n], where op transposes
+ * when asked. GotoBLAS structure: op(B) is packed into panels of NR columns (weights once, at
+ * load), A into MR-row slivers per KC-deep block, and a register-blocked microkernel keeps
+ * an MR x NR tile of C in 2*MR vector registers, broadcasting one A value against two B
+ * vectors per FMA pair. Any shape works: edges are zero-padded in the packs and stored
+ * with masks. {@link GemmReference} is the scalar twin; -Droberta.scalar=true switches to it.
+ */
+public final class Gemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Columns of C per microkernel tile: two vectors. */
+    public static final int NR = 2 * L;
+    /** Rows of C per microkernel tile. */
+    public static final int MR = 6;
+    /** Depth of one packed block (A sliver MR*KC and B panel KC*NR stay in L1/L2). */
+    static final int KC = 256;
+    /** Rows of A packed per block (MC*KC floats stay in L2). */
+    static final int MC = 96;
+    static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
+
+    private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private Gemm() {}
+
+    /** op(B) [k, n] packed into ceil(n/NR) panels, each k rows of NR floats (zero-padded). */
+    public static final class PackedB {
+        final float[] data;
+        final int k, n, panels;
+
+        PackedB(float[] data, int k, int n) {
+            this.data = data;
+            this.k = k;
+            this.n = n;
+            this.panels = (n + NR - 1) / NR;
+        }
+
+        public int k() { return k; }
+        public int n() { return n; }
+    }
+
+    public static int packedSize(int k, int n) {
+        return ((n + NR - 1) / NR) * NR * k;
+    }
+
+    /** Packs op(B) for repeated use (e.g. a weight matrix W[n,k] with transB = true). */
+    public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        float[] data = new float[packedSize(k, n)];
+        packBInto(data, transB, k, n, b, bOff, ldb);
+        return new PackedB(data, k, n);
+    }
+
+    private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        int panels = (n + NR - 1) / NR;
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * NR, nv = Math.min(NR, n - j0);
+            int base = p * k * NR;
+            if (!transB) {
+                for (int kk = 0; kk < k; kk++) {
+                    int src = bOff + kk * ldb + j0, dst0 = base + kk * NR;
+                    System.arraycopy(b, src, dst, dst0, nv);
+                    for (int jj = nv; jj < NR; jj++) dst[dst0 + jj] = 0f;
+                }
+            } else {
+                for (int jj = 0; jj < NR; jj++) {
+                    if (jj < nv) {
+                        int src = bOff + (j0 + jj) * ldb;
+                        for (int kk = 0; kk < k; kk++) dst[base + kk * NR + jj] = b[src + kk];
+                    } else {
+                        for (int kk = 0; kk < k; kk++) dst[base + kk * NR + jj] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** C (+)= op(A) · op(B), splitting the work over the kernel pool. */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) return;
+        if (SCALAR) {
+            GemmReference.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            return;
+        }
+        float[][] holder = B_PACK.get();
+        int size = packedSize(k, n);
+        if (holder[0].length < size) holder[0] = new float[size];
+        packBInto(holder[0], transB, k, n, b, bOff, ldb);
+        sgemm(transA, m, a, aOff, lda, new PackedB(holder[0], k, n), c, cOff, ldc, accumulate);
+    }
+
+    /** C (+)= op(A) · B with B already packed. */
+    public static void sgemm(boolean transA, int m, float[] a, int aOff, int lda, PackedB b,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        int n = b.n, k = b.k;
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return;
+        }
+        int rowBlocks = (m + MC - 1) / MC;
+        int threads = Parallel.threads();
+        // Split columns too when there are fewer row blocks than threads.
+        int colSplits = rowBlocks >= threads ? 1 : Math.min(b.panels, (threads + rowBlocks - 1) / rowBlocks);
+        int tasks = rowBlocks * colSplits;
+        long flops = 2L * m * n * k;
+        int minChunk = flops < 2_000_000 ? tasks : 1; // small products: one thread
+        Parallel.forRange(tasks, minChunk, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int rb = t / colSplits, cs = t % colSplits;
+                int i0 = rb * MC, mc = Math.min(MC, m - i0);
+                int p0 = (int) ((long) b.panels * cs / colSplits), p1 = (int) ((long) b.panels * (cs + 1) / colSplits);
+                block(transA, i0, mc, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+            }
+        });
+    }
+
+    private static void block(boolean transA, int i0, int mc, int p0, int p1, int k, float[] a, int aOff, int lda,
+                              PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] ap = A_PACK.get();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packA(ap, transA, i0, mc, pc, kc, a, aOff, lda);
+            boolean add = accumulate || pc > 0;
+            for (int p = p0; p < p1; p++) {
+                int j0 = p * NR, nv = Math.min(NR, b.n - j0);
+                int bBase = p * b.k * NR + pc * NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mv = Math.min(MR, mc - ir);
+                    microkernel(kc, ap, ir * kc, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add);
+                }
+            }
+        }
+    }
+
+    /** Packs op(A)[i0:i0+mc, pc:pc+kc] as slivers of MR rows, k-major, zero-padded. */
+    private static void packA(float[] ap, boolean transA, int i0, int mc, int pc, int kc, float[] a, int aOff, int lda) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = ir * kc;
+            int mv = Math.min(MR, mc - ir);
+            for (int r = 0; r < MR; r++) {
+                if (r < mv) {
+                    int row = i0 + ir + r;
+                    if (!transA) {
+                        int src = aOff + row * lda + pc;
+                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + r] = a[src + kk];
+                    } else {
+                        int src = aOff + pc * lda + row;
+                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + r] = a[src + kk * lda];
+                    }
+                } else {
+                    for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    private static void microkernel(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                                    float[] c, int cBase, int ldc, int mv, int nv, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            int bi = bBase + kk * NR, ai = aBase + kk * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        storeRow(c, cBase, c00, c01, nv, add);
+        if (mv > 1) storeRow(c, cBase + ldc, c10, c11, nv, add);
+        if (mv > 2) storeRow(c, cBase + 2 * ldc, c20, c21, nv, add);
+        if (mv > 3) storeRow(c, cBase + 3 * ldc, c30, c31, nv, add);
+        if (mv > 4) storeRow(c, cBase + 4 * ldc, c40, c41, nv, add);
+        if (mv > 5) storeRow(c, cBase + 5 * ldc, c50, c51, nv, add);
+    }
+
+    private static void storeRow(float[] c, int off, FloatVector v0, FloatVector v1, int nv, boolean add) {
+        if (nv == NR) {
+            if (add) {
+                v0 = v0.add(FloatVector.fromArray(S, c, off));
+                v1 = v1.add(FloatVector.fromArray(S, c, off + L));
+            }
+            v0.intoArray(c, off);
+            v1.intoArray(c, off + L);
+            return;
+        }
+        VectorMask<Float> m0 = S.indexInRange(0, nv), m1 = S.indexInRange(L, nv);
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(S, c, off, m0));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + L, m1));
+        }
+        v0.intoArray(c, off, m0);
+        v1.intoArray(c, off + L, m1);
+    }
+}

@@ -1,0 +1,79 @@
+package roberta.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** LayerNorm over the last dimension, forward and backward side by side (llm.c's formulation). */
+final class LayerNormKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private LayerNormKernel() {}
+
+    /** out = (x - mean) * rstd * gamma + beta, per row; saves mean[rows], rstd[rows]. */
+    static void forward(float[] out, float[] mean, float[] rstd, float[] x, float[] gamma, float[] beta, int rows, int cols, float eps) {
+        Parallel.forRange(rows, 16, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                // two-pass mean/variance in double, as exact as PyTorch's
+                double sum = 0;
+                for (int i = 0; i < cols; i++) sum += x[o + i];
+                double mu = sum / cols;
+                double var = 0;
+                for (int i = 0; i < cols; i++) {
+                    double dlt = x[o + i] - mu;
+                    var += dlt * dlt;
+                }
+                float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
+                float m = (float) mu;
+                if (mean != null) mean[r] = m;
+                if (rstd != null) rstd[r] = rs;
+                int i = 0;
+                FloatVector vm = FloatVector.broadcast(S, m), vr = FloatVector.broadcast(S, rs);
+                for (; i < S.loopBound(cols); i += S.length()) {
+                    FloatVector n = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
+                    n.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(out, o + i);
+                }
+                for (; i < cols; i++) out[o + i] = (x[o + i] - m) * rs * gamma[i] + beta[i];
+            }
+        });
+    }
+
+    static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dout, float[] x, float[] mean, float[] rstd,
+                         float[] gamma, int rows, int cols) {
+        if (dx != null) {
+            Parallel.forRange(rows, 16, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int o = r * cols;
+                    float m = mean[r], rs = rstd[r];
+                    double dnormMean = 0, dnormNormMean = 0;
+                    for (int i = 0; i < cols; i++) {
+                        float norm = (x[o + i] - m) * rs;
+                        float dnorm = dout[o + i] * gamma[i];
+                        dnormMean += dnorm;
+                        dnormNormMean += dnorm * norm;
+                    }
+                    float a = (float) (dnormMean / cols), b = (float) (dnormNormMean / cols);
+                    for (int i = 0; i < cols; i++) {
+                        float norm = (x[o + i] - m) * rs;
+                        float dnorm = dout[o + i] * gamma[i];
+                        dx[o + i] += (dnorm - a - norm * b) * rs;
+                    }
+                }
+            });
+        }
+        if (dgamma != null || dbeta != null) {
+            // columns in parallel: each thread owns a range of gamma/beta entries
+            Parallel.forRange(cols, 64, (c0, c1) -> {
+                for (int r = 0; r < rows; r++) {
+                    int o = r * cols;
+                    float m = mean[r], rs = rstd[r];
+                    for (int i = c0; i < c1; i++) {
+                        if (dgamma != null) dgamma[i] += dout[o + i] * (x[o + i] - m) * rs;
+                        if (dbeta != null) dbeta[i] += dout[o + i];
+                    }
+                }
+            });
+        }
+    }
+}

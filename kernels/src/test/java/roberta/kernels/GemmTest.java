@@ -1,0 +1,44 @@
+package roberta.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fast GEMM against its scalar twin, on shapes that are not multiples of anything. */
+class GemmTest {
+    @Test
+    void matchesReferenceForEveryTransposeAndOddShapes() {
+        Random rng = new Random(7);
+        int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {6, 32, 256}, {13, 33, 257}, {97, 65, 300}, {200, 47, 513}, {5, 100, 1}, {130, 19, 17}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            for (int variant = 0; variant < 8; variant++) {
+                boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0, acc = (variant & 4) != 0;
+                int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+                float[] a = random(rng, 2 + (ta ? k : m) * lda), b = random(rng, 1 + (tb ? n : k) * ldb);
+                float[] c1 = random(rng, 4 + m * ldc), c2 = c1.clone();
+                Gemm.sgemm(ta, tb, m, n, k, a, 2, lda, b, 1, ldb, c1, 4, ldc, acc);
+                GemmReference.sgemm(ta, tb, m, n, k, a, 2, lda, b, 1, ldb, c2, 4, ldc, acc);
+                for (int i = 0; i < c1.length; i++)
+                    assertEquals(c2[i], c1[i], 1e-4f * Math.max(1, Math.abs(c2[i])), "shape " + m + "x" + n + "x" + k + " variant " + variant + " at " + i);
+            }
+        }
+    }
+
+    @Test
+    void packedWeightsGiveTheSameProduct() {
+        Random rng = new Random(3);
+        int m = 37, n = 70, k = 45;
+        float[] x = random(rng, m * k), w = random(rng, n * k), c1 = new float[m * n], c2 = new float[m * n];
+        Gemm.sgemm(false, m, x, 0, k, Gemm.packB(true, k, n, w, 0, k), c1, 0, n, false);
+        GemmReference.sgemm(false, true, m, n, k, x, 0, k, w, 0, k, c2, 0, n, false);
+        for (int i = 0; i < c1.length; i++) assertEquals(c2[i], c1[i], 1e-4f);
+    }
+
+    static float[] random(Random rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rng.nextFloat() * 2 - 1;
+        return a;
+    }
+}
