@@ -1,0 +1,159 @@
+package roberta.engine;
+
+import roberta.kernels.Backend;
+import roberta.kernels.Tensor;
+
+/**
+ * The operations the model is written in. Each computes its forward with the backend and,
+ * when a tape is present and an input needs a gradient, records its backward beside it.
+ * Without a tape (inference) nothing is recorded. Dropout is active only in training mode;
+ * its random numbers come from (seed, call counter), so a run is reproducible.
+ */
+public final class Graph {
+    final Backend be;
+    final Tape tape;
+    final boolean training;
+    private final long seed;
+    private long calls;
+
+    Graph(Backend be, Tape tape, boolean training, long seed) {
+        this.be = be;
+        this.tape = tape;
+        this.training = training;
+        this.seed = seed;
+    }
+
+    /** Inference: no tape, no dropout. */
+    static Graph inference(Backend be) {
+        return new Graph(be, null, false, 0);
+    }
+
+    private boolean recording(Var... inputs) {
+        if (tape == null) return false;
+        for (Var v : inputs) if (v != null && v.needsGrad()) return true;
+        return false;
+    }
+
+    private Var out(Tensor t, boolean recording) {
+        return new Var(t, recording);
+    }
+
+    private long nextSeed() {
+        return seed * 0x9E3779B97F4A7C15L + (++calls) * 0xD1B54A32D192ED03L;
+    }
+
+    /** x[n, in] · w[out, in]^T + b */
+    Var linear(Var x, Param w, Param b) {
+        boolean rec = recording(x, w, b);
+        Var y = out(be.zeros(x.value.rows(), w.value.dim(0)), rec);
+        be.linear(y.value, x.value, w.value, b == null ? null : b.value);
+        if (rec) tape.record(() -> {
+            if (y.grad == null) return;
+            be.linearBackward(x.gradFor(be), w.gradFor(be), b == null ? null : b.gradFor(be), y.grad, x.value, w.value);
+        });
+        return y;
+    }
+
+    /** word[ids] + position[positionIds] + tokenType[0]: RoBERTa's three embeddings summed. */
+    Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds) {
+        boolean rec = recording(word, position, tokenType);
+        Var y = out(be.zeros(ids.length, word.value.cols()), rec);
+        be.embedding(y.value, word.value, ids, false);
+        be.embedding(y.value, position.value, positionIds, true);
+        be.embedding(y.value, tokenType.value, typeIds, true);
+        if (rec) tape.record(() -> {
+            if (y.grad == null) return;
+            if (word.needsGrad()) be.embeddingBackward(word.gradFor(be), y.grad, ids);
+            if (position.needsGrad()) be.embeddingBackward(position.gradFor(be), y.grad, positionIds);
+            if (tokenType.needsGrad()) be.embeddingBackward(tokenType.gradFor(be), y.grad, typeIds);
+        });
+        return y;
+    }
+
+    Var add(Var a, Var b) {
+        boolean rec = recording(a, b);
+        Var y = out(be.zeros(a.value.shape()), rec);
+        be.add(y.value, a.value, b.value);
+        if (rec) tape.record(() -> {
+            if (y.grad == null) return;
+            if (a.needsGrad()) be.accumulate(a.gradFor(be), y.grad);
+            if (b.needsGrad()) be.accumulate(b.gradFor(be), y.grad);
+        });
+        return y;
+    }
+
+    Var layerNorm(Var x, Param gamma, Param beta, float eps) {
+        boolean rec = recording(x, gamma, beta);
+        int rows = x.value.rows();
+        Var y = out(be.zeros(x.value.shape()), rec);
+        Tensor mean = rec ? be.zeros(rows) : null, rstd = rec ? be.zeros(rows) : null;
+        be.layerNorm(y.value, mean, rstd, x.value, gamma.value, beta.value, eps);
+        if (rec) tape.record(() -> {
+            if (y.grad == null) return;
+            be.layerNormBackward(x.gradFor(be), gamma.gradFor(be), beta.gradFor(be), y.grad, x.value, mean, rstd, gamma.value);
+        });
+        return y;
+    }
+
+    Var gelu(Var x) {
+        boolean rec = recording(x);
+        Var y = out(be.zeros(x.value.shape()), rec);
+        be.gelu(y.value, x.value);
+        if (rec) tape.record(() -> {
+            if (y.grad != null) be.geluBackward(x.gradFor(be), y.grad, x.value);
+        });
+        return y;
+    }
+
+    Var tanh(Var x) {
+        boolean rec = recording(x);
+        Var y = out(be.zeros(x.value.shape()), rec);
+        be.tanh(y.value, x.value);
+        if (rec) tape.record(() -> {
+            if (y.grad != null) be.tanhBackward(x.gradFor(be), y.grad, y.value);
+        });
+        return y;
+    }
+
+    Var dropout(Var x, float p) {
+        if (!training || p <= 0) return x;
+        boolean rec = recording(x);
+        Var y = out(be.zeros(x.value.shape()), rec);
+        Tensor mask = be.zeros(x.value.shape());
+        be.dropout(y.value, mask, x.value, p, nextSeed());
+        if (rec) tape.record(() -> {
+            if (y.grad != null) be.dropoutBackward(x.gradFor(be), y.grad, mask);
+        });
+        return y;
+    }
+
+    /** Rows of x, e.g. the {@code <s>} token of each sequence. */
+    Var gatherRows(Var x, int[] rows) {
+        boolean rec = recording(x);
+        Var y = out(be.zeros(rows.length, x.value.cols()), rec);
+        be.gatherRows(y.value, x.value, rows);
+        if (rec) tape.record(() -> {
+            if (y.grad != null) be.gatherRowsBackward(x.gradFor(be), y.grad, rows);
+        });
+        return y;
+    }
+
+    /** Attention context and its probabilities ([heads, len, len] per sequence, packed). */
+    record Attention(Var context, Tensor probs) {}
+
+    Attention attention(Var q, Var k, Var v, PackedBatch batch, int heads, float dropoutP) {
+        boolean rec = recording(q, k, v);
+        float p = training ? dropoutP : 0f;
+        int probsSize = Backend.attentionProbsSize(batch.seqLen, heads);
+        Tensor probs = be.zeros(probsSize);
+        Tensor dropped = p > 0 ? be.zeros(probsSize) : probs;
+        Var ctx = out(be.zeros(q.value.shape()), rec);
+        be.attention(ctx.value, probs, dropped, q.value, k.value, v.value, batch.seqStart, batch.seqLen, heads, p, nextSeed());
+        if (rec) tape.record(() -> {
+            if (ctx.grad == null) return;
+            be.attentionBackward(q.gradFor(be), k.gradFor(be), v.gradFor(be), ctx.grad, q.value, k.value, v.value,
+                    probs, dropped, batch.seqStart, batch.seqLen, heads, p);
+        });
+        return new Attention(ctx, probs);
+    }
+}

@@ -1,0 +1,195 @@
+package roberta.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import roberta.kernels.Backend;
+import roberta.kernels.Tensor;
+import roberta.loader.Checkpoint;
+import roberta.loader.HeadType;
+import roberta.loader.RobertaConfig;
+
+/**
+ * RoBERTa as Hugging Face's transformers computes it. The whole forward pass is
+ * {@link #encode} (embeddings and encoder layers) plus {@link #head} (the prediction head);
+ * training runs the same code with a tape. Parameters keep Hugging Face's names.
+ */
+public final class RobertaModel {
+    private final RobertaConfig config;
+    private final HeadType head;
+    private final Backend be;
+    /** Every parameter by Hugging Face name (encoder names without "roberta."). */
+    private final Map<String, Param> params;
+    private final List<String> warnings;
+
+    private RobertaModel(RobertaConfig config, HeadType head, Backend be, Map<String, Param> params, List<String> warnings) {
+        this.config = config;
+        this.head = head;
+        this.be = be;
+        this.params = params;
+        this.warnings = warnings;
+    }
+
+    public RobertaConfig config() { return config; }
+    public HeadType head() { return head; }
+    public Backend backend() { return be; }
+    /** Parameters by name, in Hugging Face's order; the tied MLM decoder is not listed twice. */
+    public Map<String, Param> params() { return Collections.unmodifiableMap(params); }
+    /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
+    public List<String> warnings() { return warnings; }
+
+    Param p(String name) {
+        Param p = params.get(name);
+        if (p == null) throw new IllegalStateException("model has no parameter " + name);
+        return p;
+    }
+
+    /** Loads a checkpoint folder; wantHead null keeps the checkpoint's own head. */
+    public static RobertaModel load(Path dir, Backend be, HeadType wantHead, Map<Integer, String> labels, long seed) {
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            RobertaConfig config = ckpt.config();
+            HeadType head = wantHead == null ? ckpt.head() : wantHead;
+            if (head != ckpt.head() || (labels != null && !labels.equals(config.id2label())))
+                config = config.withHead(head.architecture, labels, null);
+            List<String> warnings = new ArrayList<>();
+            Map<String, long[]> shapes = Checkpoint.expectedShapes(config, head);
+            Map<String, Param> params = new LinkedHashMap<>();
+            Random rng = new Random(seed);
+            List<String> initialised = new ArrayList<>();
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                String name = e.getKey();
+                int[] shape = toInt(e.getValue());
+                if (name.equals("lm_head.decoder.weight") && !ckpt.has(name)) continue; // tied below
+                boolean stored = ckpt.has(name) && java.util.Arrays.equals(ckpt.info(name).shape(), e.getValue());
+                if (stored) {
+                    params.put(name, new Param(name, be.fromHost(ckpt.floats(name), shape)));
+                } else if (name.startsWith("pooler.") && head == HeadType.NONE) {
+                    continue; // RobertaModel saved without a pooler
+                } else {
+                    params.put(name, new Param(name, be.fromHost(initialValues(name, shape, config, rng), shape)));
+                    initialised.add(name);
+                }
+            }
+            if (!initialised.isEmpty())
+                warnings.add("initialised from scratch (not in the checkpoint): " + String.join(", ", initialised));
+            List<String> unused = ckpt.names().stream().filter(n -> !shapes.containsKey(n)).toList();
+            if (!unused.isEmpty()) warnings.add("not used by a " + head.architecture + ": " + String.join(", ", unused));
+            return new RobertaModel(config, head, be, params, warnings);
+        }
+    }
+
+    /** A model with freshly initialised weights, as transformers' _init_weights does it. */
+    public static RobertaModel random(RobertaConfig config, HeadType head, Backend be, long seed) {
+        Random rng = new Random(seed);
+        Map<String, Param> params = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : Checkpoint.expectedShapes(config, head).entrySet()) {
+            if (e.getKey().equals("lm_head.decoder.weight")) continue; // tied to the word embeddings
+            int[] shape = toInt(e.getValue());
+            params.put(e.getKey(), new Param(e.getKey(), be.fromHost(initialValues(e.getKey(), shape, config, rng), shape)));
+        }
+        RobertaConfig c = head == HeadType.NONE || config.architecture() != null && config.architecture().equals(head.architecture)
+                ? config : config.withHead(head.architecture, config.id2label().isEmpty() ? null : config.id2label(), null);
+        return new RobertaModel(c, head, be, params, List.of());
+    }
+
+    private static int[] toInt(long[] s) {
+        int[] r = new int[s.length];
+        for (int i = 0; i < s.length; i++) r[i] = Math.toIntExact(s[i]);
+        return r;
+    }
+
+    /** Normal(0, initializer_range) for matrices, zeros for biases, ones for LayerNorm scales. */
+    static float[] initialValues(String name, int[] shape, RobertaConfig config, Random rng) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        if (name.endsWith("LayerNorm.weight") || name.endsWith("layer_norm.weight")) {
+            java.util.Arrays.fill(v, 1f);
+        } else if (name.endsWith(".weight")) {
+            double std = config.json().path("initializer_range").asDouble(0.02);
+            for (int i = 0; i < n; i++) v[i] = (float) (rng.nextGaussian() * std);
+            if (name.equals("embeddings.word_embeddings.weight") || name.equals("embeddings.position_embeddings.weight")) {
+                int pad = config.padTokenId(), h = shape[1];
+                if (pad >= 0 && pad < shape[0]) java.util.Arrays.fill(v, pad * h, pad * h + h, 0f); // padding_idx row
+            }
+        }
+        return v;
+    }
+
+    /** What the encoder produced: hidden states (index 0 = embeddings output) and attention probabilities. */
+    public record EncoderOutput(List<Var> hiddenStates, List<Tensor> attentions) {
+        public Var last() {
+            return hiddenStates.get(hiddenStates.size() - 1);
+        }
+    }
+
+    /**
+     * Embeddings and encoder layers over a packed batch. keepAll keeps every layer's output
+     * (else only the last); attentions keeps each layer's probabilities.
+     */
+    public EncoderOutput encode(Graph g, PackedBatch batch, boolean keepAll, boolean attentions) {
+        float eps = config.layerNormEps(), dropP = config.hiddenDropoutProb(), attnDropP = config.attentionProbsDropoutProb();
+        List<Var> hidden = new ArrayList<>();
+        List<Tensor> probs = new ArrayList<>();
+        // embeddings: word + position + token type, LayerNorm, dropout   -> x [tokens, H]
+        Var x = g.embeddings(p("embeddings.word_embeddings.weight"), p("embeddings.position_embeddings.weight"),
+                p("embeddings.token_type_embeddings.weight"), batch.ids, batch.positionIds, batch.typeIds);
+        x = g.dropout(g.layerNorm(x, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), eps), dropP);
+        hidden.add(x);
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            String pre = "encoder.layer." + l + ".";
+            // self-attention: q, k, v [tokens, H]; heads split H into numAttentionHeads slices
+            Var q = g.linear(x, p(pre + "attention.self.query.weight"), p(pre + "attention.self.query.bias"));
+            Var k = g.linear(x, p(pre + "attention.self.key.weight"), p(pre + "attention.self.key.bias"));
+            Var v = g.linear(x, p(pre + "attention.self.value.weight"), p(pre + "attention.self.value.bias"));
+            Graph.Attention att = g.attention(q, k, v, batch, config.numAttentionHeads(), attnDropP);
+            if (attentions) probs.add(att.probs());
+            // attention output: dense, dropout, residual, LayerNorm (post-LN)
+            Var a = g.dropout(g.linear(att.context(), p(pre + "attention.output.dense.weight"), p(pre + "attention.output.dense.bias")), dropP);
+            x = g.layerNorm(g.add(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
+            // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
+            Var h = g.gelu(g.linear(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias")));
+            Var o = g.dropout(g.linear(h, p(pre + "output.dense.weight"), p(pre + "output.dense.bias")), dropP);
+            x = g.layerNorm(g.add(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
+            if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
+        }
+        return new EncoderOutput(hidden, probs);
+    }
+
+    /**
+     * The head's output from the last hidden state: MLM logits [tokens, vocab], token
+     * classification logits [tokens, labels], sequence classification logits [sequences,
+     * labels], or the pooler output [sequences, H] for a bare RobertaModel.
+     */
+    public Var head(Graph g, PackedBatch batch, Var last) {
+        float dropP = config.classifierDropout() != null ? config.classifierDropout() : config.hiddenDropoutProb();
+        switch (head) {
+            case MASKED_LM -> {
+                // dense, GELU, LayerNorm, then the decoder (tied to the word embeddings) plus bias
+                Var h = g.gelu(g.linear(last, p("lm_head.dense.weight"), p("lm_head.dense.bias")));
+                h = g.layerNorm(h, p("lm_head.layer_norm.weight"), p("lm_head.layer_norm.bias"), config.layerNormEps());
+                Param decoder = params.containsKey("lm_head.decoder.weight") ? p("lm_head.decoder.weight") : p("embeddings.word_embeddings.weight");
+                return g.linear(h, decoder, p("lm_head.bias"));
+            }
+            case SEQUENCE_CLASSIFICATION -> {
+                // the <s> token's state: dropout, dense, tanh, dropout, out_proj
+                Var cls = g.dropout(g.gatherRows(last, batch.firstTokenRows()), dropP);
+                Var h = g.dropout(g.tanh(g.linear(cls, p("classifier.dense.weight"), p("classifier.dense.bias"))), dropP);
+                return g.linear(h, p("classifier.out_proj.weight"), p("classifier.out_proj.bias"));
+            }
+            case TOKEN_CLASSIFICATION -> {
+                return g.linear(g.dropout(last, dropP), p("classifier.weight"), p("classifier.bias"));
+            }
+            case NONE -> {
+                if (!params.containsKey("pooler.dense.weight")) return null;
+                Var cls = g.gatherRows(last, batch.firstTokenRows());
+                return g.tanh(g.linear(cls, p("pooler.dense.weight"), p("pooler.dense.bias")));
+            }
+        }
+        throw new IllegalStateException();
+    }
+}

@@ -1,0 +1,36 @@
+package roberta.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import roberta.loader.SafetensorsFile;
+
+/** The project's copy of the reference fixtures (testdata/ at the repository root). */
+final class TestData {
+    static Path models() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("testdata/models");
+            if (Files.isDirectory(candidate)) return candidate;
+        }
+        throw new IllegalStateException("testdata/models not found above " + Path.of("").toAbsolutePath());
+    }
+
+    static Path model(String name) {
+        return models().resolve(name);
+    }
+
+    /** Rows of an I64 [B, T] tensor as int arrays. */
+    static List<int[]> rows(SafetensorsFile f, String name) {
+        long[] v = f.longs(name);
+        long[] shape = f.info(name).shape();
+        int b = (int) shape[0], t = (int) shape[1];
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            int[] row = new int[t];
+            for (int j = 0; j < t; j++) row[j] = (int) v[i * t + j];
+            out.add(row);
+        }
+        return out;
+    }
+}
