@@ -55,7 +55,7 @@ public final class Graph {
     }
 
     /** word[ids] + position[positionIds] + tokenType[0]: RoBERTa's three embeddings summed. */
-    Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds) {
+    Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds, int padId) {
         boolean rec = recording(word, position, tokenType);
         Var y = out(be.zeros(ids.length, word.value.cols()), rec);
         be.embedding(y.value, word.value, ids, false);
@@ -63,9 +63,10 @@ public final class Graph {
         be.embedding(y.value, tokenType.value, typeIds, true);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            if (word.needsGrad()) be.embeddingBackward(word.gradFor(be), y.grad, ids);
-            if (position.needsGrad()) be.embeddingBackward(position.gradFor(be), y.grad, positionIds);
-            if (tokenType.needsGrad()) be.embeddingBackward(tokenType.gradFor(be), y.grad, typeIds);
+            // word and position tables have padding_idx = pad: that row gets no gradient
+            if (word.needsGrad()) be.embeddingBackward(word.gradFor(be), y.grad, ids, padId);
+            if (position.needsGrad()) be.embeddingBackward(position.gradFor(be), y.grad, positionIds, padId);
+            if (tokenType.needsGrad()) be.embeddingBackward(tokenType.gradFor(be), y.grad, typeIds, -1);
         });
         return y;
     }

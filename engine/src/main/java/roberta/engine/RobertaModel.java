@@ -137,7 +137,7 @@ public final class RobertaModel {
         List<Tensor> probs = new ArrayList<>();
         // embeddings: word + position + token type, LayerNorm, dropout   -> x [tokens, H]
         Var x = g.embeddings(p("embeddings.word_embeddings.weight"), p("embeddings.position_embeddings.weight"),
-                p("embeddings.token_type_embeddings.weight"), batch.ids, batch.positionIds, batch.typeIds);
+                p("embeddings.token_type_embeddings.weight"), batch.ids, batch.positionIds, batch.typeIds, config.padTokenId());
         x = g.dropout(g.layerNorm(x, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), eps), dropP);
         hidden.add(x);
         for (int l = 0; l < config.numHiddenLayers(); l++) {

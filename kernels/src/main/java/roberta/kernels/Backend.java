@@ -33,7 +33,8 @@ public interface Backend {
     // ---- embeddings: out[i] = table[ids[i]] (+= when accumulate)
     void embedding(Tensor out, Tensor table, int[] ids, boolean accumulate);
 
-    void embeddingBackward(Tensor dtable, Tensor dout, int[] ids);
+    /** dtable[ids[i]] += dout[i], except for rows equal to paddingIdx (as nn.Embedding's padding_idx; -1 for none). */
+    void embeddingBackward(Tensor dtable, Tensor dout, int[] ids, int paddingIdx);
 
     // ---- element-wise
     void add(Tensor out, Tensor a, Tensor b);

@@ -105,10 +105,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Tensor dtable, Tensor dout, int[] ids) {
+    public void embeddingBackward(Tensor dtable, Tensor dout, int[] ids, int paddingIdx) {
         int h = dtable.cols();
         float[] g = d(dtable), dO = d(dout);
-        for (int i = 0; i < ids.length; i++) for (int j = 0; j < h; j++) g[ids[i] * h + j] += dO[i * h + j];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == paddingIdx) continue;
+            for (int j = 0; j < h; j++) g[ids[i] * h + j] += dO[i * h + j];
+        }
     }
 
     @Override

@@ -1,0 +1,96 @@
+package roberta.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The layer-freezing mask: which parameters train. One mechanism spans every way of adapting
+ * a model: {@code --train-only head} is feature extraction (the encoder frozen, only the head
+ * learns), {@code --freeze none} is full fine-tuning, and {@code --freeze embeddings,layers:0-7}
+ * anything between. Selectors: {@code none}, {@code all}, {@code embeddings}, {@code encoder},
+ * {@code head}, {@code layers:A-B}, {@code layer:N}, or a name glob such as
+ * {@code encoder.layer.*.attention.*}.
+ */
+public final class Freezing {
+    private Freezing() {}
+
+    /** A frozen-or-not rule over parameter names. */
+    public record Mask(Predicate<String> frozen, String description) {}
+
+    /** From --freeze and --train-only (either may be null; both null means train everything). */
+    public static Mask parse(String freeze, String trainOnly) {
+        if (freeze != null && trainOnly != null) throw new IllegalArgumentException("give --freeze or --train-only, not both");
+        if (trainOnly != null) {
+            Predicate<String> trained = selectors(trainOnly);
+            return new Mask(trained.negate(), "train only " + trainOnly);
+        }
+        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false, "train everything");
+        return new Mask(selectors(freeze), "freeze " + freeze);
+    }
+
+    private static Predicate<String> selectors(String spec) {
+        List<Predicate<String>> parts = new ArrayList<>();
+        for (String raw : spec.split(",")) {
+            String s = raw.trim();
+            if (s.isEmpty()) continue;
+            String lower = s.toLowerCase(Locale.ROOT);
+            if (lower.equals("none")) parts.add(n -> false);
+            else if (lower.equals("all")) parts.add(n -> true);
+            else if (lower.equals("embeddings")) parts.add(n -> n.startsWith("embeddings."));
+            else if (lower.equals("encoder")) parts.add(n -> n.startsWith("embeddings.") || n.startsWith("encoder."));
+            else if (lower.equals("head")) parts.add(Freezing::isHead);
+            else if (lower.startsWith("layers:") || lower.startsWith("layer:")) {
+                String range = s.substring(s.indexOf(':') + 1);
+                String[] ab = range.split("-");
+                try {
+                    int a = Integer.parseInt(ab[0].trim()), b = ab.length > 1 ? Integer.parseInt(ab[1].trim()) : a;
+                    if (ab.length > 2 || a > b || a < 0) throw new NumberFormatException();
+                    parts.add(n -> {
+                        int l = layerOf(n);
+                        return l >= a && l <= b;
+                    });
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad layer range '" + s + "' (expected layers:A-B, e.g. layers:0-7)");
+                }
+            } else if (s.contains("*") || s.contains(".")) {
+                Pattern glob = Pattern.compile(Pattern.quote(s).replace("*", "\\E.*\\Q"));
+                parts.add(n -> glob.matcher(n).matches());
+            } else {
+                throw new IllegalArgumentException("unknown freeze selector '" + s + "' (none, all, embeddings, encoder, head, layers:A-B, or a name glob)");
+            }
+        }
+        return n -> parts.stream().anyMatch(p -> p.test(n));
+    }
+
+    static boolean isHead(String name) {
+        return name.startsWith("lm_head.") || name.startsWith("classifier.") || name.startsWith("pooler.");
+    }
+
+    /** The encoder layer a parameter belongs to, or -1. */
+    public static int layerOf(String name) {
+        if (!name.startsWith("encoder.layer.")) return -1;
+        int end = name.indexOf('.', "encoder.layer.".length());
+        return Integer.parseInt(name.substring("encoder.layer.".length(), end));
+    }
+
+    /** Sets every parameter's trainable flag; frozen ones drop their gradient and optimizer state. */
+    public static void apply(RobertaModel model, Mask mask) {
+        for (Param p : model.params().values()) {
+            boolean trainable = !mask.frozen().test(p.name);
+            p.trainable = trainable;
+            if (!trainable) {
+                p.grad = null;
+                p.m = null;
+                p.v = null;
+            }
+        }
+    }
+
+    /** True if no parameter of the embeddings or encoder trains: features can be computed once and cached. */
+    public static boolean encoderFrozen(RobertaModel model) {
+        return model.params().values().stream().noneMatch(p -> p.trainable && !isHead(p.name));
+    }
+}

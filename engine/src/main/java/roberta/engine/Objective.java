@@ -1,0 +1,44 @@
+package roberta.engine;
+
+import roberta.kernels.Backend;
+import roberta.loader.HeadType;
+
+/**
+ * The loss of each head, as RobertaFor*'s forward computes it: cross-entropy for MLM and
+ * token classification (-100 ignored), and for sequence classification cross-entropy,
+ * MSE (regression) or BCE-with-logits (multi-label) chosen by problem_type.
+ */
+public final class Objective {
+    private Objective() {}
+
+    public enum Problem { SINGLE_LABEL, REGRESSION, MULTI_LABEL }
+
+    public static Problem problem(RobertaModel model) {
+        String p = model.config().problemType();
+        if ("regression".equals(p)) return Problem.REGRESSION;
+        if ("multi_label_classification".equals(p)) return Problem.MULTI_LABEL;
+        if (p == null && model.config().numLabels() == 1) return Problem.REGRESSION;
+        return Problem.SINGLE_LABEL;
+    }
+
+    /** Computes the mean loss and seeds the gradient of the logits with it (for {@link Tape#backward()}). */
+    public static double lossAndSeed(RobertaModel model, PackedBatch batch, Var logits, Targets targets) {
+        Backend be = model.backend();
+        var dlogits = logits.needsGrad() ? be.zeros(logits.value().shape()) : null;
+        double loss;
+        HeadType head = model.head();
+        if (head == HeadType.MASKED_LM || head == HeadType.TOKEN_CLASSIFICATION) {
+            loss = be.crossEntropy(dlogits, logits.value(), targets.packed(batch), Targets.IGNORE);
+        } else if (head == HeadType.SEQUENCE_CLASSIFICATION) {
+            loss = switch (problem(model)) {
+                case SINGLE_LABEL -> be.crossEntropy(dlogits, logits.value(), targets.classes(), Targets.IGNORE);
+                case REGRESSION -> be.mse(dlogits, logits.value(), targets.values());
+                case MULTI_LABEL -> be.bceWithLogits(dlogits, logits.value(), targets.values());
+            };
+        } else {
+            throw new IllegalArgumentException("a " + head.architecture + " has no loss; load or add a head first");
+        }
+        if (dlogits != null) logits.grad = dlogits;
+        return loss;
+    }
+}
