@@ -1,0 +1,106 @@
+package roberta.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import roberta.engine.EmbedOptions;
+import roberta.engine.LayerSelection;
+import roberta.engine.Pooling;
+import roberta.engine.Roberta;
+import roberta.loader.Npy;
+import roberta.loader.SafetensorsWriter;
+
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Feature extraction: the encoder's hidden states for each input, pooled.",
+                "Output format follows the extension: .npy ([N, width], NumPy), .safetensors (\"embeddings\"), else JSON lines."})
+final class EmbedCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--input", required = true, description = "JSON lines (text, text_pair), .txt (a line each) or .csv/.tsv; - for stdin (JSON lines)")
+    String input;
+
+    @Option(names = "--output", required = true, description = "Output file (.npy, .safetensors, .jsonl) or - for JSON lines on stdout")
+    String output;
+
+    @Option(names = "--pooling", defaultValue = "mean", description = "cls, mean, max or none (every token). Default: ${DEFAULT-VALUE}")
+    String pooling;
+
+    @Option(names = "--layers", defaultValue = "last", description = "last, all, an index (-2), a list (0,6,12: concatenated) or mean-last:K. Default: ${DEFAULT-VALUE}")
+    String layers;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per batch (sorted by length). Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--max-length", defaultValue = "0", description = "Tokens per sequence including <s>/</s> (0: the model's limit); longer texts are truncated unless --stride is given")
+    int maxLength;
+
+    @Option(names = "--stride", defaultValue = "0", description = "Sliding windows over long texts, sharing N tokens; overlapping states are averaged")
+    int stride;
+
+    @Option(names = "--normalize", description = "L2-normalise each vector")
+    boolean normalize;
+
+    @Option(names = "--text-column", description = "Field or column holding the text (default: text)")
+    String textColumn;
+
+    @Option(names = "--pair-column", description = "Field or column holding the second text of a pair (default: text_pair)")
+    String pairColumn;
+
+    @Override
+    public Integer call() throws Exception {
+        Pooling pool = Pooling.parse(pooling);
+        String lower = output.toLowerCase(java.util.Locale.ROOT);
+        boolean npy = lower.endsWith(".npy"), safetensors = lower.endsWith(".safetensors");
+        if (npy && pool == Pooling.NONE) throw new IllegalArgumentException(output + ": --pooling none gives a different length per input; write .safetensors or .jsonl");
+        List<Inputs.Item> items = Inputs.read(input, textColumn, pairColumn);
+        Roberta roberta = modelOptions.load();
+        LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()); // fail before any work
+        List<String> texts = items.stream().map(Inputs.Item::text).toList();
+        List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
+        EmbedOptions options = new EmbedOptions(pool, layers, normalize, batchSize, maxLength, stride, false);
+        float[][] vectors = roberta.embed(texts, pairs, options, true);
+        int width = LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()).width(roberta.model().config().hiddenSize());
+        if (npy) {
+            float[] flat = new float[vectors.length * width];
+            for (int i = 0; i < vectors.length; i++) System.arraycopy(vectors[i], 0, flat, i * width, width);
+            Npy.writeFloats(Path.of(output), flat, vectors.length, width);
+        } else if (safetensors) {
+            SafetensorsWriter w = new SafetensorsWriter().metadata("pooling", pool.name().toLowerCase()).metadata("layers", layers);
+            if (pool == Pooling.NONE) {
+                for (int i = 0; i < vectors.length; i++) w.addFloats("embeddings." + i, vectors[i], vectors[i].length / width, width);
+            } else {
+                float[] flat = new float[vectors.length * width];
+                for (int i = 0; i < vectors.length; i++) System.arraycopy(vectors[i], 0, flat, i * width, width);
+                w.addFloats("embeddings", flat, vectors.length, width);
+            }
+            w.write(Path.of(output));
+        } else {
+            try (AtomicOutput out = new AtomicOutput(output)) {
+                for (int i = 0; i < vectors.length; i++) {
+                    ObjectNode node = JsonLines.JSON.createObjectNode();
+                    node.put("index", i);
+                    if (items.get(i).json() != null && items.get(i).json().has("id")) node.set("id", items.get(i).json().get("id"));
+                    var arr = node.putArray("embedding");
+                    if (pool == Pooling.NONE) {
+                        for (int t = 0; t < vectors[i].length / width; t++) {
+                            var row = arr.addArray();
+                            for (int c = 0; c < width; c++) row.add(vectors[i][t * width + c]);
+                        }
+                    } else {
+                        for (float v : vectors[i]) arr.add(v);
+                    }
+                    out.stream().write(JsonLines.JSON.writeValueAsBytes(node));
+                    out.stream().write('\n');
+                }
+                out.commit();
+            }
+        }
+        System.err.printf("embed: %d inputs -> %s (%d values each)%n", vectors.length, output, pool == Pooling.NONE ? -1 : width);
+        return 0;
+    }
+}

@@ -1,0 +1,253 @@
+package roberta.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.IntConsumer;
+import roberta.kernels.Backend;
+import roberta.kernels.CpuBackend;
+import roberta.loader.HeadType;
+import roberta.tokenizer.EncodeOptions;
+import roberta.tokenizer.Encoding;
+import roberta.tokenizer.RobertaTokenizer;
+
+/**
+ * The Java API: a model folder loaded with its tokenizer. Thread-safe for concurrent
+ * callers (inference never writes to the model).
+ *
+ * <pre>{@code
+ * Roberta roberta = Roberta.load(Path.of("roberta-base"));
+ * float[][] vectors = roberta.embed(List.of("a sentence", "another"), EmbedOptions.DEFAULT);
+ * List<Roberta.Candidate> top = roberta.fillMask("The capital of France is <mask>.", 5);
+ * }</pre>
+ */
+public final class Roberta {
+    private final RobertaModel model;
+    private final RobertaTokenizer tokenizer;
+    private final Path dir;
+
+    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer) {
+        this.dir = dir;
+        this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    public static Roberta load(Path dir) {
+        return load(dir, CpuBackend.INSTANCE);
+    }
+
+    public static Roberta load(Path dir, Backend backend) {
+        RobertaModel model = RobertaModel.load(dir, backend, null, null, 0);
+        RobertaTokenizer tok = RobertaTokenizer.existsIn(dir) ? RobertaTokenizer.load(dir) : null;
+        return new Roberta(dir, model, tok);
+    }
+
+    public static Roberta of(RobertaModel model, RobertaTokenizer tokenizer) {
+        return new Roberta(null, model, tokenizer);
+    }
+
+    public RobertaModel model() { return model; }
+
+    public RobertaTokenizer tokenizer() {
+        if (tokenizer == null) throw new IllegalStateException((dir == null ? "model" : dir.toString()) + ": no tokenizer.json or vocab.json + merges.txt");
+        return tokenizer;
+    }
+
+    /** Longest sequence (special tokens included) the position table allows. */
+    public int maxTokens() {
+        return model.config().maxPositionEmbeddings() - model.config().padTokenId() - 1;
+    }
+
+    // ------------------------------------------------------------------ encoder runs
+
+    /**
+     * Runs the encoder over token sequences, sorted by length into batches of batchSize, and
+     * hands each sequence's selected states [len, width] to sink (in any order).
+     */
+    public void states(List<int[]> sequences, int batchSize, LayerSelection layers, StateSink sink, IntConsumer progress) {
+        Integer[] order = new Integer[sequences.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences.get(i).length).reversed());
+        int h = model.config().hiddenSize(), numLayers = model.config().numHiddenLayers();
+        int width = layers.width(h);
+        Graph g = Graph.inference(model.backend());
+        for (int b0 = 0; b0 < order.length; b0 += batchSize) {
+            int b1 = Math.min(order.length, b0 + batchSize);
+            List<int[]> batchSeqs = new ArrayList<>();
+            for (int i = b0; i < b1; i++) batchSeqs.add(sequences.get(order[i]));
+            PackedBatch batch = PackedBatch.of(batchSeqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+            RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
+            List<float[]> selected = new ArrayList<>();
+            for (int idx : layers.layers()) {
+                Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
+                selected.add(model.backend().toHost(v.value()));
+            }
+            for (int s = 0; s < batchSeqs.size(); s++) {
+                int len = batch.seqLen[s], start = batch.seqStart[s];
+                float[] states = new float[len * width];
+                for (int t = 0; t < len; t++) {
+                    for (int li = 0; li < selected.size(); li++) {
+                        float[] src = selected.get(li);
+                        if (layers.average()) {
+                            for (int c = 0; c < h; c++) states[t * width + c] += src[(start + t) * h + c] / selected.size();
+                        } else {
+                            System.arraycopy(src, (start + t) * h, states, t * width + li * h, h);
+                        }
+                    }
+                }
+                sink.accept(order[b0 + s], states, len);
+            }
+            if (progress != null) progress.accept(b1 - b0);
+        }
+    }
+
+    /** Receives one sequence's states [len, width]. */
+    @FunctionalInterface
+    public interface StateSink {
+        void accept(int index, float[] states, int len);
+    }
+
+    // ------------------------------------------------------------------ feature extraction
+
+    /** Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE, [tokens, width]. */
+    public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, boolean showProgress) {
+        return new FeatureExtractor(this, options).extract(texts, pairs, showProgress);
+    }
+
+    public float[][] embed(List<String> texts, EmbedOptions options) {
+        return embed(texts, null, options, false);
+    }
+
+    /**
+     * Everything the model computes for one padded batch [B, T], in input order: hidden
+     * states [B, T, H] (index 0 = embeddings), attentions [B, heads, T, T] when asked, and the
+     * head's logits ([B, labels], [B, T, labels] or [B, T, vocab]; the pooler output [B, H] for
+     * a bare RobertaModel). Padded positions hold zeros.
+     */
+    public record ForwardResult(int batch, int length, List<float[]> hiddenStates, List<float[]> attentions, float[] logits, int[] logitsShape) {}
+
+    public ForwardResult forward(List<int[]> ids, boolean withAttentions) {
+        int t = 0;
+        for (int[] s : ids) t = Math.max(t, s.length);
+        PackedBatch batch = PackedBatch.of(ids, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+        Graph g = Graph.inference(model.backend());
+        RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
+        int h = model.config().hiddenSize(), heads = model.config().numAttentionHeads();
+        List<float[]> hidden = new ArrayList<>(), att = new ArrayList<>();
+        for (Var v : out.hiddenStates()) hidden.add(batch.unpack(model.backend().toHost(v.value()), h, t));
+        for (var p : out.attentions()) att.add(batch.unpackAttention(model.backend().toHost(p), heads, t));
+        Var head = model.head(g, batch, out.last());
+        float[] logits = null;
+        int[] shape = null;
+        if (head != null) {
+            float[] raw = model.backend().toHost(head.value());
+            int width = head.value().cols();
+            if (model.head() == HeadType.MASKED_LM || model.head() == HeadType.TOKEN_CLASSIFICATION) {
+                logits = batch.unpack(raw, width, t);
+                shape = new int[] {ids.size(), t, width};
+            } else {
+                logits = raw;
+                shape = new int[] {ids.size(), width};
+            }
+        }
+        return new ForwardResult(ids.size(), t, hidden, att, logits, shape);
+    }
+
+    // ------------------------------------------------------------------ predictions
+
+    /** One candidate for a masked position. */
+    public record Candidate(int tokenId, String token, double score, String sequence) {}
+
+    /** Top-k fillers for each {@code <mask>} in text (one list per mask, in order). */
+    public List<List<Candidate>> fillMask(String text, int topK) {
+        if (model.head() != HeadType.MASKED_LM) throw new IllegalArgumentException("fill-mask needs a RobertaForMaskedLM checkpoint, this is a " + model.head().architecture);
+        RobertaTokenizer tok = tokenizer();
+        Encoding e = tok.encode(text);
+        if (e.length() > maxTokens()) throw new IllegalArgumentException("text has " + e.length() + " tokens, more than the model's " + maxTokens());
+        List<Integer> masks = new ArrayList<>();
+        for (int i = 0; i < e.length(); i++) if (e.ids()[i] == tok.maskId()) masks.add(i);
+        if (masks.isEmpty()) throw new IllegalArgumentException("no <mask> token in the text");
+        PackedBatch batch = PackedBatch.of(List.of(e.ids()), null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+        Graph g = Graph.inference(model.backend());
+        float[] logits = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+        int v = model.config().vocabSize();
+        List<List<Candidate>> out = new ArrayList<>();
+        for (int pos : masks) {
+            double[] probs = softmax(logits, pos * v, v);
+            Integer[] idx = new Integer[v];
+            for (int i = 0; i < v; i++) idx[i] = i;
+            Arrays.sort(idx, Comparator.comparingDouble((Integer i) -> -probs[i]));
+            List<Candidate> cands = new ArrayList<>();
+            for (int r = 0; r < Math.min(topK, v); r++) {
+                int id = idx[r];
+                int[] filled = e.ids().clone();
+                filled[pos] = id;
+                cands.add(new Candidate(id, tok.decode(new int[] {id}, false), probs[id], tok.decode(filled, true)));
+            }
+            out.add(cands);
+        }
+        return out;
+    }
+
+    /** A prediction: per-label scores (softmax, sigmoid, or the raw value for regression) and the best label. */
+    public record Prediction(String label, double score, double[] scores) {}
+
+    /** Sequence classification of each text (or text pair). */
+    public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize) {
+        if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);
+        RobertaTokenizer tok = tokenizer();
+        List<Encoding> enc = tok.encodeBatch(texts, pairs, EncodeOptions.truncateTo(maxTokens()));
+        List<int[]> ids = enc.stream().map(Encoding::ids).toList();
+        float[][] logits = logits(ids, batchSize);
+        Objective.Problem problem = Objective.problem(model);
+        List<Prediction> out = new ArrayList<>();
+        for (float[] l : logits) {
+            double[] scores = switch (problem) {
+                case SINGLE_LABEL -> softmax(l, 0, l.length);
+                case MULTI_LABEL -> Arrays.stream(toDouble(l)).map(x -> 1 / (1 + Math.exp(-x))).toArray();
+                case REGRESSION -> toDouble(l);
+            };
+            int best = 0;
+            for (int i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+            out.add(new Prediction(model.config().id2label().getOrDefault(best, "LABEL_" + best), scores[best], scores));
+        }
+        return out;
+    }
+
+    /** Sequence-classification logits per input, batched by length. */
+    float[][] logits(List<int[]> ids, int batchSize) {
+        Integer[] order = new Integer[ids.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids.get(i).length).reversed());
+        float[][] out = new float[ids.size()][];
+        Graph g = Graph.inference(model.backend());
+        for (int b0 = 0; b0 < order.length; b0 += batchSize) {
+            int b1 = Math.min(order.length, b0 + batchSize);
+            List<int[]> seqs = new ArrayList<>();
+            for (int i = b0; i < b1; i++) seqs.add(ids.get(order[i]));
+            PackedBatch batch = PackedBatch.of(seqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+            float[] l = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+            int c = l.length / seqs.size();
+            for (int s = 0; s < seqs.size(); s++) out[order[b0 + s]] = Arrays.copyOfRange(l, s * c, (s + 1) * c);
+        }
+        return out;
+    }
+
+    static double[] softmax(float[] x, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        double[] p = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += p[i] = Math.exp(x[off + i] - max);
+        for (int i = 0; i < n; i++) p[i] /= sum;
+        return p;
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+}
