@@ -50,11 +50,20 @@ public final class RobertaModel {
 
     /** Loads a checkpoint folder; wantHead null keeps the checkpoint's own head. */
     public static RobertaModel load(Path dir, Backend be, HeadType wantHead, Map<Integer, String> labels, long seed) {
+        return load(dir, be, wantHead, labels, null, seed);
+    }
+
+    /**
+     * Loads a checkpoint folder, switching to another head (or label set, or problem_type)
+     * when asked: head tensors the checkpoint lacks are initialised, with a warning.
+     */
+    public static RobertaModel load(Path dir, Backend be, HeadType wantHead, Map<Integer, String> labels, String problemType, long seed) {
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             RobertaConfig config = ckpt.config();
             HeadType head = wantHead == null ? ckpt.head() : wantHead;
-            if (head != ckpt.head() || (labels != null && !labels.equals(config.id2label())))
-                config = config.withHead(head.architecture, labels, null);
+            if (head != ckpt.head() || (labels != null && !labels.equals(config.id2label()))
+                    || (problemType != null && !problemType.equals(config.problemType())))
+                config = config.withHead(head.architecture, labels, problemType);
             List<String> warnings = new ArrayList<>();
             Map<String, long[]> shapes = Checkpoint.expectedShapes(config, head);
             Map<String, Param> params = new LinkedHashMap<>();

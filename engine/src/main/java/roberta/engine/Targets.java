@@ -24,6 +24,26 @@ public record Targets(int[] classes, float[] values, List<int[]> tokenLabels) {
         return new Targets(null, null, labels);
     }
 
+    /** The targets of labelled examples for a seq-cls or token-cls batch. */
+    static Targets of(roberta.engine.train.Task task, List<roberta.engine.train.Example> examples) {
+        switch (task) {
+            case TOKEN_CLS:
+                return perToken(examples.stream().map(roberta.engine.train.Example::tokenLabels).toList());
+            case SEQ_CLS:
+                if (examples.get(0).values() == null) return classes(examples.stream().mapToInt(roberta.engine.train.Example::label).toArray());
+                int n = examples.stream().mapToInt(e -> e.values().length).sum();
+                float[] out = new float[n];
+                int o = 0;
+                for (var e : examples) {
+                    System.arraycopy(e.values(), 0, out, o, e.values().length);
+                    o += e.values().length;
+                }
+                return values(out);
+            default:
+                throw new IllegalArgumentException("masked-LM targets come from masking, not from the examples");
+        }
+    }
+
     /** Token labels for the packed rows of a batch. */
     int[] packed(PackedBatch batch) {
         int[] out = new int[batch.tokens()];

@@ -1,0 +1,131 @@
+package roberta.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import roberta.engine.Objective;
+import roberta.engine.RobertaModel;
+import roberta.engine.TrainOptions;
+import roberta.engine.Trainer;
+import roberta.engine.train.Example;
+import roberta.engine.train.Task;
+import roberta.engine.train.TaskData;
+import roberta.kernels.CpuBackend;
+import roberta.kernels.Parallel;
+import roberta.loader.RobertaConfig;
+import roberta.tokenizer.RobertaTokenizer;
+
+@Command(name = "finetune", mixinStandardHelpOptions = true,
+        description = {"Adapt a model to a task: full fine-tuning, feature extraction (--train-only head) or anything between (--freeze).",
+                "Writes OUTPUT/checkpoints/epoch-N (Hugging Face folders), OUTPUT/metrics.jsonl and the final OUTPUT/model."})
+final class FinetuneCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Pretrained model folder (its tokenizer is used; with --random-init only its tokenizer and config)")
+    Path model;
+
+    @Option(names = "--train", required = true, description = "Training data (JSON lines; plain text for mlm)")
+    Path train;
+
+    @Option(names = "--eval", description = "Evaluation data, scored after each epoch")
+    Path eval;
+
+    @Option(names = "--task", required = true, description = "seq-cls, token-cls or mlm")
+    String task;
+
+    @Option(names = "--output", required = true, description = "Output folder")
+    Path output;
+
+    @Option(names = "--freeze", description = "Frozen parameters: none, embeddings, encoder, layers:A-B, head, or name globs, comma-separated")
+    String freeze;
+
+    @Option(names = "--train-only", description = "Train only these (e.g. head: pure feature extraction)")
+    String trainOnly;
+
+    @Option(names = "--epochs", defaultValue = "3") int epochs;
+    @Option(names = "--lr", defaultValue = "2e-5") float lr;
+    @Option(names = "--batch-size", defaultValue = "16") int batchSize;
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Batches per optimizer step") int gradAccum;
+    @Option(names = "--warmup", defaultValue = "0.06", description = "Warmup: fraction of steps, or steps if >= 1") float warmup;
+    @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
+    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient norm clip (0: off)") float clip;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--max-length", defaultValue = "128") int maxLength;
+    @Option(names = "--llrd", defaultValue = "1.0", description = "Layer-wise learning-rate decay (e.g. 0.9; 1: off)") float llrd;
+    @Option(names = "--gradual-unfreeze", description = "Start with the head only; unfreeze one more layer per epoch from the top") boolean gradualUnfreeze;
+    @Option(names = "--no-feature-cache", description = "Recompute the frozen encoder every step instead of caching its features") boolean noCache;
+    @Option(names = "--resume", description = "Continue from the last checkpoint in --output") boolean resume;
+    @Option(names = "--threads", description = "Kernel threads") Integer threads;
+
+    @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
+    @Option(names = "--hidden", description = "With --random-init: hidden size") Integer hidden;
+    @Option(names = "--layers", description = "With --random-init: layers") Integer layers;
+    @Option(names = "--heads", description = "With --random-init: attention heads") Integer heads;
+    @Option(names = "--intermediate", description = "With --random-init: feed-forward size") Integer intermediate;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads != null) Parallel.setThreads(threads);
+        Task t = Task.parse(task);
+        RobertaTokenizer tok = RobertaTokenizer.load(model);
+        int maxTokens = Math.min(maxLength, configFor().maxPositionEmbeddings() - configFor().padTokenId() - 1);
+        // labels and data are checked before any training starts
+        Map<Integer, String> labels = null;
+        Objective.Problem problem = Objective.Problem.SINGLE_LABEL;
+        if (t == Task.SEQ_CLS) {
+            problem = TaskData.problemOf(train);
+            RobertaConfig existing = configFor();
+            labels = existing.architecture() != null && existing.architecture().equals(t.head.architecture) && !existing.id2label().isEmpty()
+                    ? existing.id2label() : TaskData.labelSet(train, t);
+        } else if (t == Task.TOKEN_CLS) {
+            RobertaConfig existing = configFor();
+            labels = existing.architecture() != null && existing.architecture().equals(t.head.architecture) ? existing.id2label() : TaskData.labelSet(train, t);
+        }
+        List<Example> trainSet = TaskData.load(train, t, tok, labels, problem, maxTokens);
+        List<Example> evalSet = eval == null ? List.of() : TaskData.load(eval, t, tok, labels, problem, maxTokens);
+        Path resumeFrom = resume ? Trainer.latestCheckpoint(output) : null;
+        if (resume && resumeFrom == null) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
+        RobertaModel m;
+        if (resumeFrom != null) {
+            m = RobertaModel.load(resumeFrom, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+        } else if (randomInit) {
+            RobertaConfig c = configFor();
+            c = RobertaConfig.of(c.vocabSize(), hidden != null ? hidden : c.hiddenSize(), layers != null ? layers : c.numHiddenLayers(),
+                    heads != null ? heads : c.numAttentionHeads(), intermediate != null ? intermediate : c.intermediateSize(), c.maxPositionEmbeddings());
+            c = c.withHead(t.head.architecture, labels, t == Task.SEQ_CLS ? problemType(problem) : null);
+            m = RobertaModel.random(c, t.head, CpuBackend.INSTANCE, seed);
+        } else {
+            m = RobertaModel.load(model, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+            for (String w : m.warnings()) System.err.println("warning: " + w);
+        }
+        TrainOptions options = new TrainOptions(t, epochs, lr, batchSize, warmup, weightDecay, seed, maxTokens, llrd, gradualUnfreeze,
+                gradAccum, clip, freeze, trainOnly, !noCache);
+        Trainer trainer = new Trainer(m, tok, model, options, output);
+        if (resumeFrom != null) {
+            trainer.resume(resumeFrom);
+            System.err.println("resuming from " + resumeFrom);
+        }
+        Files.createDirectories(output);
+        Trainer.Result r = trainer.train(trainSet, evalSet, labels);
+        System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", r.steps(), r.seconds(), output.resolve("model"));
+        System.out.println(JsonLines.JSON.writeValueAsString(r.metrics()));
+        return 0;
+    }
+
+    private RobertaConfig cachedConfig;
+
+    private RobertaConfig configFor() {
+        if (cachedConfig == null) cachedConfig = RobertaConfig.load(model.resolve("config.json"));
+        return cachedConfig;
+    }
+
+    static String problemType(Objective.Problem p) {
+        return switch (p) {
+            case SINGLE_LABEL -> "single_label_classification";
+            case REGRESSION -> "regression";
+            case MULTI_LABEL -> "multi_label_classification";
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package roberta.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import roberta.engine.Gradients;
+import roberta.engine.Objective;
+import roberta.engine.RobertaModel;
+import roberta.engine.train.Example;
+import roberta.engine.train.Task;
+import roberta.engine.train.TaskData;
+import roberta.kernels.CpuBackend;
+import roberta.loader.SafetensorsWriter;
+import roberta.tokenizer.RobertaTokenizer;
+
+@Command(name = "grad", mixinStandardHelpOptions = true,
+        description = {"Loss and gradient of every trainable parameter on one batch (dropout off), as safetensors:",
+                "loss (F32 [1]) and grad.<name> with Hugging Face names. Lines: text, optional text_pair, and label (or labels per word)."})
+final class GradCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model folder with a head")
+    Path model;
+
+    @Option(names = "--input", required = true, description = "JSON lines")
+    Path input;
+
+    @Option(names = "--output", required = true, description = "Output .safetensors")
+    Path output;
+
+    @Option(names = "--freeze", description = "Frozen parameters (see finetune)") String freeze;
+    @Option(names = "--train-only", description = "Trainable parameters only (see finetune)") String trainOnly;
+    @Option(names = "--max-length", defaultValue = "512") int maxLength;
+
+    @Override
+    public Integer call() throws Exception {
+        RobertaModel m = RobertaModel.load(model, CpuBackend.INSTANCE, null, null, 0);
+        Task task = Task.of(m.head());
+        RobertaTokenizer tok = RobertaTokenizer.load(model);
+        Map<Integer, String> labels = m.config().id2label();
+        Objective.Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Objective.Problem.SINGLE_LABEL;
+        int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
+        List<Example> examples = TaskData.load(input, task, tok, labels, problem, max);
+        Gradients.Result r = Gradients.compute(m, tok, task, examples, freeze, trainOnly);
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        w.addFloats("loss", new float[] {(float) r.loss()}, 1);
+        r.grads().forEach((name, g) -> w.addFloats("grad." + name, g.values(), g.shape()));
+        w.write(output);
+        System.err.printf("grad: loss %.6f, %d gradients -> %s%n", r.loss(), r.grads().size(), output);
+        return 0;
+    }
+}

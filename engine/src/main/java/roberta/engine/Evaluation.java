@@ -1,0 +1,93 @@
+package roberta.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import roberta.engine.train.Example;
+import roberta.engine.train.Metrics;
+import roberta.engine.train.MlmMasking;
+import roberta.engine.train.Task;
+import roberta.tokenizer.RobertaTokenizer;
+
+/** Metrics of a model on examples: accuracy and macro-F1; entity F1 for token tasks; Pearson/Spearman for regression; loss and perplexity for MLM. */
+public final class Evaluation {
+    private Evaluation() {}
+
+    public static Map<String, Object> evaluate(RobertaModel model, RobertaTokenizer tok, Task task, List<Example> examples, Map<Integer, String> labels, int batchSize, long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Graph g = Graph.inference(model.backend());
+        int pad = model.config().padTokenId(), maxPos = model.config().maxPositionEmbeddings();
+        double lossSum = 0;
+        int batches = 0;
+        List<Integer> gold = new ArrayList<>(), pred = new ArrayList<>();
+        List<double[]> reg = new ArrayList<>();
+        List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
+        for (int b0 = 0; b0 < examples.size(); b0 += batchSize) {
+            List<Example> batch = examples.subList(b0, Math.min(examples.size(), b0 + batchSize));
+            List<int[]> ids = new ArrayList<>(), mlm = new ArrayList<>();
+            if (task == Task.MLM) {
+                SplittableRandom rng = new SplittableRandom(seed + b0);
+                for (Example e : batch) {
+                    int[][] ml = MlmMasking.mask(e.ids(), tok.maskId(), model.config().vocabSize(), tok.clsId(), tok.sepId(), tok.padId(), rng);
+                    ids.add(ml[0]);
+                    mlm.add(ml[1]);
+                }
+            } else {
+                for (Example e : batch) ids.add(e.ids());
+            }
+            PackedBatch packed = PackedBatch.of(ids, null, pad, maxPos);
+            Var logits = model.head(g, packed, model.encode(g, packed, false, false).last());
+            float[] l = model.backend().toHost(logits.value());
+            int c = logits.value().cols();
+            Targets targets = task == Task.MLM ? Targets.perToken(mlm) : Targets.of(task, batch);
+            lossSum += Objective.lossAndSeed(model, packed, logits, targets);
+            batches++;
+            if (task == Task.SEQ_CLS) {
+                for (int s = 0; s < batch.size(); s++) {
+                    Example e = batch.get(s);
+                    if (e.values() != null && c == 1) reg.add(new double[] {e.values()[0], l[s]});
+                    else if (e.values() != null) for (int k = 0; k < c; k++) { gold.add(e.values()[k] > 0.5f ? 1 : 0); pred.add(l[s * c + k] > 0 ? 1 : 0); }
+                    else { gold.add(e.label()); pred.add(argmax(l, s * c, c)); }
+                }
+            } else if (task == Task.TOKEN_CLS) {
+                for (int s = 0; s < batch.size(); s++) {
+                    int[] tl = batch.get(s).tokenLabels();
+                    List<String> gt = new ArrayList<>(), pt = new ArrayList<>();
+                    for (int t = 0; t < tl.length; t++) {
+                        if (tl[t] == Targets.IGNORE) continue;
+                        int p = argmax(l, (packed.seqStart[s] + t) * c, c);
+                        gold.add(tl[t]);
+                        pred.add(p);
+                        gt.add(labels.getOrDefault(tl[t], "O"));
+                        pt.add(labels.getOrDefault(p, "O"));
+                    }
+                    goldTags.add(gt.toArray(String[]::new));
+                    predTags.add(pt.toArray(String[]::new));
+                }
+            }
+        }
+        m.put("eval_loss", lossSum / Math.max(1, batches));
+        if (task == Task.MLM) m.put("eval_perplexity", Math.exp(lossSum / Math.max(1, batches)));
+        if (!reg.isEmpty()) {
+            double[] x = reg.stream().mapToDouble(v -> v[0]).toArray(), y = reg.stream().mapToDouble(v -> v[1]).toArray();
+            m.put("eval_pearson", Metrics.pearson(x, y));
+            m.put("eval_spearman", Metrics.spearman(x, y));
+        } else if (!gold.isEmpty()) {
+            int[] gg = gold.stream().mapToInt(i -> i).toArray(), pp = pred.stream().mapToInt(i -> i).toArray();
+            m.put("eval_accuracy", Metrics.accuracy(gg, pp));
+            m.put("eval_macro_f1", Metrics.macroF1(gg, pp, Math.max(labels.size(), 2)));
+        }
+        if (task == Task.TOKEN_CLS) m.put("eval_entity_f1", Metrics.entityF1(goldTags, predTags));
+        m.put("eval_examples", examples.size());
+        return m;
+    }
+
+
+    static int argmax(float[] a, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,302 @@
+package roberta.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import roberta.engine.train.Example;
+import roberta.engine.train.MlmMasking;
+import roberta.engine.train.Task;
+import roberta.kernels.Backend;
+
+import roberta.loader.AtomicFiles;
+import roberta.loader.SafetensorsFile;
+import roberta.loader.SafetensorsWriter;
+import roberta.tokenizer.RobertaTokenizer;
+
+/**
+ * Fine-tuning: AdamW with decoupled weight decay (none on biases and LayerNorm weights),
+ * linear warmup then linear decay, gradient clipping and accumulation, dropout in train mode
+ * from a seeded generator. Frozen parameters get no gradient and no optimizer state; with the
+ * whole encoder frozen the features are computed once and the head trains on the cache. After
+ * each epoch: evaluation, a metrics line, and an atomic checkpoint (a Hugging Face folder
+ * plus optimizer and trainer state) that {@link #resume} continues from exactly.
+ */
+public final class Trainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RobertaModel model;
+    private final RobertaTokenizer tokenizer;
+    private final Path tokenizerDir;
+    private final TrainOptions o;
+    private final Path outDir;
+    private final Backend be;
+    private final Freezing.Mask mask;
+    private int startEpoch = 0;
+    private int step = 0;
+    private List<float[]> featureCache;
+
+    public Trainer(RobertaModel model, RobertaTokenizer tokenizer, Path tokenizerDir, TrainOptions options, Path outDir) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.tokenizerDir = tokenizerDir;
+        this.o = options;
+        this.outDir = outDir;
+        this.be = model.backend();
+        this.mask = Freezing.parse(options.freeze(), options.trainOnly());
+        Freezing.apply(model, mask);
+    }
+
+    /** The result of a run: the last epoch's metrics. */
+    public record Result(Map<String, Object> metrics, int steps, double seconds) {}
+
+    // ------------------------------------------------------------------ checkpoints
+
+    /** The newest complete checkpoint under outDir, or null. */
+    public static Path latestCheckpoint(Path outDir) throws IOException {
+        Path dir = outDir.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) return null;
+        try (var list = Files.list(dir)) {
+            return list.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.isRegularFile(p.resolve("trainer_state.json")))
+                    .max(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(6)))).orElse(null);
+        }
+    }
+
+    /** Continues from a checkpoint written by this trainer (the model must have been loaded from it). */
+    public void resume(Path checkpoint) throws IOException {
+        var state = JSON.readTree(Files.readString(checkpoint.resolve("trainer_state.json")));
+        startEpoch = state.get("epoch").asInt();
+        step = state.get("step").asInt();
+        try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
+            for (Param p : model.params().values()) {
+                if (!f.tensors().containsKey("m." + p.name)) continue;
+                p.m = be.fromHost(f.floats("m." + p.name), p.value.shape());
+                p.v = be.fromHost(f.floats("v." + p.name), p.value.shape());
+            }
+        }
+    }
+
+    private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
+        Path dir = outDir.resolve("checkpoints");
+        Files.createDirectories(dir);
+        Path target = dir.resolve("epoch-" + epoch);
+        Path temp = dir.resolve(".epoch-" + epoch + ".tmp");
+        ModelFolder.deleteTree(temp);
+        Files.createDirectories(temp);
+        ModelFolder.writeInto(model, tokenizerDir, temp);
+        SafetensorsWriter w = new SafetensorsWriter();
+        for (Param p : model.params().values()) {
+            if (p.m == null) continue;
+            w.addFloats("m." + p.name, be.toHost(p.m), ModelFolder.toLong(p.value.shape()));
+            w.addFloats("v." + p.name, be.toHost(p.v), ModelFolder.toLong(p.value.shape()));
+        }
+        w.write(temp.resolve("optimizer.safetensors"));
+        ObjectNode state = JSON.createObjectNode().put("epoch", epoch + 1).put("step", step).put("seed", o.seed());
+        state.set("metrics", JSON.valueToTree(metrics));
+        AtomicFiles.writeString(temp.resolve("trainer_state.json"), state.toString());
+        ModelFolder.deleteTree(target);
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    // ------------------------------------------------------------------ training
+
+    public Result train(List<Example> train, List<Example> eval, Map<Integer, String> labels) throws IOException {
+        if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
+        Files.createDirectories(outDir);
+        int batchesPerEpoch = (train.size() + o.batchSize() - 1) / o.batchSize();
+        int stepsPerEpoch = (batchesPerEpoch + o.gradAccum() - 1) / o.gradAccum();
+        int totalSteps = stepsPerEpoch * o.epochs();
+        int warmupSteps = o.warmup() >= 1 ? (int) o.warmup() : (int) Math.ceil(o.warmup() * totalSteps);
+        long t0 = System.nanoTime();
+        Map<String, Object> metrics = Map.of();
+        for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
+            if (o.gradualUnfreeze()) applyGradualUnfreeze(epoch);
+            boolean cached = o.cacheFeatures() && o.task() != Task.MLM && Freezing.encoderFrozen(model);
+            if (cached && featureCache == null) featureCache = computeFeatures(train);
+            int[] order = shuffled(train.size(), epoch);
+            double lossSum = 0;
+            int lossCount = 0;
+            long epochStart = System.nanoTime();
+            try (Progress bar = new Progress("epoch " + (epoch + 1) + "/" + o.epochs(), batchesPerEpoch, "batch")) {
+                int micro = 0;
+                for (int b = 0; b < batchesPerEpoch; b++) {
+                    List<Example> batch = new ArrayList<>();
+                    List<Integer> batchIdx = new ArrayList<>();
+                    for (int i = b * o.batchSize(); i < Math.min(train.size(), (b + 1) * o.batchSize()); i++) {
+                        batch.add(train.get(order[i]));
+                        batchIdx.add(order[i]);
+                    }
+                    double loss = forwardBackward(batch, batchIdx, cached, epoch, b);
+                    if (!Double.isFinite(loss)) {
+                        Path last = latestCheckpoint(outDir);
+                        throw new IllegalStateException("loss became " + loss + " at epoch " + (epoch + 1) + " batch " + (b + 1)
+                                + "; stopped (lower --lr?). Last good checkpoint: " + (last == null ? "none yet" : last));
+                    }
+                    lossSum += loss;
+                    lossCount++;
+                    micro++;
+                    if (micro == o.gradAccum() || b == batchesPerEpoch - 1) {
+                        float lr = o.lr() * schedule(step, warmupSteps, totalSteps);
+                        update(lr);
+                        micro = 0;
+                        step++;
+                    }
+                    bar.status(String.format("loss %.4f", lossSum / lossCount));
+                    bar.advance(1);
+                }
+            }
+            double secs = (System.nanoTime() - epochStart) / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", epoch + 1);
+            m.put("step", step);
+            m.put("train_loss", lossSum / Math.max(1, lossCount));
+            m.put("seconds", secs);
+            m.put("train_sequences_per_second", train.size() / secs);
+            m.put("trainable_parameters", model.params().values().stream().filter(p -> p.trainable).mapToLong(p -> p.value.size()).sum());
+            if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
+            metrics = m;
+            appendMetrics(m);
+            saveCheckpoint(epoch, m);
+            System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
+        }
+        ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
+        return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void appendMetrics(Map<String, Object> m) throws IOException {
+        byte[] line = (JSON.writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
+        Files.write(outDir.resolve("metrics.jsonl"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    static float schedule(int step, int warmup, int total) {
+        if (step < warmup) return (step + 1f) / (warmup + 1f);
+        return Math.max(0f, (float) (total - step) / Math.max(1, total - warmup));
+    }
+
+    private int[] shuffled(int n, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        SplittableRandom rng = new SplittableRandom(o.seed() * 1_000_003L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /** Gradual unfreezing: epoch e trains the head and the top e layers (within the freezing mask). */
+    private void applyGradualUnfreeze(int epoch) {
+        int layers = model.config().numHiddenLayers();
+        for (Param p : model.params().values()) {
+            boolean allowed = !mask.frozen().test(p.name);
+            int l = Freezing.layerOf(p.name);
+            boolean open = Freezing.isHead(p.name) || (l >= 0 && l >= layers - epoch) || (l < 0 && epoch > layers);
+            p.trainable = allowed && open;
+            if (!p.trainable) {
+                p.grad = null;
+            }
+        }
+    }
+
+    /** Encoder states (eval mode) of every example, once: the <s> row for seq-cls, all rows for token-cls. */
+    private List<float[]> computeFeatures(List<Example> examples) {
+        List<float[]> cache = new ArrayList<>(java.util.Collections.nCopies(examples.size(), (float[]) null));
+        Roberta r = Roberta.of(model, tokenizer);
+        int h = model.config().hiddenSize();
+        LayerSelection last = LayerSelection.parse("last", model.config().numHiddenLayers());
+        try (Progress bar = new Progress("caching features", examples.size(), "seq")) {
+            r.states(examples.stream().map(Example::ids).toList(), 32, last, (i, states, len) ->
+                    cache.set(i, o.task() == Task.SEQ_CLS ? java.util.Arrays.copyOf(states, h) : states), bar::advance);
+        }
+        return cache;
+    }
+
+    private double forwardBackward(List<Example> batch, List<Integer> idx, boolean cached, int epoch, int b) {
+        Tape tape = new Tape();
+        Graph g = new Graph(be, tape, true, o.seed() * 7_919L + (long) epoch * 1_000_003L + b);
+        PackedBatch packed;
+        Var last;
+        List<int[]> ids = new ArrayList<>();
+        List<int[]> mlmLabels = new ArrayList<>();
+        if (o.task() == Task.MLM) {
+            SplittableRandom rng = new SplittableRandom(o.seed() * 31L + epoch * 1_000_003L + b);
+            for (Example e : batch) {
+                int[][] ml = MlmMasking.mask(e.ids(), tokenizer.maskId(), model.config().vocabSize(), tokenizer.clsId(), tokenizer.sepId(), tokenizer.padId(), rng);
+                ids.add(ml[0]);
+                mlmLabels.add(ml[1]);
+            }
+        } else {
+            for (Example e : batch) ids.add(o.task() == Task.SEQ_CLS && cached ? new int[] {tokenizer.clsId()} : e.ids());
+        }
+        packed = PackedBatch.of(ids, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+        if (cached) {
+            int h = model.config().hiddenSize();
+            float[] rows = new float[packed.tokens() * h];
+            int off = 0;
+            for (int i : idx) {
+                float[] f = featureCache.get(i);
+                System.arraycopy(f, 0, rows, off, f.length);
+                off += f.length;
+            }
+            last = new Var(be.fromHost(rows, packed.tokens(), h), false);
+        } else {
+            last = model.encode(g, packed, false, false).last();
+        }
+        Var logits = model.head(g, packed, last);
+        Targets targets = o.task() == Task.MLM ? Targets.perToken(mlmLabels) : Targets.of(o.task(), batch);
+        double loss = Objective.lossAndSeed(model, packed, logits, targets);
+        if (logits.grad != null) {
+            if (o.gradAccum() > 1) be.scale(logits.grad, 1f / o.gradAccum());
+            tape.backward();
+        }
+        return loss;
+    }
+
+
+    /** Clip, then one AdamW step per trainable parameter with its layer's learning rate; gradients zeroed after. */
+    private void update(float lr) {
+        List<Param> trainable = model.params().values().stream().filter(p -> p.trainable && p.grad != null).toList();
+        double norm = 0;
+        for (Param p : trainable) norm += be.sumOfSquares(p.grad);
+        norm = Math.sqrt(norm);
+        float clip = o.clipNorm() > 0 && norm > o.clipNorm() ? (float) (o.clipNorm() / (norm + 1e-6)) : 1f;
+        int layers = model.config().numHiddenLayers();
+        for (Param p : trainable) {
+            if (clip != 1f) be.scale(p.grad, clip);
+            if (p.m == null) {
+                p.m = be.zeros(p.value.shape());
+                p.v = be.zeros(p.value.shape());
+            }
+            float layerLr = lr * (float) Math.pow(o.llrd(), depth(p.name, layers));
+            boolean decay = !(p.name.endsWith(".bias") || p.name.endsWith("LayerNorm.weight") || p.name.endsWith("layer_norm.weight"));
+            be.adamw(p.value, p.grad, p.m, p.v, layerLr, 0.9f, 0.999f, 1e-8f, decay ? o.weightDecay() : 0f, step + 1);
+            be.fill(p.grad, 0f);
+        }
+    }
+
+    /** How many layers below the top a parameter sits: head 0, top layer 0, embeddings L. */
+    static int depth(String name, int layers) {
+        if (Freezing.isHead(name)) return 0;
+        int l = Freezing.layerOf(name);
+        return l >= 0 ? layers - 1 - l : layers;
+    }
+
+    /** Seconds and memory of one training step for benchmarks. */
+    public double step(List<Example> batch) {
+        double loss = forwardBackward(batch, null, false, 0, step);
+        update(o.lr());
+        step++;
+        return loss;
+    }
+
+}
