@@ -43,6 +43,8 @@ public final class Trainer {
     private int startEpoch = 0;
     private int step = 0;
     private List<float[]> featureCache;
+    /** For tests: end the run after this many epochs, as an interruption would. */
+    int stopAfterEpoch = -1;
 
     public Trainer(RobertaModel model, RobertaTokenizer tokenizer, Path tokenizerDir, TrainOptions options, Path outDir) {
         this.model = model;
@@ -87,8 +89,8 @@ public final class Trainer {
     private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
         Path dir = outDir.resolve("checkpoints");
         Files.createDirectories(dir);
-        Path target = dir.resolve("epoch-" + epoch);
-        Path temp = dir.resolve(".epoch-" + epoch + ".tmp");
+        Path target = dir.resolve("epoch-" + (epoch + 1));
+        Path temp = dir.resolve(".epoch-" + (epoch + 1) + ".tmp");
         ModelFolder.deleteTree(temp);
         Files.createDirectories(temp);
         ModelFolder.writeInto(model, tokenizerDir, temp);
@@ -166,6 +168,7 @@ public final class Trainer {
             appendMetrics(m);
             saveCheckpoint(epoch, m);
             System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
+            if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
         }
         ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
         return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
