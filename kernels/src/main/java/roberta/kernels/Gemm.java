@@ -1,7 +1,6 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +25,7 @@ public final class Gemm {
     static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {}
@@ -194,30 +194,53 @@ public final class Gemm {
             c50 = b0.fma(a5, c50);
             c51 = b1.fma(a5, c51);
         }
-        storeRow(c, cBase, c00, c01, nv, add);
-        if (mv > 1) storeRow(c, cBase + ldc, c10, c11, nv, add);
-        if (mv > 2) storeRow(c, cBase + 2 * ldc, c20, c21, nv, add);
-        if (mv > 3) storeRow(c, cBase + 3 * ldc, c30, c31, nv, add);
-        if (mv > 4) storeRow(c, cBase + 4 * ldc, c40, c41, nv, add);
-        if (mv > 5) storeRow(c, cBase + 5 * ldc, c50, c51, nv, add);
-    }
-
-    private static void storeRow(float[] c, int off, FloatVector v0, FloatVector v1, int nv, boolean add) {
-        if (nv == NR) {
+        // Vectors never cross a method boundary (an un-inlined call would box them), so the
+        // full-tile stores are written out here; edge tiles go through a scratch tile.
+        if (mv == MR && nv == NR) {
             if (add) {
-                v0 = v0.add(FloatVector.fromArray(S, c, off));
-                v1 = v1.add(FloatVector.fromArray(S, c, off + L));
+                c00 = c00.add(FloatVector.fromArray(S, c, cBase));
+                c01 = c01.add(FloatVector.fromArray(S, c, cBase + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cBase + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cBase + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cBase + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cBase + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cBase + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cBase + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, cBase + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, cBase + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, cBase + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, cBase + 5 * ldc + L));
             }
-            v0.intoArray(c, off);
-            v1.intoArray(c, off + L);
+            c00.intoArray(c, cBase);
+            c01.intoArray(c, cBase + L);
+            c10.intoArray(c, cBase + ldc);
+            c11.intoArray(c, cBase + ldc + L);
+            c20.intoArray(c, cBase + 2 * ldc);
+            c21.intoArray(c, cBase + 2 * ldc + L);
+            c30.intoArray(c, cBase + 3 * ldc);
+            c31.intoArray(c, cBase + 3 * ldc + L);
+            c40.intoArray(c, cBase + 4 * ldc);
+            c41.intoArray(c, cBase + 4 * ldc + L);
+            c50.intoArray(c, cBase + 5 * ldc);
+            c51.intoArray(c, cBase + 5 * ldc + L);
             return;
         }
-        VectorMask<Float> m0 = S.indexInRange(0, nv), m1 = S.indexInRange(L, nv);
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(S, c, off, m0));
-            v1 = v1.add(FloatVector.fromArray(S, c, off + L, m1));
+        float[] tile = TILE.get();
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        for (int r = 0; r < mv; r++) {
+            int o = cBase + r * ldc;
+            for (int j = 0; j < nv; j++) c[o + j] = add ? c[o + j] + tile[r * NR + j] : tile[r * NR + j];
         }
-        v0.intoArray(c, off, m0);
-        v1.intoArray(c, off + L, m1);
     }
 }
