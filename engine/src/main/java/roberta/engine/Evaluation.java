@@ -17,7 +17,6 @@ public final class Evaluation {
 
     public static Map<String, Object> evaluate(RobertaModel model, RobertaTokenizer tok, Task task, List<Example> examples, Map<Integer, String> labels, int batchSize, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
-        Graph g = Graph.inference(model.backend());
         int pad = model.config().padTokenId(), maxPos = model.config().maxPositionEmbeddings();
         double lossSum = 0;
         int batches = 0;
@@ -38,11 +37,13 @@ public final class Evaluation {
                 for (Example e : batch) ids.add(e.ids());
             }
             PackedBatch packed = PackedBatch.of(ids, null, pad, maxPos);
+            Graph g = Graph.inference(model.backend());
             Var logits = model.head(g, packed, model.encode(g, packed, false, false).last());
             float[] l = model.backend().toHost(logits.value());
             int c = logits.value().cols();
             Targets targets = task == Task.MLM ? Targets.perToken(mlm) : Targets.of(task, batch);
             lossSum += Objective.lossAndSeed(model, packed, logits, targets);
+            g.close();
             batches++;
             if (task == Task.SEQ_CLS) {
                 for (int s = 0; s < batch.size(); s++) {

@@ -9,18 +9,45 @@ import roberta.kernels.Tensor;
  * Without a tape (inference) nothing is recorded. Dropout is active only in training mode;
  * its random numbers come from (seed, call counter), so a run is reproducible.
  */
-public final class Graph {
+public final class Graph implements AutoCloseable {
     final Backend be;
     final Tape tape;
     final boolean training;
     private final long seed;
     private long calls;
+    /** Every activation and activation gradient this graph allocated, handed back on close. */
+    private final java.util.List<Tensor> owned = new java.util.ArrayList<>();
 
     Graph(Backend be, Tape tape, boolean training, long seed) {
         this.be = be;
         this.tape = tape;
         this.training = training;
         this.seed = seed;
+    }
+
+    /** A tensor for an operation's output (overwritten entirely), returned to the backend on close. */
+    private Tensor alloc(int... shape) {
+        Tensor t = be.empty(shape);
+        owned.add(t);
+        return t;
+    }
+
+    /** The gradient of v, created as zeros on first use; parameters keep theirs across steps. */
+    private Tensor grad(Var v) {
+        if (v == null || !v.needsGrad()) return null;
+        if (v instanceof Param) return v.gradFor(be);
+        if (v.grad == null) {
+            v.grad = be.zeros(v.value.shape());
+            owned.add(v.grad);
+        }
+        return v.grad;
+    }
+
+    /** Gives every intermediate tensor back to the backend: copy out what you need first. */
+    @Override
+    public void close() {
+        for (Tensor t : owned) be.release(t);
+        owned.clear();
     }
 
     /** Inference: no tape, no dropout. */
@@ -45,11 +72,11 @@ public final class Graph {
     /** x[n, in] · w[out, in]^T + b */
     Var linear(Var x, Param w, Param b) {
         boolean rec = recording(x, w, b);
-        Var y = out(be.zeros(x.value.rows(), w.value.dim(0)), rec);
+        Var y = out(alloc(x.value.rows(), w.value.dim(0)), rec);
         be.linear(y.value, x.value, w.value, b == null ? null : b.value);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            be.linearBackward(x.gradFor(be), w.gradFor(be), b == null ? null : b.gradFor(be), y.grad, x.value, w.value);
+            be.linearBackward(grad(x), grad(w), b == null ? null : grad(b), y.grad, x.value, w.value);
         });
         return y;
     }
@@ -57,28 +84,28 @@ public final class Graph {
     /** word[ids] + position[positionIds] + tokenType[0]: RoBERTa's three embeddings summed. */
     Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds, int padId) {
         boolean rec = recording(word, position, tokenType);
-        Var y = out(be.zeros(ids.length, word.value.cols()), rec);
+        Var y = out(alloc(ids.length, word.value.cols()), rec);
         be.embedding(y.value, word.value, ids, false);
         be.embedding(y.value, position.value, positionIds, true);
         be.embedding(y.value, tokenType.value, typeIds, true);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
             // word and position tables have padding_idx = pad: that row gets no gradient
-            if (word.needsGrad()) be.embeddingBackward(word.gradFor(be), y.grad, ids, padId);
-            if (position.needsGrad()) be.embeddingBackward(position.gradFor(be), y.grad, positionIds, padId);
-            if (tokenType.needsGrad()) be.embeddingBackward(tokenType.gradFor(be), y.grad, typeIds, -1);
+            if (word.needsGrad()) be.embeddingBackward(grad(word), y.grad, ids, padId);
+            if (position.needsGrad()) be.embeddingBackward(grad(position), y.grad, positionIds, padId);
+            if (tokenType.needsGrad()) be.embeddingBackward(grad(tokenType), y.grad, typeIds, -1);
         });
         return y;
     }
 
     Var add(Var a, Var b) {
         boolean rec = recording(a, b);
-        Var y = out(be.zeros(a.value.shape()), rec);
+        Var y = out(alloc(a.value.shape()), rec);
         be.add(y.value, a.value, b.value);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            if (a.needsGrad()) be.accumulate(a.gradFor(be), y.grad);
-            if (b.needsGrad()) be.accumulate(b.gradFor(be), y.grad);
+            if (a.needsGrad()) be.accumulate(grad(a), y.grad);
+            if (b.needsGrad()) be.accumulate(grad(b), y.grad);
         });
         return y;
     }
@@ -86,32 +113,32 @@ public final class Graph {
     Var layerNorm(Var x, Param gamma, Param beta, float eps) {
         boolean rec = recording(x, gamma, beta);
         int rows = x.value.rows();
-        Var y = out(be.zeros(x.value.shape()), rec);
-        Tensor mean = rec ? be.zeros(rows) : null, rstd = rec ? be.zeros(rows) : null;
+        Var y = out(alloc(x.value.shape()), rec);
+        Tensor mean = rec ? alloc(rows) : null, rstd = rec ? alloc(rows) : null;
         be.layerNorm(y.value, mean, rstd, x.value, gamma.value, beta.value, eps);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            be.layerNormBackward(x.gradFor(be), gamma.gradFor(be), beta.gradFor(be), y.grad, x.value, mean, rstd, gamma.value);
+            be.layerNormBackward(grad(x), grad(gamma), grad(beta), y.grad, x.value, mean, rstd, gamma.value);
         });
         return y;
     }
 
     Var gelu(Var x) {
         boolean rec = recording(x);
-        Var y = out(be.zeros(x.value.shape()), rec);
+        Var y = out(alloc(x.value.shape()), rec);
         be.gelu(y.value, x.value);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.geluBackward(x.gradFor(be), y.grad, x.value);
+            if (y.grad != null) be.geluBackward(grad(x), y.grad, x.value);
         });
         return y;
     }
 
     Var tanh(Var x) {
         boolean rec = recording(x);
-        Var y = out(be.zeros(x.value.shape()), rec);
+        Var y = out(alloc(x.value.shape()), rec);
         be.tanh(y.value, x.value);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.tanhBackward(x.gradFor(be), y.grad, y.value);
+            if (y.grad != null) be.tanhBackward(grad(x), y.grad, y.value);
         });
         return y;
     }
@@ -119,11 +146,11 @@ public final class Graph {
     Var dropout(Var x, float p) {
         if (!training || p <= 0) return x;
         boolean rec = recording(x);
-        Var y = out(be.zeros(x.value.shape()), rec);
-        Tensor mask = be.zeros(x.value.shape());
+        Var y = out(alloc(x.value.shape()), rec);
+        Tensor mask = alloc(x.value.shape());
         be.dropout(y.value, mask, x.value, p, nextSeed());
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.dropoutBackward(x.gradFor(be), y.grad, mask);
+            if (y.grad != null) be.dropoutBackward(grad(x), y.grad, mask);
         });
         return y;
     }
@@ -131,10 +158,10 @@ public final class Graph {
     /** Rows of x, e.g. the {@code <s>} token of each sequence. */
     Var gatherRows(Var x, int[] rows) {
         boolean rec = recording(x);
-        Var y = out(be.zeros(rows.length, x.value.cols()), rec);
+        Var y = out(alloc(rows.length, x.value.cols()), rec);
         be.gatherRows(y.value, x.value, rows);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.gatherRowsBackward(x.gradFor(be), y.grad, rows);
+            if (y.grad != null) be.gatherRowsBackward(grad(x), y.grad, rows);
         });
         return y;
     }
@@ -146,13 +173,13 @@ public final class Graph {
         boolean rec = recording(q, k, v);
         float p = training ? dropoutP : 0f;
         int probsSize = Backend.attentionProbsSize(batch.seqLen, heads);
-        Tensor probs = be.zeros(probsSize);
-        Tensor dropped = p > 0 ? be.zeros(probsSize) : probs;
-        Var ctx = out(be.zeros(q.value.shape()), rec);
+        Tensor probs = alloc(probsSize);
+        Tensor dropped = p > 0 ? alloc(probsSize) : probs;
+        Var ctx = out(alloc(q.value.shape()), rec);
         be.attention(ctx.value, probs, dropped, q.value, k.value, v.value, batch.seqStart, batch.seqLen, heads, p, nextSeed());
         if (rec) tape.record(() -> {
             if (ctx.grad == null) return;
-            be.attentionBackward(q.gradFor(be), k.gradFor(be), v.gradFor(be), ctx.grad, q.value, k.value, v.value,
+            be.attentionBackward(grad(q), grad(k), grad(v), ctx.grad, q.value, k.value, v.value,
                     probs, dropped, batch.seqStart, batch.seqLen, heads, p);
         });
         return new Attention(ctx, probs);

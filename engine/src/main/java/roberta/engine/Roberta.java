@@ -72,17 +72,18 @@ public final class Roberta {
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences.get(i).length).reversed());
         int h = model.config().hiddenSize(), numLayers = model.config().numHiddenLayers();
         int width = layers.width(h);
-        Graph g = Graph.inference(model.backend());
         for (int b0 = 0; b0 < order.length; b0 += batchSize) {
             int b1 = Math.min(order.length, b0 + batchSize);
             List<int[]> batchSeqs = new ArrayList<>();
             for (int i = b0; i < b1; i++) batchSeqs.add(sequences.get(order[i]));
             PackedBatch batch = PackedBatch.of(batchSeqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
             List<float[]> selected = new ArrayList<>();
-            for (int idx : layers.layers()) {
-                Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
-                selected.add(model.backend().toHost(v.value()));
+            try (Graph g = Graph.inference(model.backend())) {
+                RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
+                for (int idx : layers.layers()) {
+                    Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
+                    selected.add(model.backend().toHost(v.value()));
+                }
             }
             for (int s = 0; s < batchSeqs.size(); s++) {
                 int len = batch.seqLen[s], start = batch.seqStart[s];
@@ -132,15 +133,15 @@ public final class Roberta {
         int t = 0;
         for (int[] s : ids) t = Math.max(t, s.length);
         PackedBatch batch = PackedBatch.of(ids, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-        Graph g = Graph.inference(model.backend());
-        RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
         int h = model.config().hiddenSize(), heads = model.config().numAttentionHeads();
         List<float[]> hidden = new ArrayList<>(), att = new ArrayList<>();
+        float[] logits = null;
+        int[] shape = null;
+        try (Graph g = Graph.inference(model.backend())) {
+        RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
         for (Var v : out.hiddenStates()) hidden.add(batch.unpack(model.backend().toHost(v.value()), h, t));
         for (var p : out.attentions()) att.add(batch.unpackAttention(model.backend().toHost(p), heads, t));
         Var head = model.head(g, batch, out.last());
-        float[] logits = null;
-        int[] shape = null;
         if (head != null) {
             float[] raw = model.backend().toHost(head.value());
             int width = head.value().cols();
@@ -151,6 +152,7 @@ public final class Roberta {
                 logits = raw;
                 shape = new int[] {ids.size(), width};
             }
+        }
         }
         return new ForwardResult(ids.size(), t, hidden, att, logits, shape);
     }
@@ -170,8 +172,10 @@ public final class Roberta {
         for (int i = 0; i < e.length(); i++) if (e.ids()[i] == tok.maskId()) masks.add(i);
         if (masks.isEmpty()) throw new IllegalArgumentException("no <mask> token in the text");
         PackedBatch batch = PackedBatch.of(List.of(e.ids()), null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-        Graph g = Graph.inference(model.backend());
-        float[] logits = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+        float[] logits;
+        try (Graph g = Graph.inference(model.backend())) {
+            logits = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+        }
         int v = model.config().vocabSize();
         List<List<Candidate>> out = new ArrayList<>();
         for (int pos : masks) {
@@ -222,13 +226,15 @@ public final class Roberta {
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids.get(i).length).reversed());
         float[][] out = new float[ids.size()][];
-        Graph g = Graph.inference(model.backend());
         for (int b0 = 0; b0 < order.length; b0 += batchSize) {
             int b1 = Math.min(order.length, b0 + batchSize);
             List<int[]> seqs = new ArrayList<>();
             for (int i = b0; i < b1; i++) seqs.add(ids.get(order[i]));
             PackedBatch batch = PackedBatch.of(seqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            float[] l = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+            float[] l;
+            try (Graph g = Graph.inference(model.backend())) {
+                l = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+            }
             int c = l.length / seqs.size();
             for (int s = 0; s < seqs.size(); s++) out[order[b0 + s]] = Arrays.copyOfRange(l, s * c, (s + 1) * c);
         }

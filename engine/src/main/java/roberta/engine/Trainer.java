@@ -226,7 +226,12 @@ public final class Trainer {
 
     private double forwardBackward(List<Example> batch, List<Integer> idx, boolean cached, int epoch, int b) {
         Tape tape = new Tape();
-        Graph g = new Graph(be, tape, true, o.seed() * 7_919L + (long) epoch * 1_000_003L + b);
+        try (Graph g = new Graph(be, tape, true, o.seed() * 7_919L + (long) epoch * 1_000_003L + b)) {
+            return forwardBackward(g, tape, batch, idx, cached, epoch, b);
+        }
+    }
+
+    private double forwardBackward(Graph g, Tape tape, List<Example> batch, List<Integer> idx, boolean cached, int epoch, int b) {
         PackedBatch packed;
         Var last;
         List<int[]> ids = new ArrayList<>();

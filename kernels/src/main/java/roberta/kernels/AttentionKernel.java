@@ -52,8 +52,36 @@ final class AttentionKernel {
         });
     }
 
-    /** Softmax of scale * row, in place, max-subtracted. */
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+    /** Softmax of scale * row, in place, max-subtracted; vector exp with a scalar tail. */
     static void softmaxRow(float[] a, int off, int len, float scale) {
+        if (Gemm.SCALAR) {
+            softmaxRowScalar(a, off, len, scale);
+            return;
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) max = Math.max(max, a[off + j]);
+        int j = 0;
+        jdk.incubator.vector.FloatVector vsum = jdk.incubator.vector.FloatVector.zero(S);
+        for (; j + S.length() <= len; j += S.length()) {
+            var e = jdk.incubator.vector.FloatVector.fromArray(S, a, off + j).sub(max).mul(scale)
+                    .lanewise(jdk.incubator.vector.VectorOperators.EXP);
+            e.intoArray(a, off + j);
+            vsum = vsum.add(e);
+        }
+        double sum = vsum.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; j < len; j++) {
+            float e = (float) Math.exp((a[off + j] - max) * scale);
+            a[off + j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (j = 0; j < len; j++) a[off + j] *= inv;
+    }
+
+    /** The scalar reference of {@link #softmaxRow}. */
+    static void softmaxRowScalar(float[] a, int off, int len, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < len; j++) max = Math.max(max, a[off + j]);
         double sum = 0;

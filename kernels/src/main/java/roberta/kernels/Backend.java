@@ -16,6 +16,12 @@ public interface Backend {
     // ---- memory
     Tensor zeros(int... shape);
 
+    /** A tensor whose contents are unspecified, for outputs an operation overwrites entirely. */
+    Tensor empty(int... shape);
+
+    /** Hands a tensor back for reuse; the caller must not touch it again. */
+    void release(Tensor t);
+
     Tensor fromHost(float[] data, int... shape);
 
     float[] toHost(Tensor t);

@@ -21,9 +21,42 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(int... shape) {
+        Tensor t = empty(shape);
+        java.util.Arrays.fill(d(t), 0f);
+        return t;
+    }
+
+    /**
+     * Released arrays by length, reused by {@link #empty}: a fresh array costs the JVM a zeroing
+     * pass and, after the collector gave memory back, page faults; inference churns through
+     * the same few sizes every batch.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedDeque<float[]>> pool =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong pooledFloats = new java.util.concurrent.atomic.AtomicLong();
+    private static final long POOL_LIMIT_FLOATS = Long.getLong("roberta.poolMegabytes", 1024) * 1024 * 1024 / 4;
+
+    @Override
+    public Tensor empty(int... shape) {
         long n = 1;
         for (int x : shape) n *= x;
-        return new CpuTensor(new float[Math.toIntExact(n)], shape);
+        int size = Math.toIntExact(n);
+        var free = pool.get(size);
+        float[] data = free == null ? null : free.pollFirst();
+        if (data != null) pooledFloats.addAndGet(-size);
+        else data = new float[size];
+        return new CpuTensor(data, shape);
+    }
+
+    @Override
+    public void release(Tensor t) {
+        if (t == null) return;
+        float[] data = d(t);
+        if (data.length < 1024 || pooledFloats.addAndGet(data.length) > POOL_LIMIT_FLOATS) {
+            if (data.length >= 1024) pooledFloats.addAndGet(-data.length);
+            return;
+        }
+        pool.computeIfAbsent(data.length, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(data);
     }
 
     @Override

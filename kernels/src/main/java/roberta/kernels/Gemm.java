@@ -106,26 +106,41 @@ public final class Gemm {
             if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             return;
         }
-        int rowBlocks = (m + MC - 1) / MC;
         int threads = Parallel.threads();
-        // Split columns too when there are fewer row blocks than threads.
-        int colSplits = rowBlocks >= threads ? 1 : Math.min(b.panels, (threads + rowBlocks - 1) / rowBlocks);
-        int tasks = rowBlocks * colSplits;
         long flops = 2L * m * n * k;
-        int minChunk = flops < 2_000_000 ? tasks : 1; // small products: one thread
-        Parallel.forRange(tasks, minChunk, (from, to) -> {
+        if (threads == 1 || flops < 2_000_000 || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
+            block(transA, 0, m, 0, b.panels, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+            return;
+        }
+        // Each thread takes an equal, MR-aligned share of the rows; with too few rows, of the column panels.
+        int slivers = (m + MR - 1) / MR;
+        boolean byRows = slivers >= 2 * threads;
+        int parts = byRows ? threads : Math.min(threads, b.panels);
+        Parallel.forRange(parts, 1, (from, to) -> {
             for (int t = from; t < to; t++) {
-                int rb = t / colSplits, cs = t % colSplits;
-                int i0 = rb * MC, mc = Math.min(MC, m - i0);
-                int p0 = (int) ((long) b.panels * cs / colSplits), p1 = (int) ((long) b.panels * (cs + 1) / colSplits);
-                block(transA, i0, mc, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+                if (byRows) {
+                    int r0 = (int) ((long) slivers * t / parts) * MR, r1 = Math.min(m, (int) ((long) slivers * (t + 1) / parts) * MR);
+                    block(transA, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+                } else {
+                    int p0 = (int) ((long) b.panels * t / parts), p1 = (int) ((long) b.panels * (t + 1) / parts);
+                    block(transA, 0, m, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+                }
             }
         });
     }
 
-    private static void block(boolean transA, int i0, int mc, int p0, int p1, int k, float[] a, int aOff, int lda,
+    /** Rows [i0, i0+rows) and column panels [p0, p1) of C, in MC-row blocks. */
+    private static void block(boolean transA, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] ap = A_PACK.get();
+        float[] ap = A_PACK.get(), tile = TILE.get();
+        for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
+            int mc = Math.min(MC, r0 + rows - i0);
+            blockRows(transA, i0, mc, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate, ap, tile);
+        }
+    }
+
+    private static void blockRows(boolean transA, int i0, int mc, int p0, int p1, int k, float[] a, int aOff, int lda,
+                                  PackedB b, float[] c, int cOff, int ldc, boolean accumulate, float[] ap, float[] tile) {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             packA(ap, transA, i0, mc, pc, kc, a, aOff, lda);
@@ -135,7 +150,7 @@ public final class Gemm {
                 int bBase = p * b.k * NR + pc * NR;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int mv = Math.min(MR, mc - ir);
-                    microkernel(kc, ap, ir * kc, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add);
+                    microkernel(kc, ap, ir * kc, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
                 }
             }
         }
@@ -164,7 +179,7 @@ public final class Gemm {
     }
 
     private static void microkernel(int kc, float[] ap, int aBase, float[] bp, int bBase,
-                                    float[] c, int cBase, int ldc, int mv, int nv, boolean add) {
+                                    float[] c, int cBase, int ldc, int mv, int nv, boolean add, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -225,7 +240,6 @@ public final class Gemm {
             c51.intoArray(c, cBase + 5 * ldc + L);
             return;
         }
-        float[] tile = TILE.get();
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
         c10.intoArray(tile, NR);

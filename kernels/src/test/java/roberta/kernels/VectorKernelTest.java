@@ -1,0 +1,51 @@
+package roberta.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Each vectorised element-wise kernel against its scalar twin, over lengths that leave tails. */
+class VectorKernelTest {
+    @Test
+    void geluMatchesScalarErfGelu() {
+        Random rng = new Random(1);
+        for (int n : new int[] {1, 15, 16, 17, 1000, 4099}) {
+            float[] x = new float[n], out = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float) (rng.nextGaussian() * 4);
+            x[0] = n > 1 ? -9f : 0f;
+            Activations.gelu(out, x, n);
+            for (int i = 0; i < n; i++) assertEquals(Activations.gelu(x[i]), out[i], 2e-6f * Math.max(1, Math.abs(x[i])), "x=" + x[i]);
+        }
+    }
+
+    @Test
+    void softmaxMatchesScalar() {
+        Random rng = new Random(2);
+        for (int len : new int[] {1, 5, 16, 33, 128}) {
+            float[] a = new float[len + 3], b;
+            for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian() * 5;
+            b = a.clone();
+            AttentionKernel.softmaxRow(a, 3, len, 0.37f);
+            AttentionKernel.softmaxRowScalar(b, 3, len, 0.37f);
+            for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void layerNormMatchesDefinition() {
+        Random rng = new Random(3);
+        int rows = 5, cols = 37;
+        float[] x = new float[rows * cols], g = new float[cols], bta = new float[cols], out = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian() * 3 + 1;
+        for (int i = 0; i < cols; i++) { g[i] = rng.nextFloat(); bta[i] = rng.nextFloat(); }
+        LayerNormKernel.forward(out, null, null, x, g, bta, rows, cols, 1e-5f);
+        for (int r = 0; r < rows; r++) {
+            double mu = 0, var = 0;
+            for (int c = 0; c < cols; c++) mu += x[r * cols + c] / (double) cols;
+            for (int c = 0; c < cols; c++) var += Math.pow(x[r * cols + c] - mu, 2) / cols;
+            for (int c = 0; c < cols; c++)
+                assertEquals((x[r * cols + c] - mu) / Math.sqrt(var + 1e-5) * g[c] + bta[c], out[r * cols + c], 1e-5);
+        }
+    }
+}
