@@ -22,6 +22,8 @@ public final class Gemm {
     static final int KC = 256;
     /** Rows of A packed per block (MC*KC floats stay in L2). */
     static final int MC = 96;
+    /** Column panels per L2-resident block of B (KC * NC_PANELS * NR floats = 1 MB). */
+    static final int NC_PANELS = Math.max(1, (1 << 18) / (KC * NR));
     static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
@@ -108,13 +110,16 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         long flops = 2L * m * n * k;
-        if (threads == 1 || flops < 2_000_000 || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
+        if (threads == 1 || flops < 2_000_000) {
             block(transA, 0, m, 0, b.panels, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
             return;
         }
-        // Each thread takes an equal, MR-aligned share of the rows; with too few rows, of the column panels.
+        // Each thread takes an equal share of the rows (MR-aligned) or of the column panels,
+        // whichever duplicates less reading: a row split has every thread read all of B, a
+        // column split all of A. Small batches are bound by reading the weights, so they split
+        // the weights.
         int slivers = (m + MR - 1) / MR;
-        boolean byRows = slivers >= 2 * threads;
+        boolean byRows = (slivers >= 2 * threads && m >= n) || b.panels < threads;
         int parts = byRows ? threads : Math.min(threads, b.panels);
         Parallel.forRange(parts, 1, (from, to) -> {
             for (int t = from; t < to; t++) {
@@ -130,27 +135,29 @@ public final class Gemm {
     }
 
     /** Rows [i0, i0+rows) and column panels [p0, p1) of C, in MC-row blocks. */
+    /**
+     * Rows [r0, r0+rows) and column panels [p0, p1) of C. Loop order jc, pc, ic (GotoBLAS):
+     * a KC x NC block of packed B stays in L2 while every MC-row block of A streams past it.
+     */
     private static void block(boolean transA, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = A_PACK.get(), tile = TILE.get();
-        for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
-            int mc = Math.min(MC, r0 + rows - i0);
-            blockRows(transA, i0, mc, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate, ap, tile);
-        }
-    }
-
-    private static void blockRows(boolean transA, int i0, int mc, int p0, int p1, int k, float[] a, int aOff, int lda,
-                                  PackedB b, float[] c, int cOff, int ldc, boolean accumulate, float[] ap, float[] tile) {
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            packA(ap, transA, i0, mc, pc, kc, a, aOff, lda);
-            boolean add = accumulate || pc > 0;
-            for (int p = p0; p < p1; p++) {
-                int j0 = p * NR, nv = Math.min(NR, b.n - j0);
-                int bBase = p * b.k * NR + pc * NR;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mv = Math.min(MR, mc - ir);
-                    microkernel(kc, ap, ir * kc, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
+        for (int jc = p0; jc < p1; jc += NC_PANELS) {
+            int jcEnd = Math.min(p1, jc + NC_PANELS);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean add = accumulate || pc > 0;
+                for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
+                    int mc = Math.min(MC, r0 + rows - i0);
+                    packA(ap, transA, i0, mc, pc, kc, a, aOff, lda);
+                    for (int p = jc; p < jcEnd; p++) {
+                        int j0 = p * NR, nv = Math.min(NR, b.n - j0);
+                        int bBase = p * b.k * NR + pc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mv = Math.min(MR, mc - ir);
+                            microkernel(kc, ap, ir * kc, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
+                        }
+                    }
                 }
             }
         }

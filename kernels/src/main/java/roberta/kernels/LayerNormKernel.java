@@ -12,20 +12,12 @@ final class LayerNormKernel {
 
     /** out = (x - mean) * rstd * gamma + beta, per row; saves mean[rows], rstd[rows]. */
     static void forward(float[] out, float[] mean, float[] rstd, float[] x, float[] gamma, float[] beta, int rows, int cols, float eps) {
-        Parallel.forRange(rows, 16, (r0, r1) -> {
+        Parallel.forRange(rows, 64, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols;
-                // two-pass mean/variance in double, as exact as PyTorch's
-                double sum = 0;
-                for (int i = 0; i < cols; i++) sum += x[o + i];
-                double mu = sum / cols;
-                double var = 0;
-                for (int i = 0; i < cols; i++) {
-                    double dlt = x[o + i] - mu;
-                    var += dlt * dlt;
-                }
-                float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
-                float m = (float) mu;
+                // two passes (mean, then squared deviations): no cancellation, as PyTorch
+                float m = (float) (sum(x, o, cols, 0f) / cols);
+                float rs = (float) (1.0 / Math.sqrt(sum(x, o, cols, m) / cols + eps));
                 if (mean != null) mean[r] = m;
                 if (rstd != null) rstd[r] = rs;
                 int i = 0;
@@ -37,6 +29,29 @@ final class LayerNormKernel {
                 for (; i < cols; i++) out[o + i] = (x[o + i] - m) * rs * gamma[i] + beta[i];
             }
         });
+    }
+
+    /** sum of x[o..o+n) when center is 0, else of (x - center)^2; vector lanes, then a double sum. */
+    private static double sum(float[] x, int o, int n, float center) {
+        FloatVector acc = FloatVector.zero(S);
+        FloatVector c = FloatVector.broadcast(S, center);
+        boolean squares = center != 0f;
+        int i = 0;
+        for (; i < S.loopBound(n); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, o + i);
+            if (squares) {
+                v = v.sub(c);
+                acc = v.fma(v, acc);
+            } else {
+                acc = acc.add(v);
+            }
+        }
+        double total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double d = x[o + i] - center;
+            total += squares ? d * d : x[o + i];
+        }
+        return total;
     }
 
     static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dout, float[] x, float[] mean, float[] rstd,
