@@ -95,9 +95,11 @@ final class BenchCommand implements Callable<Integer> {
             examples.add(new Example(b + 1, s, b % 2, null, null));
         }
         Runnable work;
+        Trainer[] trainerRef = new Trainer[1];
         if (train) {
             TrainOptions o = new TrainOptions(Task.SEQ_CLS, 1, 1e-5f, batch, 0, 0.01f, 1, seq, 1f, false, 1, 1f, freeze, trainOnly, false);
             Trainer trainer = new Trainer(m, null, null, o, Files.createTempDirectory("bench"));
+            trainerRef[0] = trainer;
             work = () -> trainer.step(examples);
         } else {
             Roberta r = Roberta.of(m, null);
@@ -121,7 +123,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         long h = c.hiddenSize(), inter = c.intermediateSize(), layers = c.numHiddenLayers();
         double flops = 2.0 * batch * seq * layers * (4 * h * h + 2 * h * inter) + 4.0 * batch * seq * seq * h * layers;
-        double gflops = flops * batches / secs / 1e9 * (train ? 3 : 1);
+        // a full training step costs about 3 forward passes; with frozen layers it is less, so no figure is given then
+        boolean full = !train || (freeze == null && trainOnly == null) || "none".equals(freeze);
+        double gflops = full ? flops * batches / secs / 1e9 * (train ? 3 : 1) : Double.NaN;
         result.put("mode", train ? "train" : "inference");
         result.put("batch", batch);
         result.put("seq", seq);
@@ -131,9 +135,13 @@ final class BenchCommand implements Callable<Integer> {
         result.put("gflops", gflops);
         result.put("peak_rss_mb", peakRssMb());
         result.put("weights_mb", m.params().values().stream().mapToLong(p -> p.value().size()).sum() * 4 / 1e6);
-        System.out.printf("%s %s %dx%d, %d threads: %.2f sequences/s, %.1f ms/batch, %.1f GFLOP/s%s, peak RSS %.0f MB (weights %.0f MB)%n",
+        if (train) trainerRef[0].memoryBytes().forEach((k, v) -> result.put(k + "_mb", v / 1e6));
+        System.out.printf("%s %s %dx%d, %d threads: %.2f sequences/s, %.1f ms/batch, %s, peak RSS %.0f MB (weights %.0f MB)%n",
                 train ? "train step" : "forward", model != null ? model : config, batch, seq, t, result.get("sequences_per_second"),
-                result.get("ms_per_batch"), gflops, train ? " (x3 for backward)" : "", result.get("peak_rss_mb"), result.get("weights_mb"));
+                result.get("ms_per_batch"), full ? String.format("%.1f GFLOP/s", gflops) : "GFLOP/s n/a (frozen layers)", result.get("peak_rss_mb"), result.get("weights_mb"));
+        if (train) System.out.printf("held after forward: weights %.0f MB, gradients %.0f MB, AdamW moments %.0f MB, recorded activations %.0f MB%n",
+                result.get("weights_mb"), result.get("gradients_mb"), result.get("adam_moments_mb"), result.get("activations_mb"));
+        if (!full) result.remove("gflops");
         if (json) System.out.println(JsonLines.JSON.writeValueAsString(result));
         return 0;
     }

@@ -17,6 +17,8 @@ public final class Graph implements AutoCloseable {
     private long calls;
     /** Every activation and activation gradient this graph allocated, handed back on close. */
     private final java.util.List<Tensor> owned = new java.util.ArrayList<>();
+    /** Tensors that recorded backward steps hold on to: the memory the tape costs. */
+    private final java.util.Set<Tensor> captured = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     Graph(Backend be, Tape tape, boolean training, long seed) {
         this.be = be;
@@ -41,6 +43,41 @@ public final class Graph implements AutoCloseable {
             owned.add(v.grad);
         }
         return v.grad;
+    }
+
+    /** Marks tensors a backward step will read, so they outlive their scope. */
+    private void capture(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) captured.add(t);
+    }
+
+    /** Floats the recorded backward steps hold (activations kept for the backward pass). */
+    long capturedFloats() {
+        long n = 0;
+        for (Tensor t : captured) n += t.size();
+        return n;
+    }
+
+    /** A position in the allocation list, for {@link #releaseSince}. */
+    int mark() {
+        return owned.size();
+    }
+
+    /**
+     * Hands back every tensor allocated since mark that no backward step captured and that is
+     * not one of keep: a frozen layer's intermediates die with the layer, so memory falls
+     * with every frozen layer, and inference holds one layer's scratch at a time.
+     */
+    void releaseSince(int mark, java.util.Collection<Var> keep) {
+        java.util.Set<Tensor> keepSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Var v : keep) keepSet.add(v.value);
+        java.util.List<Tensor> tail = owned.subList(mark, owned.size());
+        java.util.List<Tensor> stay = new java.util.ArrayList<>();
+        for (Tensor t : tail) {
+            if (captured.contains(t) || keepSet.contains(t)) stay.add(t);
+            else be.release(t);
+        }
+        tail.clear();
+        owned.addAll(stay);
     }
 
     /** Gives every intermediate tensor back to the backend: copy out what you need first. */
@@ -74,6 +111,7 @@ public final class Graph implements AutoCloseable {
         boolean rec = recording(x, w, b);
         Var y = out(alloc(x.value.rows(), w.value.dim(0)), rec);
         be.linear(y.value, x.value, w.value, b == null ? null : b.value);
+        if (rec) capture(x.value);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
             be.linearBackward(grad(x), grad(w), b == null ? null : grad(b), y.grad, x.value, w.value);
@@ -116,6 +154,7 @@ public final class Graph implements AutoCloseable {
         Var y = out(alloc(x.value.shape()), rec);
         Tensor mean = rec ? alloc(rows) : null, rstd = rec ? alloc(rows) : null;
         be.layerNorm(y.value, mean, rstd, x.value, gamma.value, beta.value, eps);
+        if (rec) capture(x.value, mean, rstd);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
             be.layerNormBackward(grad(x), grad(gamma), grad(beta), y.grad, x.value, mean, rstd, gamma.value);
@@ -127,6 +166,7 @@ public final class Graph implements AutoCloseable {
         boolean rec = recording(x);
         Var y = out(alloc(x.value.shape()), rec);
         be.gelu(y.value, x.value);
+        if (rec) capture(x.value);
         if (rec) tape.record(() -> {
             if (y.grad != null) be.geluBackward(grad(x), y.grad, x.value);
         });
@@ -137,6 +177,7 @@ public final class Graph implements AutoCloseable {
         boolean rec = recording(x);
         Var y = out(alloc(x.value.shape()), rec);
         be.tanh(y.value, x.value);
+        if (rec) capture(y.value);
         if (rec) tape.record(() -> {
             if (y.grad != null) be.tanhBackward(grad(x), y.grad, y.value);
         });
@@ -149,6 +190,7 @@ public final class Graph implements AutoCloseable {
         Var y = out(alloc(x.value.shape()), rec);
         Tensor mask = alloc(x.value.shape());
         be.dropout(y.value, mask, x.value, p, nextSeed());
+        if (rec) capture(mask);
         if (rec) tape.record(() -> {
             if (y.grad != null) be.dropoutBackward(grad(x), y.grad, mask);
         });
@@ -177,6 +219,7 @@ public final class Graph implements AutoCloseable {
         Tensor dropped = p > 0 ? alloc(probsSize) : probs;
         Var ctx = out(alloc(q.value.shape()), rec);
         be.attention(ctx.value, probs, dropped, q.value, k.value, v.value, batch.seqStart, batch.seqLen, heads, p, nextSeed());
+        if (rec) capture(q.value, k.value, v.value, probs, dropped);
         if (rec) tape.record(() -> {
             if (ctx.grad == null) return;
             be.attentionBackward(grad(q), grad(k), grad(v), ctx.grad, q.value, k.value, v.value,

@@ -151,6 +151,7 @@ public final class RobertaModel {
         hidden.add(x);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String pre = "encoder.layer." + l + ".";
+            int scope = g.mark();
             // self-attention: q, k, v [tokens, H]; heads split H into numAttentionHeads slices
             Var q = g.linear(x, p(pre + "attention.self.query.weight"), p(pre + "attention.self.query.bias"));
             Var k = g.linear(x, p(pre + "attention.self.key.weight"), p(pre + "attention.self.key.bias"));
@@ -165,6 +166,11 @@ public final class RobertaModel {
             Var o = g.dropout(g.linear(h, p(pre + "output.dense.weight"), p(pre + "output.dense.bias")), dropP);
             x = g.layerNorm(g.add(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
             if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
+            // this layer's scratch goes back to the pool unless a backward step needs it
+            List<Var> keep = new ArrayList<>(hidden);
+            keep.add(x);
+            if (attentions) keep.add(new Var(att.probs(), false));
+            g.releaseSince(scope, keep);
         }
         return new EncoderOutput(hidden, probs);
     }

@@ -43,6 +43,9 @@ public final class Trainer {
     private int startEpoch = 0;
     private int step = 0;
     private List<float[]> featureCache;
+    /** Floats the last forward pass kept for its backward (activations recorded on the tape). */
+    private long lastActivationFloats;
+
     /** For tests: end the run after this many epochs, as an interruption would. */
     int stopAfterEpoch = -1;
 
@@ -263,6 +266,7 @@ public final class Trainer {
         Var logits = model.head(g, packed, last);
         Targets targets = o.task() == Task.MLM ? Targets.perToken(mlmLabels) : Targets.of(o.task(), batch);
         double loss = Objective.lossAndSeed(model, packed, logits, targets);
+        lastActivationFloats = g.capturedFloats();
         if (logits.grad != null) {
             if (o.gradAccum() > 1) be.scale(logits.grad, 1f / o.gradAccum());
             tape.backward();
@@ -299,7 +303,23 @@ public final class Trainer {
         return l >= 0 ? layers - 1 - l : layers;
     }
 
-    /** Seconds and memory of one training step for benchmarks. */
+    /** Bytes held at the end of the last forward pass: weights, gradients, AdamW moments, recorded activations. */
+    public Map<String, Long> memoryBytes() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        long weights = 0, grads = 0, moments = 0;
+        for (Param p : model.params().values()) {
+            weights += p.value.size();
+            if (p.grad != null) grads += p.grad.size();
+            if (p.m != null) moments += p.m.size() + p.v.size();
+        }
+        m.put("weights", 4 * weights);
+        m.put("gradients", 4 * grads);
+        m.put("adam_moments", 4 * moments);
+        m.put("activations", 4 * lastActivationFloats);
+        return m;
+    }
+
+    /** One training step (forward, backward, AdamW) on a batch, for benchmarks. */
     public double step(List<Example> batch) {
         double loss = forwardBackward(batch, null, false, 0, step);
         update(o.lr());

@@ -52,8 +52,8 @@ final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * erf for a vector: Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7), with the vector
-     * exp the JDK intrinsifies. The scalar {@link #erf} is its reference.
+     * erf for a vector: Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7) over
+     * {@link VectorMath#exp}. The scalar {@link #erf} is its reference.
      */
     static FloatVector erfVector(FloatVector x) {
         FloatVector z = x.abs();
@@ -64,7 +64,7 @@ final class Activations {
         poly = poly.mul(t).add(-0.284496736f);
         poly = poly.mul(t).add(0.254829592f);
         poly = poly.mul(t);
-        FloatVector e = z.mul(z).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(z.mul(z).neg());
         FloatVector r = poly.mul(e).neg().add(1f);
         return r.blend(r.neg(), x.compare(VectorOperators.LT, 0f));
     }

@@ -65,12 +65,11 @@ final class AttentionKernel {
         int j = 0;
         jdk.incubator.vector.FloatVector vsum = jdk.incubator.vector.FloatVector.zero(S);
         for (; j + S.length() <= len; j += S.length()) {
-            var e = jdk.incubator.vector.FloatVector.fromArray(S, a, off + j).sub(max).mul(scale)
-                    .lanewise(jdk.incubator.vector.VectorOperators.EXP);
+            var e = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(S, a, off + j).sub(max).mul(scale));
             e.intoArray(a, off + j);
             vsum = vsum.add(e);
         }
-        double sum = vsum.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        double sum = VectorMath.sum(vsum);
         for (; j < len; j++) {
             float e = (float) Math.exp((a[off + j] - max) * scale);
             a[off + j] = e;

@@ -46,7 +46,7 @@ final class LayerNormKernel {
                 acc = acc.add(v);
             }
         }
-        double total = acc.reduceLanes(VectorOperators.ADD);
+        double total = VectorMath.sum(acc);
         for (; i < n; i++) {
             double d = x[o + i] - center;
             total += squares ? d * d : x[o + i];

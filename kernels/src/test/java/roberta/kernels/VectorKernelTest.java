@@ -20,6 +20,20 @@ class VectorKernelTest {
     }
 
     @Test
+    void vectorExpIsWithinTwoUlpOfMathExp() {
+        float[] in = new float[VectorMath.S.length()], out = new float[in.length];
+        Random rng = new Random(4);
+        for (int trial = 0; trial < 2000; trial++) {
+            for (int i = 0; i < in.length; i++) in[i] = (float) (rng.nextDouble() * 170 - 86);
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, in, 0)).intoArray(out, 0);
+            for (int i = 0; i < in.length; i++) {
+                float want = (float) Math.exp(in[i]);
+                assertEquals(want, out[i], 2 * Math.ulp(want), "exp(" + in[i] + ")");
+            }
+        }
+    }
+
+    @Test
     void softmaxMatchesScalar() {
         Random rng = new Random(2);
         for (int len : new int[] {1, 5, 16, 33, 128}) {

@@ -1,0 +1,47 @@
+package roberta.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector math built only from IEEE-exact operations (add, mul, fma, conversions), so results
+ * are bit-identical whether the JIT has compiled the code or not. The JDK's lanewise EXP and
+ * reduceLanes(ADD) may differ between the interpreter and compiled code, which would make a
+ * seeded training run differ from itself.
+ */
+final class VectorMath {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+
+    private VectorMath() {}
+
+    /** e^x, Cephes' expf: x = n ln2 + r, e^r by a degree-6 polynomial, 2^n from exponent bits (about 1 ulp). */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.33654f).min(88.72283f);
+        FloatVector t = x.mul(LOG2E).add(0.5f);
+        IntVector n = (IntVector) t.convert(VectorOperators.F2I, 0);
+        FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
+        // floor for negative t: truncation rounded up
+        var over = nf.compare(VectorOperators.GT, t);
+        nf = nf.sub(FloatVector.broadcast(S, 1f), over);
+        n = (IntVector) nf.convert(VectorOperators.F2I, 0);
+        FloatVector r = x.sub(nf.mul(LN2_HI)).sub(nf.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        p = p.fma(r.mul(r), r).add(1f);
+        FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale);
+    }
+
+    /** The lanes summed in lane order, in double. */
+    static double sum(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < S.length(); i++) s += v.lane(i);
+        return s;
+    }
+}
