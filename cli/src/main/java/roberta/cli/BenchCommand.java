@@ -80,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         Backend be = profile ? profiler.backend() : CpuBackend.INSTANCE;
         RobertaModel m = model != null ? Roberta.load(model, be).model()
                 : RobertaModel.random(train ? preset(config).withHead(HeadType.SEQUENCE_CLASSIFICATION.architecture, Map.of(0, "a", 1, "b"), null) : preset(config),
-                train ? HeadType.SEQUENCE_CLASSIFICATION : HeadType.NONE, be, 1);
+                train ? HeadType.SEQUENCE_CLASSIFICATION : HeadType.NONE, be, 1, !train);
         RobertaConfig c = m.config();
         if (seq + 2 > c.maxPositionEmbeddings()) throw new IllegalArgumentException("--seq " + seq + " exceeds the model's positions");
         Random rng = new Random(5);

@@ -39,7 +39,7 @@ public final class Roberta {
     }
 
     public static Roberta load(Path dir, Backend backend) {
-        RobertaModel model = RobertaModel.load(dir, backend, null, null, 0);
+        RobertaModel model = RobertaModel.load(dir, backend, null, null, null, 0, true);
         RobertaTokenizer tok = RobertaTokenizer.existsIn(dir) ? RobertaTokenizer.load(dir) : null;
         return new Roberta(dir, model, tok);
     }

@@ -58,6 +58,11 @@ public final class RobertaModel {
      * when asked: head tensors the checkpoint lacks are initialised, with a warning.
      */
     public static RobertaModel load(Path dir, Backend be, HeadType wantHead, Map<Integer, String> labels, String problemType, long seed) {
+        return load(dir, be, wantHead, labels, problemType, seed, false);
+    }
+
+    /** As above; with inference, each linear weight is packed as soon as it is read (see {@link #forInference}). */
+    public static RobertaModel load(Path dir, Backend be, HeadType wantHead, Map<Integer, String> labels, String problemType, long seed, boolean inference) {
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             RobertaConfig config = ckpt.config();
             HeadType head = wantHead == null ? ckpt.head() : wantHead;
@@ -75,11 +80,12 @@ public final class RobertaModel {
                 if (name.equals("lm_head.decoder.weight") && !ckpt.has(name)) continue; // tied below
                 boolean stored = ckpt.has(name) && java.util.Arrays.equals(ckpt.info(name).shape(), e.getValue());
                 if (stored) {
-                    params.put(name, new Param(name, be.fromHost(ckpt.floats(name), shape)));
+                    params.put(name, new Param(name, be.adopt(ckpt.floats(name), shape)));
+                    if (inference) packIfLinear(be, params.get(name));
                 } else if (name.startsWith("pooler.") && head == HeadType.NONE) {
                     continue; // RobertaModel saved without a pooler
                 } else {
-                    params.put(name, new Param(name, be.fromHost(initialValues(name, shape, config, rng), shape)));
+                    params.put(name, new Param(name, be.adopt(initialValues(name, shape, config, rng), shape)));
                     initialised.add(name);
                 }
             }
@@ -93,12 +99,18 @@ public final class RobertaModel {
 
     /** A model with freshly initialised weights, as transformers' _init_weights does it. */
     public static RobertaModel random(RobertaConfig config, HeadType head, Backend be, long seed) {
+        return random(config, head, be, seed, false);
+    }
+
+    /** As above; with inference, each linear weight is packed as soon as it is made (see {@link #forInference}). */
+    public static RobertaModel random(RobertaConfig config, HeadType head, Backend be, long seed, boolean inference) {
         Random rng = new Random(seed);
         Map<String, Param> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : Checkpoint.expectedShapes(config, head).entrySet()) {
             if (e.getKey().equals("lm_head.decoder.weight")) continue; // tied to the word embeddings
             int[] shape = toInt(e.getValue());
-            params.put(e.getKey(), new Param(e.getKey(), be.fromHost(initialValues(e.getKey(), shape, config, rng), shape)));
+            params.put(e.getKey(), new Param(e.getKey(), be.adopt(initialValues(e.getKey(), shape, config, rng), shape)));
+            if (inference) packIfLinear(be, params.get(e.getKey()));
         }
         RobertaConfig c = head == HeadType.NONE || config.architecture() != null && config.architecture().equals(head.architecture)
                 ? config : config.withHead(head.architecture, config.id2label().isEmpty() ? null : config.id2label(), null);
@@ -127,6 +139,21 @@ public final class RobertaModel {
             }
         }
         return v;
+    }
+
+    /**
+     * Keeps the linear layers' weights only in the form the forward pass reads (about half
+     * the memory); the model can no longer be trained. The word embeddings stay as they are
+     * (they are looked up, and may double as the MLM decoder).
+     */
+    public RobertaModel forInference() {
+        for (Param p : params.values()) packIfLinear(be, p);
+        return this;
+    }
+
+    private static void packIfLinear(Backend be, Param p) {
+        if (p.value.rank() == 2 && p.name.endsWith(".weight") && (p.name.startsWith("encoder.") || Freezing.isHead(p.name)))
+            be.packForInference(p.value);
     }
 
     /** What the encoder produced: hidden states (index 0 = embeddings output) and attention probabilities. */

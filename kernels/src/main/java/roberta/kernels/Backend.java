@@ -24,6 +24,16 @@ public interface Backend {
 
     Tensor fromHost(float[] data, int... shape);
 
+    /** Like fromHost, but the backend may keep the array itself: the caller must not touch it again. */
+    Tensor adopt(float[] data, int... shape);
+
+    /**
+     * Keeps a linear layer's weight [out, in] only in the form the forward pass reads, which
+     * halves the memory of an inference-only model. Its values stay readable through
+     * {@link #toHost}; it must not be trained afterwards.
+     */
+    void packForInference(Tensor weight);
+
     float[] toHost(Tensor t);
 
     /** Overwrites a tensor's values from the host. */

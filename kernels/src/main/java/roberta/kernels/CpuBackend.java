@@ -16,7 +16,23 @@ public final class CpuBackend implements Backend {
     }
 
     static float[] d(Tensor t) {
-        return t == null ? null : ((CpuTensor) t).data;
+        if (t == null) return null;
+        CpuTensor c = (CpuTensor) t;
+        return c.data != null ? c.data : Gemm.unpackTransposed(c.packedOnly); // rare: reading a packed-only weight
+    }
+
+    @Override
+    public Tensor adopt(float[] data, int... shape) {
+        return new CpuTensor(data, shape);
+    }
+
+    @Override
+    public void packForInference(Tensor weight) {
+        CpuTensor c = (CpuTensor) weight;
+        if (c.packedOnly != null) return;
+        c.packedOnly = packed(weight);
+        c.data = null;
+        c.cache = null;
     }
 
     @Override
@@ -83,6 +99,7 @@ public final class CpuBackend implements Backend {
 
     /** The weight packed for the GEMM, re-packed only when the weight changed. */
     private static Gemm.PackedB packed(Tensor w) {
+        if (((CpuTensor) w).packedOnly != null) return ((CpuTensor) w).packedOnly;
         synchronized (w) {
             if (w.cache == null || w.cacheVersion != w.version) {
                 w.cache = Gemm.packB(true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));

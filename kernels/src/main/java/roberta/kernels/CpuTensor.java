@@ -2,7 +2,10 @@ package roberta.kernels;
 
 /** A tensor in a Java float array. */
 final class CpuTensor extends Tensor {
-    final float[] data;
+    /** The values, row-major; null once the tensor is kept only in packed form. */
+    float[] data;
+    /** Set when only the GEMM's packed form is kept (an inference-only weight). */
+    Gemm.PackedB packedOnly;
 
     CpuTensor(float[] data, int[] shape) {
         super(shape);

@@ -59,6 +59,16 @@ public final class Gemm {
         return new PackedB(data, k, n);
     }
 
+    /** The matrix B[n, k] that {@code packB(true, k, n, B, ...)} packed. */
+    static float[] unpackTransposed(PackedB p) {
+        float[] out = new float[p.n * p.k];
+        for (int j = 0; j < p.n; j++) {
+            int base = (j / NR) * p.k * NR + j % NR;
+            for (int kk = 0; kk < p.k; kk++) out[j * p.k + kk] = p.data[base + kk * NR];
+        }
+        return out;
+    }
+
     private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         int panels = (n + NR - 1) / NR;
         for (int p = 0; p < panels; p++) {
