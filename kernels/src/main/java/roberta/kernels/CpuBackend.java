@@ -50,7 +50,8 @@ public final class CpuBackend implements Backend {
     private final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedDeque<float[]>> pool =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong pooledFloats = new java.util.concurrent.atomic.AtomicLong();
-    private static final long POOL_LIMIT_FLOATS = Long.getLong("roberta.poolMegabytes", 1024) * 1024 * 1024 / 4;
+    /** Pooled memory at most: -Droberta.poolMegabytes, else half the heap (a training step recycles its activations and their gradients). */
+    private static final long POOL_LIMIT_FLOATS = Long.getLong("roberta.poolMegabytes", Runtime.getRuntime().maxMemory() / 2 / 1024 / 1024) * 1024 * 1024 / 4;
 
     @Override
     public Tensor empty(int... shape) {
@@ -102,7 +103,8 @@ public final class CpuBackend implements Backend {
         if (((CpuTensor) w).packedOnly != null) return ((CpuTensor) w).packedOnly;
         synchronized (w) {
             if (w.cache == null || w.cacheVersion != w.version) {
-                w.cache = Gemm.packB(true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));
+                // a trained weight changes every step: re-pack into the same array, no new garbage
+                w.cache = Gemm.packB((Gemm.PackedB) w.cache, true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));
                 w.cacheVersion = w.version;
             }
             return (Gemm.PackedB) w.cache;

@@ -54,9 +54,14 @@ public final class Gemm {
 
     /** Packs op(B) for repeated use (e.g. a weight matrix W[n,k] with transB = true). */
     public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
-        float[] data = new float[packedSize(k, n)];
+        return packB(null, transB, k, n, b, bOff, ldb);
+    }
+
+    /** Packs op(B), reusing reuse's array when it has the same shape. */
+    static PackedB packB(PackedB reuse, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        float[] data = reuse != null && reuse.k == k && reuse.n == n ? reuse.data : new float[packedSize(k, n)];
         packBInto(data, transB, k, n, b, bOff, ldb);
-        return new PackedB(data, k, n);
+        return reuse != null && reuse.data == data ? reuse : new PackedB(data, k, n);
     }
 
     /** The matrix B[n, k] that {@code packB(true, k, n, B, ...)} packed. */
