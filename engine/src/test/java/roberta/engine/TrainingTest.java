@@ -148,6 +148,26 @@ class TrainingTest {
     }
 
     @Test
+    void nonFiniteLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws Exception {
+        List<Example> ex = examples(data(dir));
+        Path out = dir.resolve("out");
+        // one sane epoch, then a learning rate that blows the weights up
+        Trainer first = new Trainer(model(0.1f), tok, tokDir, options(2, null, null, true), out);
+        first.stopAfterEpoch = 1;
+        first.train(ex, List.of(), LABELS);
+        Path good = Trainer.latestCheckpoint(out);
+        byte[] before = Files.readAllBytes(good.resolve("model.safetensors"));
+        RobertaModel resumed = RobertaModel.load(good, CpuBackend.INSTANCE, HeadType.SEQUENCE_CLASSIFICATION, LABELS, 0);
+        TrainOptions explosive = new TrainOptions(Task.SEQ_CLS, 2, 1e30f, 8, 0f, 0f, 7, 32, 1f, false, 1, 0f, null, null, true);
+        Trainer t = new Trainer(resumed, tok, tokDir, explosive, out);
+        t.resume(good);
+        var e = assertThrows(IllegalStateException.class, () -> t.train(ex, List.of(), LABELS));
+        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("epoch-1"), e.getMessage());
+        assertEquals(good, Trainer.latestCheckpoint(out));
+        assertArrayEquals(before, Files.readAllBytes(good.resolve("model.safetensors")), "the last good checkpoint is untouched");
+    }
+
+    @Test
     void badDataIsReportedWithItsLineBeforeTraining(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.jsonl");
         Files.writeString(f, "{\"text\": \"fine\", \"label\": \"pos\"}\n{\"text\": \"x\", \"label\": \"meh\"}\n");
