@@ -1,20 +1,11 @@
 package roberta.cli;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import roberta.engine.Gradients;
-import roberta.engine.Objective;
-import roberta.engine.RobertaModel;
-import roberta.engine.train.Example;
-import roberta.engine.train.Task;
-import roberta.engine.train.TaskData;
-import roberta.kernels.CpuBackend;
 import roberta.loader.SafetensorsWriter;
-import roberta.tokenizer.RobertaTokenizer;
 
 @Command(name = "grad", mixinStandardHelpOptions = true,
         description = {"Loss and gradient of every trainable parameter on one batch (dropout off), as safetensors:",
@@ -35,14 +26,8 @@ final class GradCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RobertaModel m = RobertaModel.load(model, CpuBackend.INSTANCE, null, null, 0);
-        Task task = Task.of(m.head());
-        RobertaTokenizer tok = RobertaTokenizer.load(model);
-        Map<Integer, String> labels = m.config().id2label();
-        Objective.Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Objective.Problem.SINGLE_LABEL;
-        int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
-        List<Example> examples = TaskData.load(input, task, tok, labels, problem, max);
-        Gradients.Result r = Gradients.compute(m, tok, task, examples, freeze, trainOnly);
+        LabelledRun run = LabelledRun.load(model, input, maxLength);
+        Gradients.Result r = Gradients.compute(run.model(), run.tokenizer(), run.task(), run.examples(), freeze, trainOnly);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         w.addFloats("loss", new float[] {(float) r.loss()}, 1);
         r.grads().forEach((name, g) -> w.addFloats("grad." + name, g.values(), g.shape()));

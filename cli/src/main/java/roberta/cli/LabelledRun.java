@@ -1,0 +1,26 @@
+package roberta.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import roberta.engine.Objective;
+import roberta.engine.RobertaModel;
+import roberta.engine.train.Example;
+import roberta.engine.train.Task;
+import roberta.engine.train.TaskData;
+import roberta.kernels.CpuBackend;
+import roberta.tokenizer.RobertaTokenizer;
+
+/** A fine-tuned model folder with labelled data read for its head (what evaluate and grad share). */
+record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Map<Integer, String> labels, List<Example> examples) {
+    static LabelledRun load(Path model, Path data, int maxLength) throws IOException {
+        RobertaModel m = RobertaModel.load(model, CpuBackend.INSTANCE, null, null, 0);
+        Task task = Task.of(m.head());
+        RobertaTokenizer tok = RobertaTokenizer.load(model);
+        Map<Integer, String> labels = m.config().id2label();
+        Objective.Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Objective.Problem.SINGLE_LABEL;
+        int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
+        return new LabelledRun(m, tok, task, labels, TaskData.load(data, task, tok, labels, problem, max));
+    }
+}
