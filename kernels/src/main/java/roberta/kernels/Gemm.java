@@ -183,6 +183,19 @@ public final class Gemm {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = ir * kc;
             int mv = Math.min(MR, mc - ir);
+            if (!transA && mv == MR) {
+                // six row streams read in step, the pack written sequentially
+                int s0 = aOff + (i0 + ir) * lda + pc, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int kk = 0, d = base; kk < kc; kk++, d += MR) {
+                    ap[d] = a[s0 + kk];
+                    ap[d + 1] = a[s1 + kk];
+                    ap[d + 2] = a[s2 + kk];
+                    ap[d + 3] = a[s3 + kk];
+                    ap[d + 4] = a[s4 + kk];
+                    ap[d + 5] = a[s5 + kk];
+                }
+                continue;
+            }
             for (int r = 0; r < MR; r++) {
                 if (r < mv) {
                     int row = i0 + ir + r;
