@@ -23,6 +23,9 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16")
     int batchSize;
 
+    @Option(names = "--max-length", defaultValue = "0", description = "Truncate inputs to N tokens (0: an input longer than the model takes is an error)")
+    int maxLength;
+
     @Option(names = "--text-column", description = "Field or column holding the text (default: text)")
     String textColumn;
 
@@ -32,7 +35,7 @@ final class ClassifyCommand implements Callable<Integer> {
         Roberta roberta = modelOptions.load();
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
-        List<Roberta.Prediction> predictions = roberta.classify(texts, pairs, batchSize);
+        List<Roberta.Prediction> predictions = roberta.classify(texts, pairs, batchSize, maxLength);
         var labels = roberta.model().config().id2label();
         try (AtomicOutput out = new AtomicOutput(output)) {
             for (Roberta.Prediction p : predictions) {

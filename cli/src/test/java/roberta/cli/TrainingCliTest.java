@@ -39,6 +39,10 @@ class TrainingCliTest {
         CliTest.Run cls = CliTest.run("classify", "--model", model.toString(), "--input", texts.toString());
         assertEquals(0, cls.code(), cls.err());
         assertEquals("spam", JsonLines.JSON.readTree(cls.out()).get("label").asText());
+        Path longText = dir.resolve("long.jsonl");
+        Files.writeString(longText, "{\"text\": \"" + "offer ".repeat(200) + "\"}\n");
+        CliTest.assertOneLineError(CliTest.run("classify", "--model", model.toString(), "--input", longText.toString()), "input 1", "max length");
+        assertEquals(0, CliTest.run("classify", "--model", model.toString(), "--input", longText.toString(), "--max-length", "32").code());
 
         Path grads = dir.resolve("g.safetensors");
         CliTest.Run g = CliTest.run("grad", "--model", model.toString(), "--input", train.toString(), "--output", grads.toString(), "--freeze", "embeddings");

@@ -198,11 +198,17 @@ public final class Roberta {
     /** A prediction: per-label scores (softmax, sigmoid, or the raw value for regression) and the best label. */
     public record Prediction(String label, double score, double[] scores) {}
 
-    /** Sequence classification of each text (or text pair). */
-    public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize) {
+    /**
+     * Sequence classification of each text (or text pair). maxLength > 0 truncates to that many
+     * tokens; with 0 an input longer than the model takes is an error, never cut silently.
+     */
+    public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize, int maxLength) {
         if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);
         RobertaTokenizer tok = tokenizer();
-        List<Encoding> enc = tok.encodeBatch(texts, pairs, EncodeOptions.truncateTo(maxTokens()));
+        List<Encoding> enc = tok.encodeBatch(texts, pairs, maxLength > 0 ? EncodeOptions.truncateTo(Math.min(maxLength, maxTokens())) : EncodeOptions.DEFAULT);
+        for (int i = 0; i < enc.size(); i++)
+            if (enc.get(i).length() > maxTokens())
+                throw new IllegalArgumentException("input " + (i + 1) + " has " + enc.get(i).length() + " tokens, more than the model's " + maxTokens() + "; pass a max length to truncate");
         List<int[]> ids = enc.stream().map(Encoding::ids).toList();
         float[][] logits = logits(ids, batchSize);
         Objective.Problem problem = Objective.problem(model);
