@@ -65,6 +65,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--heads", description = "With --random-init: attention heads") Integer heads;
     @Option(names = "--intermediate", description = "With --random-init: feed-forward size") Integer intermediate;
 
+    private RobertaConfig cachedConfig;
+
     @Override
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
@@ -114,8 +116,7 @@ final class FinetuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private RobertaConfig cachedConfig;
-
+    /** config.json of --model, read once. */
     private RobertaConfig configFor() {
         if (cachedConfig == null) cachedConfig = RobertaConfig.load(model.resolve("config.json"));
         return cachedConfig;

@@ -38,10 +38,19 @@ public final class Evaluation {
             }
             PackedBatch packed = PackedBatch.of(ids, null, pad, maxPos);
             Graph g = Graph.inference(model.backend());
-            Var logits = model.head(g, packed, model.encode(g, packed, false, false).last());
+            Var last = model.encode(g, packed, false, false).last();
+            Var logits;
+            Targets targets;
+            if (task == Task.MLM) {
+                RobertaModel.MaskedLm masked = model.maskedLm(g, packed, last, mlm);
+                logits = masked.logits();
+                targets = masked.targets();
+            } else {
+                logits = model.head(g, packed, last);
+                targets = Targets.of(task, batch);
+            }
             float[] l = model.backend().toHost(logits.value());
             int c = logits.value().cols();
-            Targets targets = task == Task.MLM ? Targets.perToken(mlm) : Targets.of(task, batch);
             lossSum += Objective.lossAndSeed(model, packed, logits, targets);
             g.close();
             batches++;

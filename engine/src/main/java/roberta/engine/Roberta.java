@@ -172,14 +172,17 @@ public final class Roberta {
         for (int i = 0; i < e.length(); i++) if (e.ids()[i] == tok.maskId()) masks.add(i);
         if (masks.isEmpty()) throw new IllegalArgumentException("no <mask> token in the text");
         PackedBatch batch = PackedBatch.of(List.of(e.ids()), null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+        // vocabulary logits at the <mask> rows only: the LM head works token by token
         float[] logits;
         try (Graph g = Graph.inference(model.backend())) {
-            logits = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+            Var at = g.gatherRows(model.encode(g, batch, false, false).last(), masks.stream().mapToInt(Integer::intValue).toArray());
+            logits = model.backend().toHost(model.head(g, batch, at).value());
         }
         int v = model.config().vocabSize();
         List<List<Candidate>> out = new ArrayList<>();
-        for (int pos : masks) {
-            double[] probs = softmax(logits, pos * v, v);
+        for (int m = 0; m < masks.size(); m++) {
+            int pos = masks.get(m);
+            double[] probs = softmax(logits, m * v, v);
             Integer[] idx = new Integer[v];
             for (int i = 0; i < v; i++) idx[i] = i;
             Arrays.sort(idx, Comparator.comparingDouble((Integer i) -> -probs[i]));

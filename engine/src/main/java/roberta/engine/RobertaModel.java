@@ -203,6 +203,20 @@ public final class RobertaModel {
     }
 
     /**
+     * Masked-LM loss over the labelled positions only: the LM head works token by token, so
+     * gathering those rows first gives the same loss and gradients as scoring every position
+     * (what transformers does) at a fraction of the vocabulary-sized work.
+     */
+    public record MaskedLm(Var logits, Targets targets) {}
+
+    public MaskedLm maskedLm(Graph g, PackedBatch batch, Var last, List<int[]> labels) {
+        Targets all = Targets.perToken(labels);
+        int[] rows = all.labelledRows(batch);
+        Var logits = head(g, batch, g.gatherRows(last, rows));
+        return new MaskedLm(logits, Targets.perRow(all.labelsAt(batch, rows)));
+    }
+
+    /**
      * The head's output from the last hidden state: MLM logits [tokens, vocab], token
      * classification logits [tokens, labels], sequence classification logits [sequences,
      * labels], or the pooler output [sequences, H] for a bare RobertaModel.

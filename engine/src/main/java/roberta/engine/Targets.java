@@ -6,22 +6,43 @@ import java.util.List;
  * Training targets for one batch, in the form each head's loss takes. Token-level labels
  * are given per original (unpacked) position and use -100 for "ignore", as Hugging Face does.
  */
-public record Targets(int[] classes, float[] values, List<int[]> tokenLabels) {
+public record Targets(int[] classes, float[] values, List<int[]> tokenLabels, int[] rowLabels) {
     public static final int IGNORE = -100;
 
     /** Single-label classification: one class per sequence. */
     public static Targets classes(int[] perSequence) {
-        return new Targets(perSequence, null, null);
+        return new Targets(perSequence, null, null, null);
     }
 
     /** Regression ([sequences, 1]) or multi-label ([sequences, labels] of 0/1) targets. */
     public static Targets values(float[] values) {
-        return new Targets(null, values, null);
+        return new Targets(null, values, null, null);
     }
 
     /** Token classification or MLM: one label per original position, -100 to ignore. */
     public static Targets perToken(List<int[]> labels) {
-        return new Targets(null, null, labels);
+        return new Targets(null, null, labels, null);
+    }
+
+    /** One label per row of the logits, already in packed order (e.g. MLM labels at the masked rows only). */
+    public static Targets perRow(int[] labels) {
+        return new Targets(null, null, null, labels);
+    }
+
+    /**
+     * The masked-LM trick: the head is per token, so only rows with a label need logits. Returns
+     * those packed rows; {@code perRow(labelsAt(batch, rows))} are their targets.
+     */
+    int[] labelledRows(PackedBatch batch) {
+        int[] all = packed(batch);
+        return java.util.stream.IntStream.range(0, all.length).filter(r -> all[r] != IGNORE).toArray();
+    }
+
+    int[] labelsAt(PackedBatch batch, int[] rows) {
+        int[] all = packed(batch);
+        int[] out = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) out[i] = all[rows[i]];
+        return out;
     }
 
     /** The targets of labelled examples for a seq-cls or token-cls batch. */
@@ -46,6 +67,7 @@ public record Targets(int[] classes, float[] values, List<int[]> tokenLabels) {
 
     /** Token labels for the packed rows of a batch. */
     int[] packed(PackedBatch batch) {
+        if (rowLabels != null) return rowLabels;
         int[] out = new int[batch.tokens()];
         for (int s = 0; s < batch.sequences(); s++) {
             int[] labels = tokenLabels.get(s);

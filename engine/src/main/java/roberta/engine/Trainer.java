@@ -263,8 +263,16 @@ public final class Trainer {
         } else {
             last = model.encode(g, packed, false, false).last();
         }
-        Var logits = model.head(g, packed, last);
-        Targets targets = o.task() == Task.MLM ? Targets.perToken(mlmLabels) : Targets.of(o.task(), batch);
+        Var logits;
+        Targets targets;
+        if (o.task() == Task.MLM) {
+            RobertaModel.MaskedLm mlm = model.maskedLm(g, packed, last, mlmLabels);
+            logits = mlm.logits();
+            targets = mlm.targets();
+        } else {
+            logits = model.head(g, packed, last);
+            targets = Targets.of(o.task(), batch);
+        }
         double loss = Objective.lossAndSeed(model, packed, logits, targets);
         lastActivationFloats = g.capturedFloats();
         if (logits.grad != null) {

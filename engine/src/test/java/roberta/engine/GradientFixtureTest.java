@@ -15,6 +15,16 @@ class GradientFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-roberta-mlm", "tiny-roberta-cls", "tiny-roberta-ner"})
     void lossAndGradientsMatch(String name) {
+        check(name, false);
+    }
+
+    /** The training path scores only the masked rows; loss and gradients must not change. */
+    @org.junit.jupiter.api.Test
+    void maskedLmOnLabelledRowsOnlyMatchesToo() {
+        check("tiny-roberta-mlm", true);
+    }
+
+    void check(String name, boolean labelledRowsOnly) {
         RobertaModel model = RobertaModel.load(TestData.model(name), CpuBackend.INSTANCE, null, null, 0);
         Freezing.apply(model, Freezing.parse("none", null));
         try (SafetensorsFile exp = SafetensorsFile.open(TestData.model(name).resolve("expected.safetensors"))) {
@@ -25,7 +35,16 @@ class GradientFixtureTest {
                     : Targets.perToken(TestData.rows(exp, "labels"));
             Tape tape = new Tape();
             Graph g = new Graph(CpuBackend.INSTANCE, tape, false, 0);
-            Var logits = model.head(g, batch, model.encode(g, batch, false, false).last());
+            Var last = model.encode(g, batch, false, false).last();
+            Var logits;
+            if (labelledRowsOnly) {
+                RobertaModel.MaskedLm mlm = model.maskedLm(g, batch, last, TestData.rows(exp, "labels"));
+                logits = mlm.logits();
+                targets = mlm.targets();
+                assertTrue(logits.value().rows() < batch.tokens() / 2, "only labelled rows are scored");
+            } else {
+                logits = model.head(g, batch, last);
+            }
             double loss = Objective.lossAndSeed(model, batch, logits, targets);
             tape.backward();
             assertEquals(exp.floats("loss")[0], loss, 1e-4 * Math.max(1, Math.abs(loss)), "loss");
