@@ -74,14 +74,18 @@ public final class RobertaModel {
             Map<String, Param> params = new LinkedHashMap<>();
             Random rng = new Random(seed);
             List<String> initialised = new ArrayList<>();
+            Map<String, float[]> scratch = new java.util.HashMap<>(); // one buffer per weight shape, reused
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 String name = e.getKey();
                 int[] shape = toInt(e.getValue());
                 if (name.equals("lm_head.decoder.weight") && !ckpt.has(name)) continue; // tied below
                 boolean stored = ckpt.has(name) && java.util.Arrays.equals(ckpt.info(name).shape(), e.getValue());
-                if (stored) {
+                if (stored && inference && isLinearWeight(name, shape)) {
+                    float[] values = scratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new float[shape[0] * shape[1]]);
+                    ckpt.floatsInto(name, values);
+                    params.put(name, new Param(name, be.packedWeight(values, shape[0], shape[1])));
+                } else if (stored) {
                     params.put(name, new Param(name, be.adopt(ckpt.floats(name), shape)));
-                    if (inference) packIfLinear(be, params.get(name));
                 } else if (name.startsWith("pooler.") && head == HeadType.NONE) {
                     continue; // RobertaModel saved without a pooler
                 } else {
@@ -106,11 +110,14 @@ public final class RobertaModel {
     public static RobertaModel random(RobertaConfig config, HeadType head, Backend be, long seed, boolean inference) {
         Random rng = new Random(seed);
         Map<String, Param> params = new LinkedHashMap<>();
+        Map<String, float[]> scratch = new java.util.HashMap<>(); // one buffer per weight shape, reused
         for (Map.Entry<String, long[]> e : Checkpoint.expectedShapes(config, head).entrySet()) {
             if (e.getKey().equals("lm_head.decoder.weight")) continue; // tied to the word embeddings
             int[] shape = toInt(e.getValue());
-            params.put(e.getKey(), new Param(e.getKey(), be.adopt(initialValues(e.getKey(), shape, config, rng), shape)));
-            if (inference) packIfLinear(be, params.get(e.getKey()));
+            boolean packed = inference && isLinearWeight(e.getKey(), shape);
+            float[] values = packed ? scratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new float[shape[0] * shape[1]]) : null;
+            values = initialValues(e.getKey(), shape, config, rng, values);
+            params.put(e.getKey(), new Param(e.getKey(), packed ? be.packedWeight(values, shape[0], shape[1]) : be.adopt(values, shape)));
         }
         RobertaConfig c = head == HeadType.NONE || config.architecture() != null && config.architecture().equals(head.architecture)
                 ? config : config.withHead(head.architecture, config.id2label().isEmpty() ? null : config.id2label(), null);
@@ -125,9 +132,15 @@ public final class RobertaModel {
 
     /** Normal(0, initializer_range) for matrices, zeros for biases, ones for LayerNorm scales. */
     static float[] initialValues(String name, int[] shape, RobertaConfig config, Random rng) {
+        return initialValues(name, shape, config, rng, null);
+    }
+
+    /** As above, into into (when not null and large enough; it is overwritten entirely). */
+    static float[] initialValues(String name, int[] shape, RobertaConfig config, Random rng, float[] into) {
         int n = 1;
         for (int d : shape) n *= d;
-        float[] v = new float[n];
+        float[] v = into != null && into.length == n ? into : new float[n];
+        java.util.Arrays.fill(v, 0f);
         if (name.endsWith("LayerNorm.weight") || name.endsWith("layer_norm.weight")) {
             java.util.Arrays.fill(v, 1f);
         } else if (name.endsWith(".weight")) {
@@ -152,8 +165,12 @@ public final class RobertaModel {
     }
 
     private static void packIfLinear(Backend be, Param p) {
-        if (p.value.rank() == 2 && p.name.endsWith(".weight") && (p.name.startsWith("encoder.") || Freezing.isHead(p.name)))
-            be.packForInference(p.value);
+        if (isLinearWeight(p.name, p.value.shape())) be.packForInference(p.value);
+    }
+
+    /** A linear layer's weight (the word embeddings are looked up, so they are not one). */
+    static boolean isLinearWeight(String name, int[] shape) {
+        return shape.length == 2 && name.endsWith(".weight") && (name.startsWith("encoder.") || Freezing.isHead(name));
     }
 
     /** What the encoder produced: hidden states (index 0 = embeddings output) and attention probabilities. */

@@ -34,6 +34,12 @@ public interface Backend {
      */
     void packForInference(Tensor weight);
 
+    /**
+     * A linear weight [out, in] made straight into the inference form from values the caller
+     * keeps (a scratch buffer it may reuse at once): loading never holds two copies.
+     */
+    Tensor packedWeight(float[] values, int out, int in);
+
     float[] toHost(Tensor t);
 
     /** Overwrites a tensor's values from the host. */

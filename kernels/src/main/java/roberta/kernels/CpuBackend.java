@@ -27,6 +27,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor packedWeight(float[] values, int out, int in) {
+        return CpuTensor.packed(Gemm.packB(true, in, out, values, 0, in), out, in);
+    }
+
+    @Override
     public void packForInference(Tensor weight) {
         CpuTensor c = (CpuTensor) weight;
         if (c.packedOnly != null) return;

@@ -7,6 +7,16 @@ final class CpuTensor extends Tensor {
     /** Set when only the GEMM's packed form is kept (an inference-only weight). */
     Gemm.PackedB packedOnly;
 
+    private CpuTensor(Gemm.PackedB packed, int[] shape) {
+        super(shape);
+        this.packedOnly = packed;
+    }
+
+    /** A weight [out, in] kept only packed for the GEMM. */
+    static CpuTensor packed(Gemm.PackedB packed, int out, int in) {
+        return new CpuTensor(packed, new int[] {out, in});
+    }
+
     CpuTensor(float[] data, int[] shape) {
         super(shape);
         if (data.length != size()) throw new IllegalArgumentException(data.length + " values for shape " + java.util.Arrays.toString(shape));

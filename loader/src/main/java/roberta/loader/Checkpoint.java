@@ -218,6 +218,12 @@ public final class Checkpoint implements AutoCloseable {
         return loc.file.floats(loc.storedName);
     }
 
+    /** A tensor widened to float32 into dst, without allocating. */
+    public void floatsInto(String name, float[] dst) {
+        Located loc = locate(name);
+        loc.file.floatsInto(loc.storedName, dst);
+    }
+
     public java.lang.foreign.MemorySegment segment(String name) {
         Located loc = locate(name);
         return loc.file.segment(loc.storedName);

@@ -203,7 +203,20 @@ public final class SafetensorsFile implements AutoCloseable {
     public float[] floats(String name) {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
-        return Tensors.toFloats(segment(name), t.dtype(), Math.toIntExact(t.elementCount()));
+        MemorySegment seg = segment(name);
+        float[] out = Tensors.toFloats(seg, t.dtype(), Math.toIntExact(t.elementCount()));
+        if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
+        return out;
+    }
+
+    /** A float tensor widened into dst (which must hold its element count): no allocation. */
+    public void floatsInto(String name, float[] dst) {
+        TensorInfo t = info(name);
+        if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
+        if (dst.length < t.elementCount()) throw new IllegalArgumentException("buffer of " + dst.length + " floats for " + t);
+        MemorySegment seg = segment(name);
+        Tensors.toFloats(seg, t.dtype(), (int) t.elementCount(), dst);
+        if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
     }
 
     /** An integer or boolean tensor as longs. */

@@ -7,7 +7,10 @@ public final class Tensors {
     private Tensors() {}
 
     static float[] toFloats(MemorySegment s, DType dtype, int n) {
-        float[] out = new float[n];
+        return toFloats(s, dtype, n, new float[n]);
+    }
+
+    static float[] toFloats(MemorySegment s, DType dtype, int n, float[] out) {
         switch (dtype) {
             case F32 -> MemorySegment.copy(s, SafetensorsFile.F32_LE, 0, out, 0, n);
             case F16 -> {
