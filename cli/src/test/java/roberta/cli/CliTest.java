@@ -119,6 +119,23 @@ class CliTest {
     }
 
     @Test
+    void csvAndTsvInputsFollowRfc4180(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("in.csv");
+        Files.writeString(csv, "id,text,other\n1,\"Hello, world\",x\n2,\"two\nlines \"\"quoted\"\"\",y\n");
+        var items = Inputs.read(csv.toString(), null, null);
+        assertEquals(2, items.size());
+        assertEquals("Hello, world", items.get(0).text());
+        assertEquals("two\nlines \"quoted\"", items.get(1).text());
+        assertEquals(3, items.get(1).line());
+        Path tsv = dir.resolve("in.tsv");
+        Files.writeString(tsv, "sentence\tlabel\nhello there\tx\n");
+        assertEquals("hello there", Inputs.read(tsv.toString(), "sentence", null).get(0).text());
+        Files.writeString(tsv, "sentence\tlabel\nonly one field\n");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Inputs.read(tsv.toString(), "sentence", null));
+        assertTrue(e.getMessage().contains("in.tsv:2: 1 fields, header has 2"), e.getMessage());
+    }
+
+    @Test
     void forwardAndFillMaskRun(@TempDir Path dir) {
         Path out = dir.resolve("f.safetensors");
         Run r = run("forward", "--model", MLM.toString(), "--input", MLM.resolve("inputs.jsonl").toString(), "--output", out.toString(), "--attentions");
