@@ -116,15 +116,24 @@ public final class TaskData {
         return m;
     }
 
+    /** Reads one example from a JSON line; where is "FILE:LINE: " for error messages. */
+    @FunctionalInterface
+    private interface LineParser {
+        Example parse(JsonNode line, int number, String where);
+    }
+
+    private static List<Example> parseLines(Path file, LineParser parser) throws IOException {
+        List<Example> out = new ArrayList<>();
+        List<JsonNode> lines = jsonLines(file);
+        for (int i = 0; i < lines.size(); i++)
+            if (lines.get(i) != null) out.add(parser.parse(lines.get(i), i + 1, file + ":" + (i + 1) + ": "));
+        return out;
+    }
+
     private static List<Example> sequenceExamples(Path file, RobertaTokenizer tok, Map<Integer, String> labels,
                                                   Objective.Problem problem, int maxLength) throws IOException {
         Map<String, Integer> ids = inverse(labels);
-        List<Example> out = new ArrayList<>();
-        List<JsonNode> lines = jsonLines(file);
-        for (int i = 0; i < lines.size(); i++) {
-            JsonNode n = lines.get(i);
-            if (n == null) continue;
-            String where = file + ":" + (i + 1) + ": ";
+        return parseLines(file, (n, number, where) -> {
             String text = text(n, "text", where);
             if (text.isBlank()) throw new IllegalArgumentException(where + "empty text");
             String pair = n.hasNonNull("text_pair") ? text(n, "text_pair", where) : null;
@@ -145,9 +154,8 @@ public final class TaskData {
                 case SINGLE_LABEL -> label = labelId(ids, l.asText(), where);
             }
             Encoding e = tok.encode(text, pair, EncodeOptions.truncateTo(maxLength));
-            out.add(new Example(i + 1, e.ids(), label, values, null));
-        }
-        return out;
+            return new Example(number, e.ids(), label, values, null);
+        });
     }
 
     private static int labelId(Map<String, Integer> ids, String name, String where) {
@@ -164,12 +172,7 @@ public final class TaskData {
 
     private static List<Example> tokenExamples(Path file, RobertaTokenizer tok, Map<Integer, String> labels, int maxLength) throws IOException {
         Map<String, Integer> ids = inverse(labels);
-        List<Example> out = new ArrayList<>();
-        List<JsonNode> lines = jsonLines(file);
-        for (int i = 0; i < lines.size(); i++) {
-            JsonNode n = lines.get(i);
-            if (n == null) continue;
-            String where = file + ":" + (i + 1) + ": ";
+        return parseLines(file, (n, number, where) -> {
             List<String> words = new ArrayList<>();
             if (n.has("words") && n.get("words").isArray()) n.get("words").forEach(w -> words.add(w.asText()));
             else for (String w : text(n, "text", where).trim().split("\\s+")) if (!w.isEmpty()) words.add(w);
@@ -198,9 +201,8 @@ public final class TaskData {
                     word = w;
                 }
             }
-            out.add(new Example(i + 1, e.ids(), -1, null, tokenLabels));
-        }
-        return out;
+            return new Example(number, e.ids(), -1, null, tokenLabels);
+        });
     }
 
     private static List<Example> mlmExamples(Path file, RobertaTokenizer tok, int maxLength) throws IOException {
