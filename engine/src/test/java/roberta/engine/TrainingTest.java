@@ -168,6 +168,47 @@ class TrainingTest {
     }
 
     @Test
+    void layerWiseDecayScalesEachLayersFirstAdamStep(@TempDir Path dir) throws Exception {
+        // AdamW's first step moves every parameter with a gradient by its learning rate (g / (|g| + eps))
+        RobertaModel m = model(0f);
+        Map<String, float[]> before = snapshot(m);
+        List<Example> ex = examples(data(dir)).subList(0, 8);
+        TrainOptions o = new TrainOptions(Task.SEQ_CLS, 1, 1e-3f, 8, 0f, 0f, 7, 32, 0.5f, false, 1, 0f, null, null, true);
+        new Trainer(m, tok, tokDir, o, dir.resolve("out")).train(ex, List.of(), LABELS);
+        Map<String, float[]> after = snapshot(m);
+        String[] names = {"classifier.dense.bias", "encoder.layer.2.output.LayerNorm.bias", "encoder.layer.1.output.LayerNorm.bias",
+                "encoder.layer.0.output.LayerNorm.bias", "embeddings.LayerNorm.bias"};
+        double[] expected = {1e-3, 1e-3, 0.5e-3, 0.25e-3, 0.125e-3};
+        for (int i = 0; i < names.length; i++) {
+            float[] a = before.get(names[i]), b = after.get(names[i]);
+            double maxStep = 0;
+            for (int j = 0; j < a.length; j++) maxStep = Math.max(maxStep, Math.abs(b[j] - a[j]));
+            assertEquals(expected[i], maxStep, expected[i] * 0.02, names[i]); // eps in Adam's denominator trims tiny gradients' steps
+        }
+    }
+
+    @Test
+    void gradualUnfreezingOpensOneMoreLayerEachEpoch(@TempDir Path dir) throws Exception {
+        RobertaModel m = model(0f);
+        List<Example> ex = examples(data(dir)).subList(0, 16);
+        TrainOptions o = new TrainOptions(Task.SEQ_CLS, 2, 1e-3f, 8, 0f, 0f, 7, 32, 1f, true, 1, 1f, null, null, false);
+        Trainer t = new Trainer(m, tok, tokDir, o, dir.resolve("out"));
+        Map<String, float[]> start = snapshot(m);
+        t.stopAfterEpoch = 1;
+        t.train(ex, List.of(), LABELS);
+        Map<String, float[]> afterOne = snapshot(m);
+        assertFalse(java.util.Arrays.equals(start.get("classifier.dense.weight"), afterOne.get("classifier.dense.weight")), "head trains in epoch 1");
+        assertArrayEquals(start.get("encoder.layer.2.output.dense.weight"), afterOne.get("encoder.layer.2.output.dense.weight"), "top layer still frozen");
+        Trainer t2 = new Trainer(m, tok, tokDir, o, dir.resolve("out"));
+        t2.resume(Trainer.latestCheckpoint(dir.resolve("out")));
+        t2.train(ex, List.of(), LABELS);
+        Map<String, float[]> afterTwo = snapshot(m);
+        assertFalse(java.util.Arrays.equals(afterOne.get("encoder.layer.2.output.dense.weight"), afterTwo.get("encoder.layer.2.output.dense.weight")), "top layer opens in epoch 2");
+        assertArrayEquals(start.get("encoder.layer.1.output.dense.weight"), afterTwo.get("encoder.layer.1.output.dense.weight"), "layer 1 still frozen");
+        assertArrayEquals(start.get("embeddings.word_embeddings.weight"), afterTwo.get("embeddings.word_embeddings.weight"), "embeddings still frozen");
+    }
+
+    @Test
     void badDataIsReportedWithItsLineBeforeTraining(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.jsonl");
         Files.writeString(f, "{\"text\": \"fine\", \"label\": \"pos\"}\n{\"text\": \"x\", \"label\": \"meh\"}\n");
