@@ -59,24 +59,20 @@ final class EmbedCommand implements Callable<Integer> {
         if (npy && pool == Pooling.NONE) throw new IllegalArgumentException(output + ": --pooling none gives a different length per input; write .safetensors or .jsonl");
         List<Inputs.Item> items = Inputs.read(input, textColumn, pairColumn);
         Roberta roberta = modelOptions.load();
-        LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()); // fail before any work
+        LayerSelection selection = LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()); // fails before any work
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
         EmbedOptions options = new EmbedOptions(pool, layers, normalize, batchSize, maxLength, stride, false);
         float[][] vectors = roberta.embed(texts, pairs, options, true);
-        int width = LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()).width(roberta.model().config().hiddenSize());
+        int width = selection.width(roberta.model().config().hiddenSize());
         if (npy) {
-            float[] flat = new float[vectors.length * width];
-            for (int i = 0; i < vectors.length; i++) System.arraycopy(vectors[i], 0, flat, i * width, width);
-            Npy.writeFloats(Path.of(output), flat, vectors.length, width);
+            Npy.writeFloats(Path.of(output), flatten(vectors, width), vectors.length, width);
         } else if (safetensors) {
             SafetensorsWriter w = new SafetensorsWriter().metadata("pooling", pool.name().toLowerCase()).metadata("layers", layers);
             if (pool == Pooling.NONE) {
                 for (int i = 0; i < vectors.length; i++) w.addFloats("embeddings." + i, vectors[i], vectors[i].length / width, width);
             } else {
-                float[] flat = new float[vectors.length * width];
-                for (int i = 0; i < vectors.length; i++) System.arraycopy(vectors[i], 0, flat, i * width, width);
-                w.addFloats("embeddings", flat, vectors.length, width);
+                w.addFloats("embeddings", flatten(vectors, width), vectors.length, width);
             }
             w.write(Path.of(output));
         } else {
@@ -102,5 +98,12 @@ final class EmbedCommand implements Callable<Integer> {
         }
         System.err.printf("embed: %d inputs -> %s (%d values each)%n", vectors.length, output, pool == Pooling.NONE ? -1 : width);
         return 0;
+    }
+
+    /** Pooled vectors [N][width] as one row-major [N, width] array. */
+    private static float[] flatten(float[][] vectors, int width) {
+        float[] flat = new float[vectors.length * width];
+        for (int i = 0; i < vectors.length; i++) System.arraycopy(vectors[i], 0, flat, i * width, width);
+        return flat;
     }
 }

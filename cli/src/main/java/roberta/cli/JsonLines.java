@@ -6,8 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +43,7 @@ final class JsonLines {
 
     static BufferedReader open(String name) throws IOException {
         if (name.equals("-")) return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        Path p = Path.of(name);
-        try {
-            java.io.InputStream raw = Files.newInputStream(p);
-            if (name.endsWith(".gz")) raw = new java.util.zip.GZIPInputStream(raw);
-            return new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8), 1 << 16);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(name + ": no such file");
-        }
+        return roberta.engine.train.TaskData.open(Path.of(name));
     }
 
     /** The string field of a record, or an error naming the line; null if optional and absent. */

@@ -25,14 +25,11 @@ public final class Evaluation {
         List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
         for (int b0 = 0; b0 < examples.size(); b0 += batchSize) {
             List<Example> batch = examples.subList(b0, Math.min(examples.size(), b0 + batchSize));
-            List<int[]> ids = new ArrayList<>(), mlm = new ArrayList<>();
+            List<int[]> ids = new ArrayList<>(), mlm = null;
             if (task == Task.MLM) {
-                SplittableRandom rng = new SplittableRandom(seed + b0);
-                for (Example e : batch) {
-                    int[][] ml = MlmMasking.mask(e.ids(), tok.maskId(), model.config().vocabSize(), tok.clsId(), tok.sepId(), tok.padId(), rng);
-                    ids.add(ml[0]);
-                    mlm.add(ml[1]);
-                }
+                MlmMasking.Batch masked = MlmMasking.mask(batch, tok, model.config().vocabSize(), new SplittableRandom(seed + b0));
+                ids = masked.ids();
+                mlm = masked.labels();
             } else {
                 for (Example e : batch) ids.add(e.ids());
             }

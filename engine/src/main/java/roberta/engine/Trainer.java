@@ -238,14 +238,12 @@ public final class Trainer {
         PackedBatch packed;
         Var last;
         List<int[]> ids = new ArrayList<>();
-        List<int[]> mlmLabels = new ArrayList<>();
+        List<int[]> mlmLabels = null;
         if (o.task() == Task.MLM) {
-            SplittableRandom rng = new SplittableRandom(o.seed() * 31L + epoch * 1_000_003L + b);
-            for (Example e : batch) {
-                int[][] ml = MlmMasking.mask(e.ids(), tokenizer.maskId(), model.config().vocabSize(), tokenizer.clsId(), tokenizer.sepId(), tokenizer.padId(), rng);
-                ids.add(ml[0]);
-                mlmLabels.add(ml[1]);
-            }
+            MlmMasking.Batch masked = MlmMasking.mask(batch, tokenizer, model.config().vocabSize(),
+                    new SplittableRandom(o.seed() * 31L + epoch * 1_000_003L + b));
+            ids = masked.ids();
+            mlmLabels = masked.labels();
         } else {
             for (Example e : batch) ids.add(o.task() == Task.SEQ_CLS && cached ? new int[] {tokenizer.clsId()} : e.ids());
         }

@@ -62,7 +62,8 @@ public final class TaskData {
         return out;
     }
 
-    static BufferedReader open(Path file) throws IOException {
+    /** A UTF-8 reader over a text file, gunzipped when its name ends in .gz; a missing file is a one-line error. */
+    public static BufferedReader open(Path file) throws IOException {
         try {
             java.io.InputStream raw = Files.newInputStream(file);
             if (file.toString().endsWith(".gz")) raw = new GZIPInputStream(raw);
