@@ -28,6 +28,7 @@ public final class Gemm {
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR + 1]); // + the touch-ahead sink
+    private static final ThreadLocal<float[][]> SHARED_A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {}
@@ -126,7 +127,7 @@ public final class Gemm {
         int threads = Parallel.threads();
         long flops = 2L * m * n * k;
         if (threads == 1 || flops < 2_000_000) {
-            block(transA, 0, m, 0, b.panels, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+            block(transA, 0, m, 0, b.panels, k, a, aOff, lda, null, b, c, cOff, ldc, accumulate);
             return;
         }
         // Each thread takes an equal share of the rows (MR-aligned) or of the column panels,
@@ -136,27 +137,41 @@ public final class Gemm {
         int slivers = (m + MR - 1) / MR;
         boolean byRows = (slivers >= 2 * threads && m >= n) || b.panels < threads;
         int parts = byRows ? threads : Math.min(threads, b.panels);
+        // A column split where all rows are one block (a short batch) would have every thread pack
+        // all of A; instead the threads pack it together once, each a share of the slivers.
+        float[] shared = null;
+        if (!byRows && parts > 1 && m <= MC) {
+            float[][] holder = SHARED_A_PACK.get();
+            if (holder[0].length < slivers * MR * k) holder[0] = new float[slivers * MR * k];
+            float[] pack = shared = holder[0];
+            Parallel.forRange(slivers, 1, (s0, s1) -> {
+                for (int pc = 0; pc < k; pc += KC)
+                    packA(pack, pc * slivers * MR + s0 * MR * Math.min(KC, k - pc), transA, s0 * MR, Math.min(m, s1 * MR) - s0 * MR,
+                          pc, Math.min(KC, k - pc), a, aOff, lda);
+            });
+        }
+        float[] sharedPack = shared;
         Parallel.forRange(parts, 1, (from, to) -> {
             for (int t = from; t < to; t++) {
                 if (byRows) {
                     int r0 = (int) ((long) slivers * t / parts) * MR, r1 = Math.min(m, (int) ((long) slivers * (t + 1) / parts) * MR);
-                    block(transA, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+                    block(transA, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, null, b, c, cOff, ldc, accumulate);
                 } else {
                     int p0 = (int) ((long) b.panels * t / parts), p1 = (int) ((long) b.panels * (t + 1) / parts);
-                    block(transA, 0, m, p0, p1, k, a, aOff, lda, b, c, cOff, ldc, accumulate);
+                    block(transA, 0, m, p0, p1, k, a, aOff, lda, sharedPack, b, c, cOff, ldc, accumulate);
                 }
             }
         });
     }
 
-    /** Rows [i0, i0+rows) and column panels [p0, p1) of C, in MC-row blocks. */
     /**
      * Rows [r0, r0+rows) and column panels [p0, p1) of C. Loop order jc, pc, ic (GotoBLAS):
      * a KC x NC block of packed B stays in L2 while every MC-row block of A streams past it.
      */
     private static void block(boolean transA, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
-                              PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] ap = A_PACK.get(), tile = TILE.get();
+                              float[] packedA, PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
+        int slivers = (rows + MR - 1) / MR;
         for (int jc = p0; jc < p1; jc += NC_PANELS) {
             int jcEnd = Math.min(p1, jc + NC_PANELS);
             for (int pc = 0; pc < k; pc += KC) {
@@ -164,7 +179,9 @@ public final class Gemm {
                 boolean add = accumulate || pc > 0;
                 for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
                     int mc = Math.min(MC, r0 + rows - i0);
-                    packA(ap, transA, i0, mc, pc, kc, a, aOff, lda);
+                    // packedA: all of A, packed before (rows is one block); each depth block at pc * slivers * MR
+                    int apBase = packedA != null ? pc * slivers * MR : 0;
+                    if (packedA == null) packA(ap, 0, transA, i0, mc, pc, kc, a, aOff, lda);
                     for (int p = jc; p < jcEnd; p++) {
                         int j0 = p * NR, nv = Math.min(NR, b.n - j0);
                         int bBase = p * b.k * NR + pc * NR;
@@ -176,7 +193,7 @@ public final class Gemm {
                             int mv = Math.min(MR, mc - ir);
                             int touch = next + (ir / MR) * touchPerCall;
                             if (touch < 0 || touch + touchPerCall > b.data.length) touch = bBase;
-                            microkernel(kc, ap, ir * kc, touch, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
+                            microkernel(kc, ap, apBase + ir * kc, touch, b.data, bBase, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
                         }
                     }
                 }
@@ -184,10 +201,10 @@ public final class Gemm {
         }
     }
 
-    /** Packs op(A)[i0:i0+mc, pc:pc+kc] as slivers of MR rows, k-major, zero-padded. */
-    private static void packA(float[] ap, boolean transA, int i0, int mc, int pc, int kc, float[] a, int aOff, int lda) {
+    /** Packs op(A)[i0:i0+mc, pc:pc+kc] from ap[apOff] as slivers of MR rows, k-major, zero-padded. */
+    private static void packA(float[] ap, int apOff, boolean transA, int i0, int mc, int pc, int kc, float[] a, int aOff, int lda) {
         for (int ir = 0; ir < mc; ir += MR) {
-            int base = ir * kc;
+            int base = apOff + ir * kc;
             int mv = Math.min(MR, mc - ir);
             if (!transA && mv == MR) {
                 // eight row streams read in step, the pack written sequentially
