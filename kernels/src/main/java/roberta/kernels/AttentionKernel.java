@@ -1,5 +1,9 @@
 package roberta.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Multi-head self-attention over packed sequences: for each (sequence, head) pair,
  * scores = q k^T / sqrt(d), probs = softmax(scores), ctx = dropout(probs) v. Pairs run in
@@ -36,7 +40,7 @@ final class AttentionKernel {
                 int po = pOff[s] + h * len * len;
                 // scores[len, len] = q_sh · k_sh^T
                 Gemm.sgemm(false, true, len, len, d, q, rowOff, hidden, k, rowOff, hidden, probs, po, len, false);
-                for (int i = 0; i < len; i++) softmaxRow(probs, po + i * len, len, scale);
+                softmaxRows(probs, po, len, len, scale);
                 float[] used = probs;
                 if (dropoutP > 0) {
                     float keep = 1f / (1f - dropoutP);
@@ -52,34 +56,44 @@ final class AttentionKernel {
         });
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** Softmax of scale * row, in place, max-subtracted; vector exp with a scalar tail. */
-    static void softmaxRow(float[] a, int off, int len, float scale) {
+    /**
+     * Softmax of scale * row for each of rows rows of len floats from a[off], in place,
+     * max-subtracted; vector exp with a scalar tail. All rows in one call keeps the vector code in
+     * one compiled loop (a call per row left its speed to the JIT's inlining luck).
+     */
+    static void softmaxRows(float[] a, int off, int rows, int len, float scale) {
         if (Gemm.SCALAR) {
-            softmaxRowScalar(a, off, len, scale);
+            for (int r = 0; r < rows; r++) softmaxRowScalar(a, off + r * len, len, scale);
             return;
         }
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, a[off + j]);
-        int j = 0;
-        jdk.incubator.vector.FloatVector vsum = jdk.incubator.vector.FloatVector.zero(S);
-        for (; j + S.length() <= len; j += S.length()) {
-            var e = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(S, a, off + j).sub(max).mul(scale));
-            e.intoArray(a, off + j);
-            vsum = vsum.add(e);
+        int bound = S.loopBound(len);
+        for (int r = 0, o = off; r < rows; r++, o += len) {
+            int j = 0;
+            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; j < bound; j += S.length()) vmax = vmax.max(FloatVector.fromArray(S, a, o + j));
+            float max = VectorMath.max(vmax); // exact in any order
+            for (; j < len; j++) max = Math.max(max, a[o + j]);
+            FloatVector vsum = FloatVector.zero(S);
+            for (j = 0; j < bound; j += S.length()) {
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, a, o + j).sub(max).mul(scale));
+                e.intoArray(a, o + j);
+                vsum = vsum.add(e);
+            }
+            double sum = VectorMath.sum(vsum);
+            for (; j < len; j++) {
+                float e = (float) Math.exp((a[o + j] - max) * scale);
+                a[o + j] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            for (j = 0; j < bound; j += S.length()) FloatVector.fromArray(S, a, o + j).mul(inv).intoArray(a, o + j);
+            for (; j < len; j++) a[o + j] *= inv;
         }
-        double sum = VectorMath.sum(vsum);
-        for (; j < len; j++) {
-            float e = (float) Math.exp((a[off + j] - max) * scale);
-            a[off + j] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        for (j = 0; j < len; j++) a[off + j] *= inv;
     }
 
-    /** The scalar reference of {@link #softmaxRow}. */
+    /** The scalar reference of {@link #softmaxRows}, one row. */
     static void softmaxRowScalar(float[] a, int off, int len, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < len; j++) max = Math.max(max, a[off + j]);

@@ -40,8 +40,22 @@ final class VectorMath {
 
     /** The lanes summed in lane order, in double. */
     static double sum(FloatVector v) {
+        // through memory: lane(i) with a loop index is not intrinsified and would box the vector
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
         double s = 0;
-        for (int i = 0; i < S.length(); i++) s += v.lane(i);
+        for (int i = 0; i < lanes.length; i++) s += lanes[i];
         return s;
     }
+
+    /** The lanes' maximum. */
+    static float max(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < lanes.length; i++) m = Math.max(m, lanes[i]);
+        return m;
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[S.length()]);
 }

@@ -37,11 +37,12 @@ class VectorKernelTest {
     void softmaxMatchesScalar() {
         Random rng = new Random(2);
         for (int len : new int[] {1, 5, 16, 33, 128}) {
-            float[] a = new float[len + 3], b;
+            int rows = 3;
+            float[] a = new float[rows * len + 3], b;
             for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian() * 5;
             b = a.clone();
-            AttentionKernel.softmaxRow(a, 3, len, 0.37f);
-            AttentionKernel.softmaxRowScalar(b, 3, len, 0.37f);
+            AttentionKernel.softmaxRows(a, 3, rows, len, 0.37f);
+            for (int r = 0; r < rows; r++) AttentionKernel.softmaxRowScalar(b, 3 + r * len, len, 0.37f);
             for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-6f);
         }
     }
