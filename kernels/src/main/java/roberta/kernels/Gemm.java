@@ -24,6 +24,8 @@ public final class Gemm {
     static final int MC = 128;
     /** Column panels per L2-resident block of B (KC * NC_PANELS * NR floats = 1 MB). */
     static final int NC_PANELS = Math.max(1, (1 << 18) / (KC * NR));
+    /** Most floats of A the threads pack together for a column split (16 MB, within L3). */
+    static final int SHARED_A_LIMIT = 1 << 22;
     static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
@@ -137,10 +139,10 @@ public final class Gemm {
         int slivers = (m + MR - 1) / MR;
         boolean byRows = (slivers >= 2 * threads && m >= n) || b.panels < threads;
         int parts = byRows ? threads : Math.min(threads, b.panels);
-        // A column split where all rows are one block (a short batch) would have every thread pack
-        // all of A; instead the threads pack it together once, each a share of the slivers.
+        // In a column split every thread would pack all of A (and again for each block of columns);
+        // instead the threads pack it together once, each a share of the slivers, when it fits in L3.
         float[] shared = null;
-        if (!byRows && parts > 1 && m <= MC) {
+        if (!byRows && parts > 1 && (long) slivers * MR * k <= SHARED_A_LIMIT) {
             float[][] holder = SHARED_A_PACK.get();
             if (holder[0].length < slivers * MR * k) holder[0] = new float[slivers * MR * k];
             float[] pack = shared = holder[0];
@@ -171,7 +173,7 @@ public final class Gemm {
     private static void block(boolean transA, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               float[] packedA, PackedB b, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
-        int slivers = (rows + MR - 1) / MR;
+        int slivers = (rows + MR - 1) / MR; // of this call's rows
         for (int jc = p0; jc < p1; jc += NC_PANELS) {
             int jcEnd = Math.min(p1, jc + NC_PANELS);
             for (int pc = 0; pc < k; pc += KC) {
@@ -179,8 +181,8 @@ public final class Gemm {
                 boolean add = accumulate || pc > 0;
                 for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
                     int mc = Math.min(MC, r0 + rows - i0);
-                    // packedA: all of A, packed before (rows is one block); each depth block at pc * slivers * MR
-                    int apBase = packedA != null ? pc * slivers * MR : 0;
+                    // packedA: all of A, packed before; each depth block at pc * slivers * MR, row i at i * kc in it
+                    int apBase = packedA != null ? pc * slivers * MR + (i0 - r0) * kc : 0;
                     if (packedA == null) packA(ap, 0, transA, i0, mc, pc, kc, a, aOff, lda);
                     for (int p = jc; p < jcEnd; p++) {
                         int j0 = p * NR, nv = Math.min(NR, b.n - j0);

@@ -12,7 +12,7 @@ class GemmTest {
         Random rng = new Random(7);
         int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {6, 32, 256}, {13, 33, 257}, {97, 65, 300}, {200, 47, 513}, {5, 100, 1}, {130, 19, 17},
             // short batches against wide weights: columns split between threads, A packed once by all of them
-            {100, 200, 600}, {45, 330, 777}, {128, 96, 64}};
+            {100, 200, 600}, {45, 330, 777}, {128, 96, 64}, {300, 400, 300}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             for (int variant = 0; variant < 8; variant++) {
