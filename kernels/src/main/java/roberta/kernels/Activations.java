@@ -1,7 +1,6 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GELU (exact, with erf) and tanh, forward and backward. */
@@ -52,21 +51,24 @@ final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * erf for a vector: Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7) over
-     * {@link VectorMath#exp}. The scalar {@link #erf} is its reference.
+     * erf for a vector: the rational approximation Eigen and XLA use, x P(x^2) / Q(x^2) on x clamped
+     * to [-4, 4] (beyond, erf is +-1 in float32); absolute error below 4e-7 against a series in
+     * double. One division and eleven FMAs, no exp: about twice as fast as exp-based forms. The
+     * scalar {@link #erf} is its reference.
      */
-    static FloatVector erfVector(FloatVector x) {
-        FloatVector z = x.abs();
-        FloatVector t = z.mul(0.3275911f).add(1f);
-        t = FloatVector.broadcast(S, 1f).div(t);
-        FloatVector poly = t.mul(1.061405429f).add(-1.453152027f);
-        poly = poly.mul(t).add(1.421413741f);
-        poly = poly.mul(t).add(-0.284496736f);
-        poly = poly.mul(t).add(0.254829592f);
-        poly = poly.mul(t);
-        FloatVector e = VectorMath.exp(z.mul(z).neg());
-        FloatVector r = poly.mul(e).neg().add(1f);
-        return r.blend(r.neg(), x.compare(VectorOperators.LT, 0f));
+    static FloatVector erfVector(FloatVector a) {
+        FloatVector x = a.max(-4f).min(4f), x2 = x.mul(x);
+        FloatVector p = x2.mul(-2.72614225801306e-10f).add(2.77068142495902e-08f);
+        p = p.fma(x2, FloatVector.broadcast(S, -2.10102402082508e-06f));
+        p = p.fma(x2, FloatVector.broadcast(S, -5.69250639462346e-05f));
+        p = p.fma(x2, FloatVector.broadcast(S, -7.34990630326855e-04f));
+        p = p.fma(x2, FloatVector.broadcast(S, -2.95459980854025e-03f));
+        p = p.fma(x2, FloatVector.broadcast(S, -1.60960333262415e-02f));
+        FloatVector q = x2.mul(-1.45660718464996e-05f).add(-2.13374055278905e-04f);
+        q = q.fma(x2, FloatVector.broadcast(S, -1.68282697438203e-03f));
+        q = q.fma(x2, FloatVector.broadcast(S, -7.37332916720468e-03f));
+        q = q.fma(x2, FloatVector.broadcast(S, -1.42647390514189e-02f));
+        return x.mul(p).div(q);
     }
 
     static void geluBackward(float[] dx, float[] dout, float[] x, int n) {
