@@ -121,19 +121,7 @@ public final class CpuBackend implements Backend {
         int n = x.rows(), in = x.cols(), outDim = w.dim(0);
         if (w.dim(1) != in) throw new IllegalArgumentException("linear: x " + x + " does not fit weight " + w);
         float[] o = d(out);
-        Gemm.sgemm(false, n, d(x), 0, in, packed(w), o, 0, outDim, false);
-        if (b != null) addBias(o, d(b), n, outDim);
-    }
-
-    private static void addBias(float[] o, float[] bias, int rows, int cols) {
-        Parallel.forRange(rows, 64, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int off = r * cols, i = 0;
-                for (; i < S.loopBound(cols); i += S.length())
-                    FloatVector.fromArray(S, o, off + i).add(FloatVector.fromArray(S, bias, i)).intoArray(o, off + i);
-                for (; i < cols; i++) o[off + i] += bias[i];
-            }
-        });
+        Gemm.sgemm(false, n, d(x), 0, in, packed(w), b == null ? null : d(b), o, 0, outDim, false);
     }
 
     @Override

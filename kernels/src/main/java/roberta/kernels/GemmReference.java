@@ -20,4 +20,23 @@ public final class GemmReference {
             }
         }
     }
+
+    /** C (+)= op(A) · B + bias with B in {@link Gemm}'s packed layout (panels of NR columns, k rows each). */
+    public static void sgemm(boolean transA, int m, float[] a, int aOff, int lda, Gemm.PackedB b, float[] bias,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        int n = b.n, k = b.k, nr = Gemm.NR;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                int base = (j / nr) * k * nr + j % nr;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    sum += (double) av * b.data[base + p * nr];
+                }
+                float v = (float) sum + (bias != null ? bias[j] : 0f);
+                int ci = cOff + i * ldc + j;
+                c[ci] = accumulate ? c[ci] + v : v;
+            }
+        }
+    }
 }

@@ -38,6 +38,26 @@ class GemmTest {
         for (int i = 0; i < c1.length; i++) assertEquals(c2[i], c1[i], 1e-4f);
     }
 
+    @Test
+    void biasIsAddedOnceToEveryRowInTheLastStore() {
+        Random rng = new Random(5);
+        // edge tiles, several depth blocks (bias must not be added per block), a column split, k = 0
+        for (int[] s : new int[][] {{37, 70, 45}, {128, 100, 600}, {9, 33, 0}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
+            float[] want = new float[m * n], fast = new float[m * n], scalar = new float[m * n];
+            GemmReference.sgemm(false, true, m, n, k, x, 0, k, w, 0, k, want, 0, n, false);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) want[i * n + j] += bias[j];
+            Gemm.PackedB packed = Gemm.packB(true, k, n, w, 0, k);
+            Gemm.sgemm(false, m, x, 0, k, packed, bias, fast, 0, n, false);
+            GemmReference.sgemm(false, m, x, 0, k, packed, bias, scalar, 0, n, false);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], fast[i], 1e-4f * Math.max(1, Math.abs(want[i])), "fast, shape " + m + "x" + n + "x" + k + " at " + i);
+                assertEquals(want[i], scalar[i], 1e-4f * Math.max(1, Math.abs(want[i])), "scalar, shape " + m + "x" + n + "x" + k + " at " + i);
+            }
+        }
+    }
+
     static float[] random(Random rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rng.nextFloat() * 2 - 1;
