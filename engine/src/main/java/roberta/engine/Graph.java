@@ -119,6 +119,17 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * gelu(x · w^T + b). Recording, the two ops as usual; in inference the GELU overwrites the
+     * product, which nothing else sees, so the [n, out] buffer (the feed-forward's widest) exists once.
+     */
+    Var linearGelu(Var x, Param w, Param b) {
+        Var y = linear(x, w, b);
+        if (y.needsGrad()) return gelu(y);
+        be.gelu(y.value, y.value);
+        return y;
+    }
+
     /** word[ids] + position[positionIds] + tokenType[0]: RoBERTa's three embeddings summed. */
     Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds, int padId) {
         boolean rec = recording(word, position, tokenType);

@@ -206,7 +206,7 @@ public final class RobertaModel {
             Var a = g.dropout(g.linear(att.context(), p(pre + "attention.output.dense.weight"), p(pre + "attention.output.dense.bias")), dropP);
             x = g.layerNorm(g.add(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
             // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
-            Var h = g.gelu(g.linear(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias")));
+            Var h = g.linearGelu(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias"));
             Var o = g.dropout(g.linear(h, p(pre + "output.dense.weight"), p(pre + "output.dense.bias")), dropP);
             x = g.layerNorm(g.add(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
             if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
@@ -243,7 +243,7 @@ public final class RobertaModel {
         switch (head) {
             case MASKED_LM -> {
                 // dense, GELU, LayerNorm, then the decoder (tied to the word embeddings) plus bias
-                Var h = g.gelu(g.linear(last, p("lm_head.dense.weight"), p("lm_head.dense.bias")));
+                Var h = g.linearGelu(last, p("lm_head.dense.weight"), p("lm_head.dense.bias"));
                 h = g.layerNorm(h, p("lm_head.layer_norm.weight"), p("lm_head.layer_norm.bias"), config.layerNormEps());
                 Param decoder = params.containsKey("lm_head.decoder.weight") ? p("lm_head.decoder.weight") : p("embeddings.word_embeddings.weight");
                 return g.linear(h, decoder, p("lm_head.bias"));
