@@ -159,6 +159,16 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * sublayer + x, the residual connection. sublayer must be a fresh output used nowhere else:
+     * in inference the sum overwrites it instead of taking another buffer.
+     */
+    Var residual(Var sublayer, Var x) {
+        if (recording(sublayer, x)) return add(sublayer, x);
+        be.add(sublayer.value, sublayer.value, x.value);
+        return sublayer;
+    }
+
     Var layerNorm(Var x, Param gamma, Param beta, float eps) {
         boolean rec = recording(x, gamma, beta);
         int rows = x.value.rows();

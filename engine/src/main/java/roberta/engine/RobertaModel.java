@@ -204,11 +204,11 @@ public final class RobertaModel {
             if (attentions) probs.add(att.probs());
             // attention output: dense, dropout, residual, LayerNorm (post-LN)
             Var a = g.dropout(g.linear(att.context(), p(pre + "attention.output.dense.weight"), p(pre + "attention.output.dense.bias")), dropP);
-            x = g.layerNorm(g.add(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
+            x = g.layerNorm(g.residual(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
             // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
             Var h = g.linearGelu(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias"));
             Var o = g.dropout(g.linear(h, p(pre + "output.dense.weight"), p(pre + "output.dense.bias")), dropP);
-            x = g.layerNorm(g.add(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
+            x = g.layerNorm(g.residual(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
             if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
             // this layer's scratch goes back to the pool unless a backward step needs it
             List<Var> keep = new ArrayList<>(hidden);
