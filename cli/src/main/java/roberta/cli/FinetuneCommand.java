@@ -76,16 +76,20 @@ final class FinetuneCommand implements Callable<Integer> {
         // labels and data are checked before any training starts
         Map<Integer, String> labels = null;
         Objective.Problem problem = Objective.Problem.SINGLE_LABEL;
+        // a classification file is parsed once: problem type, label set and examples come from that pass
+        TaskData.Lines trainLines = t == Task.MLM ? null : TaskData.Lines.read(train);
         if (t == Task.SEQ_CLS) {
-            problem = TaskData.problemOf(train);
+            problem = TaskData.problemOf(trainLines);
             RobertaConfig existing = configFor();
             labels = existing.architecture() != null && existing.architecture().equals(t.head.architecture) && !existing.id2label().isEmpty()
-                    ? existing.id2label() : TaskData.labelSet(train, t);
+                    ? existing.id2label() : TaskData.labelSet(trainLines, t);
         } else if (t == Task.TOKEN_CLS) {
             RobertaConfig existing = configFor();
-            labels = existing.architecture() != null && existing.architecture().equals(t.head.architecture) ? existing.id2label() : TaskData.labelSet(train, t);
+            labels = existing.architecture() != null && existing.architecture().equals(t.head.architecture) ? existing.id2label() : TaskData.labelSet(trainLines, t);
         }
-        List<Example> trainSet = TaskData.load(train, t, tok, labels, problem, maxTokens);
+        List<Example> trainSet = trainLines == null ? TaskData.load(train, t, tok, labels, problem, maxTokens)
+                : TaskData.load(trainLines, t, tok, labels, problem, maxTokens);
+        trainLines = null; // the parsed JSON is garbage from here on
         List<Example> evalSet = eval == null ? List.of() : TaskData.load(eval, t, tok, labels, problem, maxTokens);
         Path resumeFrom = resume ? Trainer.latestCheckpoint(output) : null;
         if (resume && resumeFrom == null) System.err.println("resume: no checkpoint in " + output + ", starting fresh");

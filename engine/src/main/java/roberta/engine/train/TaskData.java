@@ -36,6 +36,16 @@ public final class TaskData {
     /** Examples with the label set they use. */
     public record Loaded(List<Example> examples, Map<Integer, String> labels, Objective.Problem problem) {}
 
+    /**
+     * A seq-cls or token-cls file's JSON lines, parsed once (null for a blank line), so that the
+     * problem type, the label set and the examples are all read from one pass over the file.
+     */
+    public record Lines(Path file, List<JsonNode> nodes) {
+        public static Lines read(Path file) throws IOException {
+            return new Lines(file, jsonLines(file));
+        }
+    }
+
     private TaskData() {}
 
     static List<JsonNode> jsonLines(Path file) throws IOException {
@@ -74,9 +84,10 @@ public final class TaskData {
     }
 
     /** The label names a seq-cls or token-cls file uses, sorted (used when the model has no labels yet). */
-    public static Map<Integer, String> labelSet(Path file, Task task) throws IOException {
+    public static Map<Integer, String> labelSet(Lines data, Task task) {
         TreeSet<String> names = new TreeSet<>();
-        List<JsonNode> lines = jsonLines(file);
+        Path file = data.file();
+        List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
             JsonNode n = lines.get(i);
             if (n == null) continue;
@@ -92,8 +103,8 @@ public final class TaskData {
     }
 
     /** True if the seq-cls file's labels are numbers (regression) or lists (multi-label). */
-    public static Objective.Problem problemOf(Path file) throws IOException {
-        for (JsonNode n : jsonLines(file)) {
+    public static Objective.Problem problemOf(Lines data) {
+        for (JsonNode n : data.nodes()) {
             if (n == null || n.get("label") == null) continue;
             if (n.get("label").isNumber()) return Objective.Problem.REGRESSION;
             if (n.get("label").isArray()) return Objective.Problem.MULTI_LABEL;
@@ -104,10 +115,17 @@ public final class TaskData {
 
     public static List<Example> load(Path file, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
                                      Objective.Problem problem, int maxLength) throws IOException {
+        if (task == Task.MLM) return mlmExamples(file, tok, maxLength);
+        return load(Lines.read(file), task, tok, labels, problem, maxLength);
+    }
+
+    /** The examples of a seq-cls or token-cls file already read. */
+    public static List<Example> load(Lines data, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
+                                     Objective.Problem problem, int maxLength) {
         return switch (task) {
-            case SEQ_CLS -> sequenceExamples(file, tok, labels, problem, maxLength);
-            case TOKEN_CLS -> tokenExamples(file, tok, labels, maxLength);
-            case MLM -> mlmExamples(file, tok, maxLength);
+            case SEQ_CLS -> sequenceExamples(data, tok, labels, problem, maxLength);
+            case TOKEN_CLS -> tokenExamples(data, tok, labels, maxLength);
+            case MLM -> throw new IllegalArgumentException("mlm data is read from its file: use load(Path, ...)");
         };
     }
 
@@ -123,18 +141,19 @@ public final class TaskData {
         Example parse(JsonNode line, int number, String where);
     }
 
-    private static List<Example> parseLines(Path file, LineParser parser) throws IOException {
+    private static List<Example> parseLines(Lines data, LineParser parser) {
         List<Example> out = new ArrayList<>();
-        List<JsonNode> lines = jsonLines(file);
+        Path file = data.file();
+        List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++)
             if (lines.get(i) != null) out.add(parser.parse(lines.get(i), i + 1, file + ":" + (i + 1) + ": "));
         return out;
     }
 
-    private static List<Example> sequenceExamples(Path file, RobertaTokenizer tok, Map<Integer, String> labels,
-                                                  Objective.Problem problem, int maxLength) throws IOException {
+    private static List<Example> sequenceExamples(Lines data, RobertaTokenizer tok, Map<Integer, String> labels,
+                                                  Objective.Problem problem, int maxLength) {
         Map<String, Integer> ids = inverse(labels);
-        return parseLines(file, (n, number, where) -> {
+        return parseLines(data, (n, number, where) -> {
             String text = text(n, "text", where);
             if (text.isBlank()) throw new IllegalArgumentException(where + "empty text");
             String pair = n.hasNonNull("text_pair") ? text(n, "text_pair", where) : null;
@@ -171,9 +190,9 @@ public final class TaskData {
         return t.asText();
     }
 
-    private static List<Example> tokenExamples(Path file, RobertaTokenizer tok, Map<Integer, String> labels, int maxLength) throws IOException {
+    private static List<Example> tokenExamples(Lines data, RobertaTokenizer tok, Map<Integer, String> labels, int maxLength) {
         Map<String, Integer> ids = inverse(labels);
-        return parseLines(file, (n, number, where) -> {
+        return parseLines(data, (n, number, where) -> {
             List<String> words = new ArrayList<>();
             if (n.has("words") && n.get("words").isArray()) n.get("words").forEach(w -> words.add(w.asText()));
             else for (String w : text(n, "text", where).trim().split("\\s+")) if (!w.isEmpty()) words.add(w);
