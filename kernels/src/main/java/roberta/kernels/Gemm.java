@@ -26,6 +26,8 @@ public final class Gemm {
     static final int NC_PANELS = Math.max(1, (1 << 18) / (KC * NR));
     /** Most floats of A the threads pack together for a column split (16 MB, within L3). */
     static final int SHARED_A_LIMIT = 1 << 22;
+    /** Most column panels for which A is read in place rather than packed. */
+    static final int DIRECT_A_PANELS = 4;
     static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
@@ -137,8 +139,11 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         long flops = 2L * m * n * k;
+        // Packing A pays off when many column panels reuse the pack; for a product with few of
+        // them (attention's per-head q·k^T and p·v) the microkernel reads A's rows in place.
+        boolean direct = !transA && b.panels <= DIRECT_A_PANELS;
         if (threads == 1 || flops < 2_000_000) {
-            block(transA, 0, m, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
+            block(transA, direct, 0, m, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
             return;
         }
         // Each thread takes an equal share of the rows (MR-aligned) or of the column panels,
@@ -151,7 +156,7 @@ public final class Gemm {
         // In a column split every thread would pack all of A (and again for each block of columns);
         // instead the threads pack it together once, each a share of the slivers, when it fits in L3.
         float[] shared = null;
-        if (!byRows && parts > 1 && (long) slivers * MR * k <= SHARED_A_LIMIT) {
+        if (!byRows && !direct && parts > 1 && (long) slivers * MR * k <= SHARED_A_LIMIT) {
             float[][] holder = SHARED_A_PACK.get();
             if (holder[0].length < slivers * MR * k) holder[0] = new float[slivers * MR * k];
             float[] pack = shared = holder[0];
@@ -166,10 +171,10 @@ public final class Gemm {
             for (int t = from; t < to; t++) {
                 if (byRows) {
                     int r0 = (int) ((long) slivers * t / parts) * MR, r1 = Math.min(m, (int) ((long) slivers * (t + 1) / parts) * MR);
-                    block(transA, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
+                    block(transA, direct, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
                 } else {
                     int p0 = (int) ((long) b.panels * t / parts), p1 = (int) ((long) b.panels * (t + 1) / parts);
-                    block(transA, 0, m, p0, p1, k, a, aOff, lda, sharedPack, b, bias, c, cOff, ldc, accumulate);
+                    block(transA, direct, 0, m, p0, p1, k, a, aOff, lda, sharedPack, b, bias, c, cOff, ldc, accumulate);
                 }
             }
         });
@@ -179,7 +184,7 @@ public final class Gemm {
      * Rows [r0, r0+rows) and column panels [p0, p1) of C. Loop order jc, pc, ic (GotoBLAS):
      * a KC x NC block of packed B stays in L2 while every MC-row block of A streams past it.
      */
-    private static void block(boolean transA, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
+    private static void block(boolean transA, boolean direct, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               float[] packedA, PackedB b, float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
         int slivers = (rows + MR - 1) / MR; // of this call's rows
@@ -193,7 +198,7 @@ public final class Gemm {
                     int mc = Math.min(MC, r0 + rows - i0);
                     // packedA: all of A, packed before; each depth block at pc * slivers * MR, row i at i * kc in it
                     int apBase = packedA != null ? pc * slivers * MR + (i0 - r0) * kc : 0;
-                    if (packedA == null) packA(ap, 0, transA, i0, mc, pc, kc, a, aOff, lda);
+                    if (packedA == null && !direct) packA(ap, 0, transA, i0, mc, pc, kc, a, aOff, lda);
                     for (int p = jc; p < jcEnd; p++) {
                         int j0 = p * NR, nv = Math.min(NR, b.n - j0);
                         int bBase = p * b.k * NR + pc * NR;
@@ -205,7 +210,13 @@ public final class Gemm {
                             int mv = Math.min(MR, mc - ir);
                             int touch = next + (ir / MR) * touchPerCall;
                             if (touch < 0 || touch + touchPerCall > b.data.length) touch = bBase;
-                            microkernel(kc, ap, apBase + ir * kc, touch, b.data, bBase, lastBias, j0, c, cOff + (i0 + ir) * ldc + j0, ldc, mv, nv, add, tile);
+                            int cBase = cOff + (i0 + ir) * ldc + j0;
+                            if (direct && mv == MR) {
+                                microkernelDirect(kc, a, aOff + (i0 + ir) * lda + pc, lda, b.data, bBase, lastBias, j0, c, cBase, ldc, nv, add, tile);
+                                continue;
+                            }
+                            if (direct) packA(ap, ir * kc, transA, i0 + ir, mv, pc, kc, a, aOff, lda); // the last, partial sliver
+                            microkernel(kc, ap, apBase + ir * kc, touch, b.data, bBase, lastBias, j0, c, cBase, ldc, mv, nv, add, tile);
                         }
                     }
                 }
@@ -304,6 +315,131 @@ public final class Gemm {
             c71 = b1.fma(a7, c71);
         }
         tile[MR * NR] = touched; // kept, so the touch-ahead loads are not optimised away
+        // Vectors never cross a method boundary (an un-inlined call would box them), so the
+        // full-tile stores are written out here; edge tiles go through a scratch tile.
+        if (mv == MR && nv == NR) {
+            if (bias != null) {
+                FloatVector bias0 = FloatVector.fromArray(S, bias, j0), bias1 = FloatVector.fromArray(S, bias, j0 + L);
+                c00 = c00.add(bias0);
+                c01 = c01.add(bias1);
+                c10 = c10.add(bias0);
+                c11 = c11.add(bias1);
+                c20 = c20.add(bias0);
+                c21 = c21.add(bias1);
+                c30 = c30.add(bias0);
+                c31 = c31.add(bias1);
+                c40 = c40.add(bias0);
+                c41 = c41.add(bias1);
+                c50 = c50.add(bias0);
+                c51 = c51.add(bias1);
+                c60 = c60.add(bias0);
+                c61 = c61.add(bias1);
+                c70 = c70.add(bias0);
+                c71 = c71.add(bias1);
+            }
+            if (add) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cBase));
+                c01 = c01.add(FloatVector.fromArray(S, c, cBase + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cBase + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cBase + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cBase + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cBase + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cBase + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cBase + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, cBase + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, cBase + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, cBase + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, cBase + 5 * ldc + L));
+                c60 = c60.add(FloatVector.fromArray(S, c, cBase + 6 * ldc));
+                c61 = c61.add(FloatVector.fromArray(S, c, cBase + 6 * ldc + L));
+                c70 = c70.add(FloatVector.fromArray(S, c, cBase + 7 * ldc));
+                c71 = c71.add(FloatVector.fromArray(S, c, cBase + 7 * ldc + L));
+            }
+            c00.intoArray(c, cBase);
+            c01.intoArray(c, cBase + L);
+            c10.intoArray(c, cBase + ldc);
+            c11.intoArray(c, cBase + ldc + L);
+            c20.intoArray(c, cBase + 2 * ldc);
+            c21.intoArray(c, cBase + 2 * ldc + L);
+            c30.intoArray(c, cBase + 3 * ldc);
+            c31.intoArray(c, cBase + 3 * ldc + L);
+            c40.intoArray(c, cBase + 4 * ldc);
+            c41.intoArray(c, cBase + 4 * ldc + L);
+            c50.intoArray(c, cBase + 5 * ldc);
+            c51.intoArray(c, cBase + 5 * ldc + L);
+            c60.intoArray(c, cBase + 6 * ldc);
+            c61.intoArray(c, cBase + 6 * ldc + L);
+            c70.intoArray(c, cBase + 7 * ldc);
+            c71.intoArray(c, cBase + 7 * ldc + L);
+            return;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+        for (int r = 0; r < mv; r++) {
+            int o = cBase + r * ldc;
+            for (int j = 0; j < nv; j++) {
+                float v = bias != null ? tile[r * NR + j] + bias[j0 + j] : tile[r * NR + j];
+                c[o + j] = add ? c[o + j] + v : v;
+            }
+        }
+    }
+
+    /** The microkernel for a full sliver of A read in place: rows aBase + r * lda, row-major. */
+    private static void microkernelDirect(int kc, float[] a, int aBase, int lda, float[] bp, int bBase, float[] bias, int j0,
+                                          float[] c, int cBase, int ldc, int nv, boolean add, float[] tile) {
+        int mv = MR;
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda, r6 = 6 * lda, r7 = 7 * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            int bi = bBase + kk * NR, ai = aBase + kk;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + r1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + r2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + r3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + r4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + r5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + r6]);
+            c60 = b0.fma(a6, c60);
+            c61 = b1.fma(a6, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + r7]);
+            c70 = b0.fma(a7, c70);
+            c71 = b1.fma(a7, c71);
+        }
         // Vectors never cross a method boundary (an un-inlined call would box them), so the
         // full-tile stores are written out here; edge tiles go through a scratch tile.
         if (mv == MR && nv == NR) {
