@@ -199,6 +199,9 @@ public final class Gemm {
                     // packedA: all of A, packed before; each depth block at pc * slivers * MR, row i at i * kc in it
                     int apBase = packedA != null ? pc * slivers * MR + (i0 - r0) * kc : 0;
                     if (packedA == null && !direct) packA(ap, 0, transA, i0, mc, pc, kc, a, aOff, lda);
+                    // read in place, only a last partial sliver is packed (zero-padded to MR rows)
+                    int fullRows = mc - mc % MR;
+                    if (direct && fullRows < mc) packA(ap, fullRows * kc, transA, i0 + fullRows, mc - fullRows, pc, kc, a, aOff, lda);
                     for (int p = jc; p < jcEnd; p++) {
                         int j0 = p * NR, nv = Math.min(NR, b.n - j0);
                         int bBase = p * b.k * NR + pc * NR;
@@ -215,7 +218,6 @@ public final class Gemm {
                                 microkernelDirect(kc, a, aOff + (i0 + ir) * lda + pc, lda, b.data, bBase, lastBias, j0, c, cBase, ldc, nv, add, tile);
                                 continue;
                             }
-                            if (direct) packA(ap, ir * kc, transA, i0 + ir, mv, pc, kc, a, aOff, lda); // the last, partial sliver
                             microkernel(kc, ap, apBase + ir * kc, touch, b.data, bBase, lastBias, j0, c, cBase, ldc, mv, nv, add, tile);
                         }
                     }
@@ -389,19 +391,12 @@ public final class Gemm {
         c61.intoArray(tile, 6 * NR + L);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + L);
-        for (int r = 0; r < mv; r++) {
-            int o = cBase + r * ldc;
-            for (int j = 0; j < nv; j++) {
-                float v = bias != null ? tile[r * NR + j] + bias[j0 + j] : tile[r * NR + j];
-                c[o + j] = add ? c[o + j] + v : v;
-            }
-        }
+        storeTile(tile, bias, j0, c, cBase, ldc, mv, nv, add);
     }
 
     /** The microkernel for a full sliver of A read in place: rows aBase + r * lda, row-major. */
     private static void microkernelDirect(int kc, float[] a, int aBase, int lda, float[] bp, int bBase, float[] bias, int j0,
                                           float[] c, int cBase, int ldc, int nv, boolean add, float[] tile) {
-        int mv = MR;
         int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda, r6 = 6 * lda, r7 = 7 * lda;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -440,64 +435,7 @@ public final class Gemm {
             c70 = b0.fma(a7, c70);
             c71 = b1.fma(a7, c71);
         }
-        // Vectors never cross a method boundary (an un-inlined call would box them), so the
-        // full-tile stores are written out here; edge tiles go through a scratch tile.
-        if (mv == MR && nv == NR) {
-            if (bias != null) {
-                FloatVector bias0 = FloatVector.fromArray(S, bias, j0), bias1 = FloatVector.fromArray(S, bias, j0 + L);
-                c00 = c00.add(bias0);
-                c01 = c01.add(bias1);
-                c10 = c10.add(bias0);
-                c11 = c11.add(bias1);
-                c20 = c20.add(bias0);
-                c21 = c21.add(bias1);
-                c30 = c30.add(bias0);
-                c31 = c31.add(bias1);
-                c40 = c40.add(bias0);
-                c41 = c41.add(bias1);
-                c50 = c50.add(bias0);
-                c51 = c51.add(bias1);
-                c60 = c60.add(bias0);
-                c61 = c61.add(bias1);
-                c70 = c70.add(bias0);
-                c71 = c71.add(bias1);
-            }
-            if (add) {
-                c00 = c00.add(FloatVector.fromArray(S, c, cBase));
-                c01 = c01.add(FloatVector.fromArray(S, c, cBase + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, cBase + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, cBase + ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, cBase + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, cBase + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, cBase + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, cBase + 3 * ldc + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, cBase + 4 * ldc));
-                c41 = c41.add(FloatVector.fromArray(S, c, cBase + 4 * ldc + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, cBase + 5 * ldc));
-                c51 = c51.add(FloatVector.fromArray(S, c, cBase + 5 * ldc + L));
-                c60 = c60.add(FloatVector.fromArray(S, c, cBase + 6 * ldc));
-                c61 = c61.add(FloatVector.fromArray(S, c, cBase + 6 * ldc + L));
-                c70 = c70.add(FloatVector.fromArray(S, c, cBase + 7 * ldc));
-                c71 = c71.add(FloatVector.fromArray(S, c, cBase + 7 * ldc + L));
-            }
-            c00.intoArray(c, cBase);
-            c01.intoArray(c, cBase + L);
-            c10.intoArray(c, cBase + ldc);
-            c11.intoArray(c, cBase + ldc + L);
-            c20.intoArray(c, cBase + 2 * ldc);
-            c21.intoArray(c, cBase + 2 * ldc + L);
-            c30.intoArray(c, cBase + 3 * ldc);
-            c31.intoArray(c, cBase + 3 * ldc + L);
-            c40.intoArray(c, cBase + 4 * ldc);
-            c41.intoArray(c, cBase + 4 * ldc + L);
-            c50.intoArray(c, cBase + 5 * ldc);
-            c51.intoArray(c, cBase + 5 * ldc + L);
-            c60.intoArray(c, cBase + 6 * ldc);
-            c61.intoArray(c, cBase + 6 * ldc + L);
-            c70.intoArray(c, cBase + 7 * ldc);
-            c71.intoArray(c, cBase + 7 * ldc + L);
-            return;
-        }
+        // stored through the tile: the full-tile epilogue written out in registers lives in microkernel alone
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
         c10.intoArray(tile, NR);
@@ -514,6 +452,28 @@ public final class Gemm {
         c61.intoArray(tile, 6 * NR + L);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + L);
+        storeTile(tile, bias, j0, c, cBase, ldc, MR, nv, add);
+    }
+
+    /** C[rows mv, cols nv] (+)= tile + bias, the tile MR x NR row-major. */
+    private static void storeTile(float[] tile, float[] bias, int j0, float[] c, int cBase, int ldc, int mv, int nv, boolean add) {
+        if (nv == NR) {
+            for (int r = 0; r < mv; r++) {
+                int o = cBase + r * ldc;
+                FloatVector v0 = FloatVector.fromArray(S, tile, r * NR), v1 = FloatVector.fromArray(S, tile, r * NR + L);
+                if (bias != null) {
+                    v0 = v0.add(FloatVector.fromArray(S, bias, j0));
+                    v1 = v1.add(FloatVector.fromArray(S, bias, j0 + L));
+                }
+                if (add) {
+                    v0 = v0.add(FloatVector.fromArray(S, c, o));
+                    v1 = v1.add(FloatVector.fromArray(S, c, o + L));
+                }
+                v0.intoArray(c, o);
+                v1.intoArray(c, o + L);
+            }
+            return;
+        }
         for (int r = 0; r < mv; r++) {
             int o = cBase + r * ldc;
             for (int j = 0; j < nv; j++) {
