@@ -33,9 +33,6 @@ import roberta.tokenizer.RobertaTokenizer;
 public final class TaskData {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Examples with the label set they use. */
-    public record Loaded(List<Example> examples, Map<Integer, String> labels, Objective.Problem problem) {}
-
     /**
      * A seq-cls or token-cls file's JSON lines, parsed once (null for a blank line), so that the
      * problem type, the label set and the examples are all read from one pass over the file.
