@@ -10,6 +10,7 @@ import java.util.Random;
 import roberta.kernels.Backend;
 import roberta.kernels.Tensor;
 import roberta.loader.Checkpoint;
+import roberta.loader.DType;
 import roberta.loader.HeadType;
 import roberta.loader.RobertaConfig;
 
@@ -39,6 +40,11 @@ public final class RobertaModel {
     public Backend backend() { return be; }
     /** Parameters by name, in Hugging Face's order; the tied MLM decoder is not listed twice. */
     public Map<String, Param> params() { return Collections.unmodifiableMap(params); }
+
+    /** Bytes the parameters take in memory as kept (packed, half-precision or plain). */
+    public long weightBytes() {
+        return params.values().stream().mapToLong(p -> be.residentBytes(p.value)).sum();
+    }
     /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
     public List<String> warnings() { return warnings; }
 
@@ -75,12 +81,19 @@ public final class RobertaModel {
             Random rng = new Random(seed);
             List<String> initialised = new ArrayList<>();
             Map<String, float[]> scratch = new java.util.HashMap<>(); // one buffer per weight shape, reused
+            Map<String, short[]> halfScratch = new java.util.HashMap<>();
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 String name = e.getKey();
                 int[] shape = toInt(e.getValue());
                 if (name.equals("lm_head.decoder.weight") && !ckpt.has(name)) continue; // tied below
                 boolean stored = ckpt.has(name) && java.util.Arrays.equals(ckpt.info(name).shape(), e.getValue());
-                if (stored && inference && isLinearWeight(name, shape)) {
+                DType dtype = stored ? ckpt.info(name).dtype() : null;
+                if (stored && inference && isLinearWeight(name, shape) && (dtype == DType.F16 || dtype == DType.BF16) && !WIDEN_HALF) {
+                    // kept as the checkpoint stores it: half the memory, widened exactly chunk by chunk in the GEMM
+                    short[] bits = halfScratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new short[shape[0] * shape[1]]);
+                    ckpt.halfBitsInto(name, bits);
+                    params.put(name, new Param(name, be.packedHalfWeight(bits, dtype == DType.BF16, shape[0], shape[1])));
+                } else if (stored && inference && isLinearWeight(name, shape)) {
                     float[] values = scratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new float[shape[0] * shape[1]]);
                     ckpt.floatsInto(name, values);
                     params.put(name, new Param(name, be.packedWeight(values, shape[0], shape[1])));
@@ -100,6 +113,9 @@ public final class RobertaModel {
             return new RobertaModel(config, head, be, params, warnings);
         }
     }
+
+    /** -Droberta.widenHalf=true: F16/BF16 linear weights widened to float32 at load even for inference. */
+    static final boolean WIDEN_HALF = Boolean.getBoolean("roberta.widenHalf");
 
     /** A model with freshly initialised weights, as transformers' _init_weights does it. */
     public static RobertaModel random(RobertaConfig config, HeadType head, Backend be, long seed) {

@@ -40,7 +40,16 @@ public interface Backend {
      */
     Tensor packedWeight(float[] values, int out, int in);
 
+    /**
+     * As {@link #packedWeight}, from half-precision bits (F16, or BF16 when bf16) that stay half
+     * in memory and are widened exactly as the products read them.
+     */
+    Tensor packedHalfWeight(short[] bits, boolean bf16, int out, int in);
+
     float[] toHost(Tensor t);
+
+    /** Bytes of memory the tensor's values take in this backend (a half-precision weight: 2 per value). */
+    long residentBytes(Tensor t);
 
     /** Overwrites a tensor's values from the host. */
     void copyFromHost(Tensor t, float[] data);

@@ -32,6 +32,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public long residentBytes(Tensor t) {
+        CpuTensor c = (CpuTensor) t;
+        return c.data != null ? 4L * c.data.length : c.packedOnly.bytes();
+    }
+
+    @Override
+    public Tensor packedHalfWeight(short[] bits, boolean bf16, int out, int in) {
+        return CpuTensor.packed(Gemm.PackedB.ofHalf(bits, bf16, in, out), out, in);
+    }
+
+    @Override
     public void packForInference(Tensor weight) {
         CpuTensor c = (CpuTensor) weight;
         if (c.packedOnly != null) return;

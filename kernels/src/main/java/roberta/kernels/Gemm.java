@@ -33,24 +33,48 @@ public final class Gemm {
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR + 1]); // + the touch-ahead sink
     private static final ThreadLocal<float[][]> SHARED_A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[]> B_CHUNK = ThreadLocal.withInitial(() -> new float[KC * NR]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {}
 
-    /** op(B) [k, n] packed into ceil(n/NR) panels, each k rows of NR floats (zero-padded). */
+    /**
+     * op(B) [k, n] packed into ceil(n/NR) panels, each k rows of NR values (zero-padded): floats
+     * in data, or half-precision bits in half (a weight kept as its F16/BF16 checkpoint stored it).
+     */
     public static final class PackedB {
         final float[] data;
+        final short[] half;
+        final boolean bf16;
         final int k, n, panels;
 
         PackedB(float[] data, int k, int n) {
+            this(data, null, false, k, n);
+        }
+
+        private PackedB(float[] data, short[] half, boolean bf16, int k, int n) {
             this.data = data;
+            this.half = half;
+            this.bf16 = bf16;
             this.k = k;
             this.n = n;
             this.panels = (n + NR - 1) / NR;
         }
 
+        /** W[n, k] given as half-precision bits (F16, or BF16 when bf16), packed as op(B) = W^T and kept half. */
+        static PackedB ofHalf(short[] w, boolean bf16, int k, int n) {
+            return new PackedB(null, HalfPanels.pack(w, n, k), bf16, k, n);
+        }
+
+        /** The packed value at index i, widened if kept half (for the scalar paths). */
+        float at(int i) {
+            return data != null ? data[i] : HalfPanels.widen(half[i], bf16);
+        }
+
         public int k() { return k; }
         public int n() { return n; }
+        /** Bytes this packed matrix holds. */
+        public long bytes() { return data != null ? 4L * data.length : 2L * half.length; }
     }
 
     public static int packedSize(int k, int n) {
@@ -74,7 +98,7 @@ public final class Gemm {
         float[] out = new float[p.n * p.k];
         for (int j = 0; j < p.n; j++) {
             int base = (j / NR) * p.k * NR + j % NR;
-            for (int kk = 0; kk < p.k; kk++) out[j * p.k + kk] = p.data[base + kk * NR];
+            for (int kk = 0; kk < p.k; kk++) out[j * p.k + kk] = p.at(base + kk * NR);
         }
         return out;
     }
@@ -187,6 +211,7 @@ public final class Gemm {
     private static void block(boolean transA, boolean direct, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               float[] packedA, PackedB b, float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
+        float[] chunk = b.half != null ? B_CHUNK.get() : null; // a half-precision chunk of B, widened
         int slivers = (rows + MR - 1) / MR; // of this call's rows
         for (int jc = p0; jc < p1; jc += NC_PANELS) {
             int jcEnd = Math.min(p1, jc + NC_PANELS);
@@ -209,16 +234,24 @@ public final class Gemm {
                         // block deeper. Each sliver's call touches its share of it (see microkernel).
                         int next = p + 1 < jcEnd ? bBase + b.k * NR : jc * b.k * NR + (pc + KC) * NR;
                         int touchPerCall = touchSpan(kc);
+                        float[] bp = b.data;
+                        if (chunk != null) {
+                            HalfPanels.widen(b.half, bBase, kc * NR, b.bf16, chunk);
+                            bp = chunk;
+                            bBase = 0;
+                            next = 0; // the chunk is in L1 already; the next one is read as it is widened
+                            touchPerCall = 0;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mv = Math.min(MR, mc - ir);
                             int touch = next + (ir / MR) * touchPerCall;
-                            if (touch < 0 || touch + touchPerCall > b.data.length) touch = bBase;
+                            if (touch < 0 || touch + touchSpan(kc) > bp.length) touch = bBase;
                             int cBase = cOff + (i0 + ir) * ldc + j0;
                             if (direct && mv == MR) {
-                                microkernelDirect(kc, a, aOff + (i0 + ir) * lda + pc, lda, b.data, bBase, lastBias, j0, c, cBase, ldc, nv, add, tile);
+                                microkernelDirect(kc, a, aOff + (i0 + ir) * lda + pc, lda, bp, bBase, lastBias, j0, c, cBase, ldc, nv, add, tile);
                                 continue;
                             }
-                            microkernel(kc, ap, apBase + ir * kc, touch, b.data, bBase, lastBias, j0, c, cBase, ldc, mv, nv, add, tile);
+                            microkernel(kc, ap, apBase + ir * kc, touch, bp, bBase, lastBias, j0, c, cBase, ldc, mv, nv, add, tile);
                         }
                     }
                 }

@@ -31,7 +31,7 @@ public final class GemmReference {
                 int base = (j / nr) * k * nr + j % nr;
                 for (int p = 0; p < k; p++) {
                     float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    sum += (double) av * b.data[base + p * nr];
+                    sum += (double) av * b.at(base + p * nr);
                 }
                 float v = (float) sum + (bias != null ? bias[j] : 0f);
                 int ci = cOff + i * ldc + j;

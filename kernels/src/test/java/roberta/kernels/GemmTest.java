@@ -58,6 +58,34 @@ class GemmTest {
         }
     }
 
+    @Test
+    void halfPrecisionWeightsGiveTheProductOfTheirWidenedValues() {
+        Random rng = new Random(11);
+        // few panels (A read in place), a column split over many panels, several row blocks, edge tiles
+        for (int[] s : new int[][] {{37, 70, 45}, {128, 700, 600}, {300, 96, 300}, {5, 33, 17}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
+            for (boolean bf16 : new boolean[] {false, true}) {
+                short[] bits = new short[n * k];
+                float[] widened = new float[n * k];
+                for (int i = 0; i < bits.length; i++) {
+                    bits[i] = bf16 ? (short) (Float.floatToRawIntBits(w[i]) >>> 16) : Float.floatToFloat16(w[i]);
+                    widened[i] = bf16 ? Float.intBitsToFloat((bits[i] & 0xffff) << 16) : Float.float16ToFloat(bits[i]);
+                }
+                float[] want = new float[m * n], half = new float[m * n], scalar = new float[m * n];
+                Gemm.sgemm(false, m, x, 0, k, Gemm.packB(true, k, n, widened, 0, k), bias, want, 0, n, false);
+                Gemm.PackedB packed = Gemm.PackedB.ofHalf(bits, bf16, k, n);
+                Gemm.sgemm(false, m, x, 0, k, packed, bias, half, 0, n, false);
+                GemmReference.sgemm(false, m, x, 0, k, packed, bias, scalar, 0, n, false);
+                String what = (bf16 ? "bf16" : "f16") + " shape " + m + "x" + n + "x" + k;
+                // the same float products in the same order: bit-identical to widening at load
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], half[i], 0f, what + " at " + i);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], scalar[i], 1e-4f * Math.max(1, Math.abs(want[i])), what + " scalar at " + i);
+                assertEquals(widened[k + 1], Gemm.unpackTransposed(packed)[k + 1], 0f, what + " unpacked");
+            }
+        }
+    }
+
     static float[] random(Random rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rng.nextFloat() * 2 - 1;

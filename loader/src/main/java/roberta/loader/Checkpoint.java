@@ -224,6 +224,12 @@ public final class Checkpoint implements AutoCloseable {
         loc.file.floatsInto(loc.storedName, dst);
     }
 
+    /** An F16 or BF16 tensor's raw bits into dst, not widened. */
+    public void halfBitsInto(String name, short[] dst) {
+        Located loc = locate(name);
+        loc.file.halfBitsInto(loc.storedName, dst);
+    }
+
     public java.lang.foreign.MemorySegment segment(String name) {
         Located loc = locate(name);
         return loc.file.segment(loc.storedName);

@@ -219,6 +219,16 @@ public final class SafetensorsFile implements AutoCloseable {
         if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
     }
 
+    /** An F16 or BF16 tensor's raw bits copied into dst (which must hold its element count), not widened. */
+    public void halfBitsInto(String name, short[] dst) {
+        TensorInfo t = info(name);
+        if (t.dtype() != DType.F16 && t.dtype() != DType.BF16) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not F16 or BF16");
+        if (dst.length < t.elementCount()) throw new IllegalArgumentException("buffer of " + dst.length + " shorts for " + t);
+        MemorySegment seg = segment(name);
+        MemorySegment.copy(seg, ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, dst, 0, (int) t.elementCount());
+        if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
+    }
+
     /** An integer or boolean tensor as longs. */
     public long[] longs(String name) {
         TensorInfo t = info(name);
