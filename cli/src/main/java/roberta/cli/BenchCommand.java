@@ -134,11 +134,13 @@ final class BenchCommand implements Callable<Integer> {
         result.put("ms_per_batch", 1000 * secs / batches);
         result.put("gflops", gflops);
         result.put("peak_rss_mb", peakRssMb());
-        result.put("weights_mb", m.params().values().stream().mapToLong(p -> p.value().size()).sum() * 4 / 1e6);
+        result.put("weights_mb", m.params().values().stream().mapToLong(p -> p.value().size()).sum() * 4 / 1e6); // as float32
+        result.put("weights_kept_mb", m.weightBytes() / 1e6); // as held: half-precision checkpoints stay half
         if (train) trainerRef[0].memoryBytes().forEach((k, v) -> result.put(k + "_mb", v / 1e6));
-        System.out.printf("%s %s %dx%d, %d threads: %.2f sequences/s, %.1f ms/batch, %s, peak RSS %.0f MB (weights %.0f MB)%n",
+        System.out.printf("%s %s %dx%d, %d threads: %.2f sequences/s, %.1f ms/batch, %s, peak RSS %.0f MB (weights %.0f MB as F32, %.0f MB held)%n",
                 train ? "train step" : "forward", model != null ? model : config, batch, seq, t, result.get("sequences_per_second"),
-                result.get("ms_per_batch"), full ? String.format("%.1f GFLOP/s", gflops) : "GFLOP/s n/a (frozen layers)", result.get("peak_rss_mb"), result.get("weights_mb"));
+                result.get("ms_per_batch"), full ? String.format("%.1f GFLOP/s", gflops) : "GFLOP/s n/a (frozen layers)", result.get("peak_rss_mb"),
+                result.get("weights_mb"), result.get("weights_kept_mb"));
         if (train) System.out.printf("held after forward: weights %.0f MB, gradients %.0f MB, AdamW moments %.0f MB, recorded activations %.0f MB%n",
                 result.get("weights_mb"), result.get("gradients_mb"), result.get("adam_moments_mb"), result.get("activations_mb"));
         if (!full) result.remove("gflops");

@@ -40,21 +40,22 @@ public final class Gemm {
 
     /**
      * op(B) [k, n] packed into ceil(n/NR) panels, each k rows of NR values (zero-padded): floats
-     * in data, or half-precision bits in half (a weight kept as its F16/BF16 checkpoint stored it).
+     * in data, or a weight kept as its checkpoint stored it, F16 bits in f16 or BF16 pairs in
+     * bf16 (see {@link HalfPanels}). Exactly one of the three is set.
      */
     public static final class PackedB {
         final float[] data;
-        final short[] half;
-        final boolean bf16;
+        final short[] f16;
+        final int[] bf16;
         final int k, n, panels;
 
         PackedB(float[] data, int k, int n) {
-            this(data, null, false, k, n);
+            this(data, null, null, k, n);
         }
 
-        private PackedB(float[] data, short[] half, boolean bf16, int k, int n) {
+        private PackedB(float[] data, short[] f16, int[] bf16, int k, int n) {
             this.data = data;
-            this.half = half;
+            this.f16 = f16;
             this.bf16 = bf16;
             this.k = k;
             this.n = n;
@@ -63,18 +64,26 @@ public final class Gemm {
 
         /** W[n, k] given as half-precision bits (F16, or BF16 when bf16), packed as op(B) = W^T and kept half. */
         static PackedB ofHalf(short[] w, boolean bf16, int k, int n) {
-            return new PackedB(null, HalfPanels.pack(w, n, k), bf16, k, n);
+            short[] panels = HalfPanels.pack(w, n, k);
+            return bf16 ? new PackedB(null, null, HalfPanels.pairs(panels), k, n) : new PackedB(null, panels, null, k, n);
         }
 
         /** The packed value at index i, widened if kept half (for the scalar paths). */
         float at(int i) {
-            return data != null ? data[i] : HalfPanels.widen(half[i], bf16);
+            return data != null ? data[i] : f16 != null ? Float.float16ToFloat(f16[i]) : HalfPanels.pairAt(bf16, i);
         }
 
+        /** Floats rows x NR of the packed values from index start (a multiple of NR) widened into dst. */
+        void widen(int start, int rows, float[] dst) {
+            if (f16 != null) HalfPanels.widenF16(f16, start, rows * NR, dst);
+            else HalfPanels.widenPairs(bf16, start / 2, rows, dst);
+        }
+
+        boolean isHalf() { return data == null; }
         public int k() { return k; }
         public int n() { return n; }
         /** Bytes this packed matrix holds. */
-        public long bytes() { return data != null ? 4L * data.length : 2L * half.length; }
+        public long bytes() { return data != null ? 4L * data.length : f16 != null ? 2L * f16.length : 4L * bf16.length; }
     }
 
     public static int packedSize(int k, int n) {
@@ -211,7 +220,7 @@ public final class Gemm {
     private static void block(boolean transA, boolean direct, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               float[] packedA, PackedB b, float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
-        float[] chunk = b.half != null ? B_CHUNK.get() : null; // a half-precision chunk of B, widened
+        float[] chunk = b.isHalf() ? B_CHUNK.get() : null; // a half-precision chunk of B, widened
         int slivers = (rows + MR - 1) / MR; // of this call's rows
         for (int jc = p0; jc < p1; jc += NC_PANELS) {
             int jcEnd = Math.min(p1, jc + NC_PANELS);
@@ -236,7 +245,7 @@ public final class Gemm {
                         int touchPerCall = touchSpan(kc);
                         float[] bp = b.data;
                         if (chunk != null) {
-                            HalfPanels.widen(b.half, bBase, kc * NR, b.bf16, chunk);
+                            b.widen(bBase, kc, chunk);
                             bp = chunk;
                             bBase = 0;
                             next = 0; // the chunk is in L1 already; the next one is read as it is widened

@@ -1,10 +1,7 @@
 package roberta.kernels;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,11 +9,14 @@ import jdk.incubator.vector.VectorSpecies;
  * GEMM's panel layout, half the memory of float32. The GEMM widens one KC x NR chunk at a time
  * into an L1-resident float buffer and runs the float microkernel on it: widening is exact, so
  * the products are bit-identical to widening the whole checkpoint at load.
+ * <p>F16 panels are shorts in the float panels' order (the JIT vectorises
+ * Float.float16ToFloat). BF16 panels are ints, each holding column j (low half) and column
+ * j + L (high half) of one row of a panel: bf16 is the top half of a float32, so a row's two
+ * float vectors are one int vector shifted left 16 and the same vector masked.
  */
 final class HalfPanels {
     private static final VectorSpecies<Float> S = Gemm.S;
-    /** Shorts as many as S has floats, and ints of S's shape. */
-    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** Ints of S's shape. */
     private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
 
     private HalfPanels() {}
@@ -35,21 +35,37 @@ final class HalfPanels {
         return dst;
     }
 
-    /** One value widened exactly. */
-    static float widen(short bits, boolean bf16) {
-        return bf16 ? Float.intBitsToFloat(bits << 16) : Float.float16ToFloat(bits);
+    /** F16 panels (shorts, as {@link #pack}) regrouped as BF16 pairs: per panel row, int j = col j | col j+L << 16. */
+    static int[] pairs(short[] panels) {
+        int[] out = new int[panels.length / 2];
+        int nr = Gemm.NR, l = nr / 2;
+        for (int row = 0; row < panels.length; row += nr)
+            for (int j = 0; j < l; j++) out[row / 2 + j] = (panels[row + j] & 0xffff) | (panels[row + j + l] << 16);
+        return out;
     }
 
-    /** dst[0, count) = the values of half[off, off + count), widened exactly. */
-    static void widen(short[] half, int off, int count, boolean bf16, float[] dst) {
-        int i = 0;
-        if (bf16 && !Gemm.SCALAR) {
-            // bf16 is the top half of a float32: sign-extend to int (the extension is shifted out) and move up 16
-            for (; i + S.length() <= count; i += S.length()) {
-                IntVector wide = (IntVector) ShortVector.fromArray(SH, half, off + i).convertShape(VectorOperators.S2I, SI, 0);
-                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
-            }
+    /** The BF16 value at float-panel index i of pairs. */
+    static float pairAt(int[] pairs, int i) {
+        int nr = Gemm.NR, l = nr / 2, jj = i % nr, pair = pairs[(i - jj) / 2 + jj % l];
+        return Float.intBitsToFloat(jj < l ? pair << 16 : pair & 0xffff0000);
+    }
+
+    /** dst[0, rows * NR) = rows panel rows of BF16 pairs from pairs[off] (off = the float-panel index / 2), widened. */
+    static void widenPairs(int[] pairs, int off, int rows, float[] dst) {
+        int l = Gemm.NR / 2;
+        if (l != S.length() || Gemm.SCALAR) {
+            for (int i = 0; i < rows * Gemm.NR; i++) dst[i] = pairAt(pairs, 2 * off + i);
+            return;
         }
-        for (; i < count; i++) dst[i] = widen(half[off + i], bf16);
+        for (int r = 0; r < rows; r++) {
+            IntVector v = IntVector.fromArray(SI, pairs, off + r * l);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, r * Gemm.NR);
+            v.and(0xffff0000).reinterpretAsFloats().intoArray(dst, r * Gemm.NR + l);
+        }
+    }
+
+    /** dst[0, count) = the F16 values of half[off, off + count), widened exactly. */
+    static void widenF16(short[] half, int off, int count, float[] dst) {
+        for (int i = 0; i < count; i++) dst[i] = Float.float16ToFloat(half[off + i]);
     }
 }
