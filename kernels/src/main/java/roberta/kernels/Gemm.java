@@ -34,6 +34,7 @@ public final class Gemm {
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR + 1]); // + the touch-ahead sink
     private static final ThreadLocal<float[][]> SHARED_A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[]> B_CHUNK = ThreadLocal.withInitial(() -> new float[KC * NR]);
+    private static final ThreadLocal<float[]> B_BLOCK = ThreadLocal.withInitial(() -> new float[KC * NC_PANELS * NR]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private Gemm() {}
@@ -73,10 +74,10 @@ public final class Gemm {
             return data != null ? data[i] : f16 != null ? Float.float16ToFloat(f16[i]) : HalfPanels.pairAt(bf16, i);
         }
 
-        /** Floats rows x NR of the packed values from index start (a multiple of NR) widened into dst. */
-        void widen(int start, int rows, float[] dst) {
-            if (f16 != null) HalfPanels.widenF16(f16, start, rows * NR, dst);
-            else HalfPanels.widenPairs(bf16, start / 2, rows, dst);
+        /** rows x NR packed values from index start (a multiple of NR), widened into dst[dstOff...]. */
+        void widen(int start, int rows, float[] dst, int dstOff) {
+            if (f16 != null) HalfPanels.widenF16(f16, start, rows * NR, dst, dstOff);
+            else HalfPanels.widenPairs(bf16, start / 2, rows, dst, dstOff);
         }
 
         boolean isHalf() { return data == null; }
@@ -220,7 +221,10 @@ public final class Gemm {
     private static void block(boolean transA, boolean direct, int r0, int rows, int p0, int p1, int k, float[] a, int aOff, int lda,
                               float[] packedA, PackedB b, float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         float[] ap = packedA != null ? packedA : A_PACK.get(), tile = TILE.get();
-        float[] chunk = b.isHalf() ? B_CHUNK.get() : null; // a half-precision chunk of B, widened
+        // Half-precision B is widened before the microkernel reads it: a chunk at a time when one
+        // block of rows reads it once, else a whole KC x NC block once for all the row blocks.
+        boolean widenBlocks = b.isHalf() && rows > MC;
+        float[] chunk = b.isHalf() && !widenBlocks ? B_CHUNK.get() : null, widened = widenBlocks ? B_BLOCK.get() : null;
         int slivers = (rows + MR - 1) / MR; // of this call's rows
         for (int jc = p0; jc < p1; jc += NC_PANELS) {
             int jcEnd = Math.min(p1, jc + NC_PANELS);
@@ -228,6 +232,7 @@ public final class Gemm {
                 int kc = Math.min(KC, k - pc);
                 boolean add = accumulate || pc > 0;
                 float[] lastBias = pc + kc >= k ? bias : null; // added once, with the last depth block
+                if (widenBlocks) for (int p = jc; p < jcEnd; p++) b.widen(p * b.k * NR + pc * NR, kc, widened, (p - jc) * kc * NR);
                 for (int i0 = r0; i0 < r0 + rows; i0 += MC) {
                     int mc = Math.min(MC, r0 + rows - i0);
                     // packedA: all of A, packed before; each depth block at pc * slivers * MR, row i at i * kc in it
@@ -244,11 +249,11 @@ public final class Gemm {
                         int next = p + 1 < jcEnd ? bBase + b.k * NR : jc * b.k * NR + (pc + KC) * NR;
                         int touchPerCall = touchSpan(kc);
                         float[] bp = b.data;
-                        if (chunk != null) {
-                            b.widen(bBase, kc, chunk);
-                            bp = chunk;
-                            bBase = 0;
-                            next = 0; // the chunk is in L1 already; the next one is read as it is widened
+                        if (chunk != null || widened != null) {
+                            if (chunk != null) b.widen(bBase, kc, chunk, 0);
+                            bp = chunk != null ? chunk : widened;
+                            bBase = chunk != null ? 0 : (p - jc) * kc * NR;
+                            next = bBase; // widened chunks are in L1/L2 already: nothing to touch ahead
                             touchPerCall = 0;
                         }
                         for (int ir = 0; ir < mc; ir += MR) {

@@ -50,22 +50,22 @@ final class HalfPanels {
         return Float.intBitsToFloat(jj < l ? pair << 16 : pair & 0xffff0000);
     }
 
-    /** dst[0, rows * NR) = rows panel rows of BF16 pairs from pairs[off] (off = the float-panel index / 2), widened. */
-    static void widenPairs(int[] pairs, int off, int rows, float[] dst) {
+    /** dst[dstOff, + rows * NR) = rows panel rows of BF16 pairs from pairs[off] (off = the float-panel index / 2), widened. */
+    static void widenPairs(int[] pairs, int off, int rows, float[] dst, int dstOff) {
         int l = Gemm.NR / 2;
         if (l != S.length() || Gemm.SCALAR) {
-            for (int i = 0; i < rows * Gemm.NR; i++) dst[i] = pairAt(pairs, 2 * off + i);
+            for (int i = 0; i < rows * Gemm.NR; i++) dst[dstOff + i] = pairAt(pairs, 2 * off + i);
             return;
         }
         for (int r = 0; r < rows; r++) {
             IntVector v = IntVector.fromArray(SI, pairs, off + r * l);
-            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, r * Gemm.NR);
-            v.and(0xffff0000).reinterpretAsFloats().intoArray(dst, r * Gemm.NR + l);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + r * Gemm.NR);
+            v.and(0xffff0000).reinterpretAsFloats().intoArray(dst, dstOff + r * Gemm.NR + l);
         }
     }
 
-    /** dst[0, count) = the F16 values of half[off, off + count), widened exactly. */
-    static void widenF16(short[] half, int off, int count, float[] dst) {
-        for (int i = 0; i < count; i++) dst[i] = Float.float16ToFloat(half[off + i]);
+    /** dst[dstOff, + count) = the F16 values of half[off, off + count), widened exactly. */
+    static void widenF16(short[] half, int off, int count, float[] dst, int dstOff) {
+        for (int i = 0; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(half[off + i]);
     }
 }
