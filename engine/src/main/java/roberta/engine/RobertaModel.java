@@ -87,16 +87,19 @@ public final class RobertaModel {
                 int[] shape = toInt(e.getValue());
                 if (name.equals("lm_head.decoder.weight") && !ckpt.has(name)) continue; // tied below
                 boolean stored = ckpt.has(name) && java.util.Arrays.equals(ckpt.info(name).shape(), e.getValue());
-                DType dtype = stored ? ckpt.info(name).dtype() : null;
-                if (stored && inference && isLinearWeight(name, shape) && (dtype == DType.F16 || dtype == DType.BF16) && !WIDEN_HALF) {
-                    // kept as the checkpoint stores it: half the memory, widened exactly chunk by chunk in the GEMM
-                    short[] bits = halfScratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new short[shape[0] * shape[1]]);
-                    ckpt.halfBitsInto(name, bits);
-                    params.put(name, new Param(name, be.packedHalfWeight(bits, dtype == DType.BF16, shape[0], shape[1])));
-                } else if (stored && inference && isLinearWeight(name, shape)) {
-                    float[] values = scratch.computeIfAbsent(shape[0] + "x" + shape[1], k -> new float[shape[0] * shape[1]]);
-                    ckpt.floatsInto(name, values);
-                    params.put(name, new Param(name, be.packedWeight(values, shape[0], shape[1])));
+                if (stored && inference && isLinearWeight(name, shape)) {
+                    DType dtype = ckpt.info(name).dtype();
+                    String key = shape[0] + "x" + shape[1];
+                    if ((dtype == DType.F16 || dtype == DType.BF16) && !WIDEN_HALF) {
+                        // kept as the checkpoint stores it: half the memory, widened exactly chunk by chunk in the GEMM
+                        short[] bits = halfScratch.computeIfAbsent(key, k -> new short[shape[0] * shape[1]]);
+                        ckpt.halfBitsInto(name, bits);
+                        params.put(name, new Param(name, be.packedHalfWeight(bits, dtype == DType.BF16, shape[0], shape[1])));
+                    } else {
+                        float[] values = scratch.computeIfAbsent(key, k -> new float[shape[0] * shape[1]]);
+                        ckpt.floatsInto(name, values);
+                        params.put(name, new Param(name, be.packedWeight(values, shape[0], shape[1])));
+                    }
                 } else if (stored) {
                     params.put(name, new Param(name, be.adopt(ckpt.floats(name), shape)));
                 } else if (name.startsWith("pooler.") && head == HeadType.NONE) {
