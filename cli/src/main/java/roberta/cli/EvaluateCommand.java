@@ -3,14 +3,15 @@ package roberta.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.Evaluation;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Score a fine-tuned model: accuracy and macro-F1; entity-level F1 for token tasks; Pearson/Spearman for regression; perplexity for MLM.")
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model folder with a head")
-    Path model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--data", required = true, description = "Labelled data in the format finetune takes")
     Path data;
@@ -20,7 +21,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LabelledRun run = LabelledRun.load(model, data, maxLength);
+        LabelledRun run = LabelledRun.load(modelOptions, data, maxLength);
         System.out.println(JsonLines.JSON.writeValueAsString(
                 Evaluation.evaluate(run.model(), run.tokenizer(), run.task(), run.examples(), run.labels(), batchSize, 0)));
         return 0;

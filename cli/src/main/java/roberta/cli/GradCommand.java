@@ -3,6 +3,7 @@ package roberta.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.Gradients;
 import roberta.loader.SafetensorsWriter;
@@ -11,8 +12,8 @@ import roberta.loader.SafetensorsWriter;
         description = {"Loss and gradient of every trainable parameter on one batch (dropout off), as safetensors:",
                 "loss (F32 [1]) and grad.<name> with Hugging Face names. Lines: text, optional text_pair, and label (or labels per word)."})
 final class GradCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model folder with a head")
-    Path model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--input", required = true, description = "JSON lines")
     Path input;
@@ -26,7 +27,7 @@ final class GradCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LabelledRun run = LabelledRun.load(model, input, maxLength);
+        LabelledRun run = LabelledRun.load(modelOptions, input, maxLength);
         Gradients.Result r = Gradients.compute(run.model(), run.tokenizer(), run.task(), run.examples(), freeze, trainOnly);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         w.addFloats("loss", new float[] {(float) r.loss()}, 1);

@@ -14,10 +14,11 @@ import roberta.tokenizer.RobertaTokenizer;
 
 /** A fine-tuned model folder with labelled data read for its head (what evaluate and grad share). */
 record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Map<Integer, String> labels, List<Example> examples) {
-    static LabelledRun load(Path model, Path data, int maxLength) throws IOException {
-        RobertaModel m = RobertaModel.load(model, CpuBackend.INSTANCE, null, null, 0);
+    static LabelledRun load(ModelOptions options, Path data, int maxLength) throws IOException {
+        options.prepare();
+        RobertaModel m = RobertaModel.load(options.model, CpuBackend.INSTANCE, null, null, 0);
         Task task = Task.of(m.head());
-        RobertaTokenizer tok = RobertaTokenizer.load(model);
+        RobertaTokenizer tok = options.loadTokenizer();
         Map<Integer, String> labels = m.config().id2label();
         Objective.Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Objective.Problem.SINGLE_LABEL;
         int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);

@@ -33,7 +33,25 @@ public final class Main implements Runnable {
             if (System.getenv("ROBERTA_DEBUG") != null) ex.printStackTrace(commandLine.getErr());
             return 1;
         });
-        return cli.execute(args);
+        // options are checked once, before any command runs (numbers in range, the output path)
+        cli.setExecutionStrategy(parsed -> {
+            try {
+                OptionChecks.check(parsed);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ExecutionException(cli, e.getMessage(), e);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("error: out of memory (Java heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB); give more with ROBERTA_JAVA_OPTS=-Xmx<size>, or lower --batch-size");
+            return 1;
+        } catch (StackOverflowError e) {
+            System.err.println("error: input nested too deeply (stack overflow)");
+            return 1;
+        }
     }
 
     static String oneLine(Throwable ex) {

@@ -19,9 +19,19 @@ final class ModelOptions {
     Integer threads;
 
     Roberta load() {
-        if (threads != null) Parallel.setThreads(threads);
-        if (!Files.isDirectory(model)) throw new IllegalArgumentException(model + ": model folder not found");
+        prepare();
         Roberta r = Roberta.load(model);
         return tokenizer == null ? r : Roberta.of(r.model(), RobertaTokenizer.load(tokenizer));
+    }
+
+    /** Sets the kernel threads and checks the folder, before anything is loaded. */
+    void prepare() {
+        if (threads != null) Parallel.setThreads(threads);
+        if (!Files.isDirectory(model)) throw new IllegalArgumentException(model + ": model folder not found");
+    }
+
+    /** The tokenizer: from --tokenizer if given, else from the model folder. */
+    RobertaTokenizer loadTokenizer() {
+        return RobertaTokenizer.load(tokenizer != null ? tokenizer : model);
     }
 }

@@ -1,0 +1,93 @@
+package roberta.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Checks every command's options before it runs, in one place: numbers in range (a batch size
+ * of 0 would otherwise surface as "/ by zero" deep in the engine), and an output path that can
+ * be written and is not one of the command's own inputs. A bad output path fails here, before
+ * the work, not after it.
+ */
+final class OptionChecks {
+    private static final Set<String> AT_LEAST_ONE = Set.of("--batch-size", "--top-k", "--threads", "--epochs", "--grad-accum", "--batch",
+            "--seq", "--hidden", "--heads", "--intermediate", "--rounds", "--layers");
+    private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip");
+    private static final Set<String> POSITIVE = Set.of("--lr", "--llrd", "--seconds", "--peak-gflops-per-core");
+    /** Options that name what a command reads: its output must not be one of them. */
+    private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer");
+    /** Commands whose --output is a folder, not a file. */
+    private static final Set<String> FOLDER_OUTPUT = Set.of("finetune");
+    private static final int MAX_THREADS = 4096;
+
+    private OptionChecks() {}
+
+    static void check(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p.hasSubcommand()) p = p.subcommand();
+        var spec = p.commandSpec();
+        for (OptionSpec o : spec.options()) checkNumber(o.longestName(), o.getValue());
+        OptionSpec output = spec.findOption("--output");
+        if (output != null && output.getValue() != null) checkOutput(spec, output.getValue().toString());
+    }
+
+    static void checkNumber(String name, Object value) {
+        if (!(value instanceof Number n)) return;
+        double v = n.doubleValue();
+        if (!Double.isFinite(v)) throw new IllegalArgumentException(name + ": must be a finite number, got " + value);
+        if (AT_LEAST_ONE.contains(name) && v < 1) throw new IllegalArgumentException(name + ": must be at least 1, got " + value);
+        if (AT_LEAST_ZERO.contains(name) && v < 0) throw new IllegalArgumentException(name + ": must be 0 or more, got " + value);
+        if (POSITIVE.contains(name) && v <= 0) throw new IllegalArgumentException(name + ": must be greater than 0, got " + value);
+        if (name.equals("--threads") && v > MAX_THREADS) throw new IllegalArgumentException(name + ": at most " + MAX_THREADS + ", got " + value);
+    }
+
+    private static void checkOutput(CommandLine.Model.CommandSpec spec, String output) {
+        if (output.equals("-")) return;
+        Path target = Path.of(output).toAbsolutePath();
+        boolean folder = FOLDER_OUTPUT.contains(spec.name());
+        if (folder) {
+            if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(output + ": exists and is not a folder");
+        } else {
+            if (Files.isDirectory(target)) throw new IllegalArgumentException(output + ": is a folder; give a file name");
+            Path parent = target.getParent();
+            if (!Files.isDirectory(parent)) throw new IllegalArgumentException(output + ": folder " + parent + " does not exist");
+            if (!Files.isWritable(parent) && !(Files.exists(target) && !Files.isRegularFile(target)))
+                throw new IllegalArgumentException(output + ": folder " + parent + " is not writable");
+        }
+        for (String name : INPUTS) {
+            OptionSpec in = spec.findOption(name);
+            if (in == null || in.getValue() == null || in.getValue().toString().equals("-")) continue;
+            Path input = Path.of(in.getValue().toString());
+            if (sameFile(target, input))
+                throw new IllegalArgumentException(output + ": is also " + name + "; writing it would destroy the input (choose another --output)");
+            if (!folder && Files.isDirectory(input) && Files.exists(target) && sameFile(target.getParent(), input))
+                throw new IllegalArgumentException(output + ": is inside the " + name + " folder and would replace one of its files");
+            if (folder && Files.isDirectory(input) && isInside(input, target))
+                throw new IllegalArgumentException(output + ": the " + name + " folder " + input + " is inside it; choose another --output");
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code inner} is {@code outer} or lies under it (symlinks resolved where they exist). */
+    private static boolean isInside(Path inner, Path outer) {
+        try {
+            Path in = inner.toRealPath();
+            Path out = Files.exists(outer) ? outer.toRealPath() : outer.toAbsolutePath().normalize();
+            return in.startsWith(out);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
