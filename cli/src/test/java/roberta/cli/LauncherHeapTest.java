@@ -1,0 +1,67 @@
+package roberta.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher's heap limit follows the model, the command and the batch (scripts/heap.sh). */
+class LauncherHeapTest {
+    private static final Path ROOT = CliTest.models().getParent().getParent();
+
+    private static String heap(String opts, String... args) throws Exception {
+        var pb = new ProcessBuilder("bash", "-c", ". scripts/heap.sh; choose_heap \"$@\"", "heap");
+        pb.command().addAll(java.util.List.of(args));
+        pb.directory(ROOT.toFile()).environment().put("ROBERTA_JAVA_OPTS", opts);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor());
+        return out;
+    }
+
+    private static int megabytes(String xmx) {
+        assertTrue(xmx.matches("-Xmx\\d+m"), xmx);
+        return Integer.parseInt(xmx.substring(4, xmx.length() - 1));
+    }
+
+    /** A model folder whose model.safetensors claims the given size and dtype (sparse: nothing written). */
+    private static Path fakeModel(Path dir, long bytes, String dtype) throws Exception {
+        Files.createDirectories(dir);
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("model.safetensors").toFile(), "rw")) {
+            f.write(("        {\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,4]}}").getBytes(StandardCharsets.US_ASCII));
+            f.setLength(bytes);
+        }
+        return dir;
+    }
+
+    @Test
+    void aTinyModelGetsTheOneGigabyteFloor() throws Exception {
+        int mb = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--batch-size", "32"));
+        assertTrue(mb >= 1024 && mb < 1300, "a 13 MB model needs about 1 GB, not a quarter of the machine: " + mb);
+    }
+
+    @Test
+    void trainingGetsMoreThanInferenceAndGrowsWithTheBatch(@TempDir Path dir) throws Exception {
+        Path model = fakeModel(dir.resolve("m"), 500L << 20, "F32");
+        int embed = megabytes(heap("", "embed", "--model", model.toString()));
+        int train16 = megabytes(heap("", "finetune", "--model", model.toString(), "--batch-size", "16"));
+        int train64 = megabytes(heap("", "finetune", "--model", model.toString(), "--batch-size=64"));
+        assertTrue(embed >= 2 * 500 && embed < 4 * 500, "inference: packed weights plus headroom: " + embed);
+        assertTrue(train16 > 4 * 500, "training holds weights, gradients and two moments: " + train16);
+        assertTrue(train64 > train16, "activations grow with the batch: " + train16 + " vs " + train64);
+    }
+
+    @Test
+    void halfPrecisionCountsAsFloat32AndUserSettingsWin(@TempDir Path dir) throws Exception {
+        int f32 = megabytes(heap("", "finetune", "--model", fakeModel(dir.resolve("a"), 400L << 20, "F32").toString()));
+        int bf16 = megabytes(heap("", "finetune", "--model", fakeModel(dir.resolve("b"), 200L << 20, "BF16").toString()));
+        assertTrue(Math.abs(f32 - bf16) < 10, "BF16 weights are trained as float32: " + f32 + " vs " + bf16);
+        assertEquals("", heap("-Xmx3g", "finetune", "--model", dir.resolve("a").toString()));
+        assertEquals("", heap("", "tokenize", "--model", dir.resolve("missing").toString()), "no model folder: the JVM decides");
+    }
+}
