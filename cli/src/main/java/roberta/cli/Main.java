@@ -55,8 +55,24 @@ public final class Main implements Runnable {
     }
 
     static String oneLine(Throwable ex) {
-        String msg = ex.getMessage();
-        if (msg == null || msg.isBlank()) msg = ex.getClass().getSimpleName();
-        return msg.replace('\n', ' ');
+        if (ex instanceof java.io.UncheckedIOException u && u.getCause() != null && String.valueOf(u.getMessage()).equals(u.getCause().toString()))
+            ex = u.getCause(); // new UncheckedIOException(e): the message is only e's class and text
+        String msg;
+        if (ex instanceof java.nio.file.NoSuchFileException e) {
+            msg = e.getFile() + ": no such file";
+        } else if (ex instanceof java.nio.file.AccessDeniedException e) {
+            msg = e.getFile() + ": permission denied";
+        } else if (ex instanceof java.nio.file.FileSystemException e && e.getMessage() != null && e.getMessage().equals(e.getFile())) {
+            msg = e.getFile() + ": " + ex.getClass().getSimpleName().replace("Exception", "");
+        } else if (ex instanceof NullPointerException || ex instanceof IndexOutOfBoundsException || ex instanceof ClassCastException
+                || ex instanceof ArithmeticException || ex instanceof NegativeArraySizeException) {
+            // our own errors name the file and what is wrong; these are bugs, said as such
+            msg = "internal error (" + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
+                    + "); please report it (ROBERTA_DEBUG=1 prints the stack trace)";
+        } else {
+            msg = ex.getMessage();
+            if (msg == null || msg.isBlank()) msg = ex.getClass().getSimpleName();
+        }
+        return msg.replace('\n', ' ').replace('\r', ' ');
     }
 }
