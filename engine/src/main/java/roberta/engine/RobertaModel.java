@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import roberta.kernels.Backend;
+import roberta.kernels.HalfFormat;
 import roberta.kernels.Tensor;
 import roberta.loader.Checkpoint;
 import roberta.loader.DType;
@@ -94,7 +95,7 @@ public final class RobertaModel {
                         // kept as the checkpoint stores it: half the memory, widened exactly chunk by chunk in the GEMM
                         short[] bits = halfScratch.computeIfAbsent(key, k -> new short[shape[0] * shape[1]]);
                         ckpt.halfBitsInto(name, bits);
-                        params.put(name, new Param(name, be.packedHalfWeight(bits, dtype == DType.BF16, shape[0], shape[1])));
+                        params.put(name, new Param(name, be.packedHalfWeight(bits, dtype == DType.BF16 ? HalfFormat.BF16 : HalfFormat.F16, shape[0], shape[1])));
                     } else {
                         float[] values = scratch.computeIfAbsent(key, k -> new float[shape[0] * shape[1]]);
                         ckpt.floatsInto(name, values);

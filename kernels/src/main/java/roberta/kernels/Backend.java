@@ -10,8 +10,20 @@ package roberta.kernels;
  * weight is [out, in]). Backward kernels ADD into gradient tensors (so shared weights and
  * residual branches accumulate) and skip a gradient passed as null.
  */
-public interface Backend {
+public interface Backend extends AutoCloseable {
     String name();
+
+    // ---- life of a device
+    /**
+     * Waits until every operation issued so far has finished. Operations may run
+     * asynchronously (a GPU stream); reading values back ({@link #toHost}, a loss) waits by
+     * itself, so this is for timing and for handing tensors between threads. CPU: nothing to wait for.
+     */
+    default void synchronize() {}
+
+    /** Frees what the backend holds (device memory, streams, handles). CPU: nothing. */
+    @Override
+    default void close() {}
 
     // ---- memory
     Tensor zeros(int... shape);
@@ -41,10 +53,10 @@ public interface Backend {
     Tensor packedWeight(float[] values, int out, int in);
 
     /**
-     * As {@link #packedWeight}, from half-precision bits (F16, or BF16 when bf16) that stay half
-     * in memory and are widened exactly as the products read them.
+     * As {@link #packedWeight}, from half-precision bits that stay half in memory and are
+     * widened exactly as the products read them.
      */
-    Tensor packedHalfWeight(short[] bits, boolean bf16, int out, int in);
+    Tensor packedHalfWeight(short[] bits, HalfFormat format, int out, int in);
 
     float[] toHost(Tensor t);
 
@@ -76,6 +88,16 @@ public interface Backend {
     void scale(Tensor t, float s);
 
     double sumOfSquares(Tensor t);
+
+    /**
+     * The sum of squares over many tensors at once (gradient clipping's global norm): one
+     * result to read back, not one per tensor, which on a GPU is one synchronisation per step.
+     */
+    default double sumOfSquares(java.util.List<Tensor> tensors) {
+        double sum = 0;
+        for (Tensor t : tensors) sum += sumOfSquares(t);
+        return sum;
+    }
 
     // ---- LayerNorm over the last dimension; saves mean and rstd ([rows]) for the backward
     void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor gamma, Tensor beta, float eps);

@@ -38,8 +38,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor packedHalfWeight(short[] bits, boolean bf16, int out, int in) {
-        return CpuTensor.packed(Gemm.PackedB.ofHalf(bits, bf16, in, out), out, in);
+    public Tensor packedHalfWeight(short[] bits, HalfFormat format, int out, int in) {
+        return CpuTensor.packed(Gemm.PackedB.ofHalf(bits, format == HalfFormat.BF16, in, out), out, in);
     }
 
     @Override
@@ -48,7 +48,7 @@ public final class CpuBackend implements Backend {
         if (c.packedOnly != null) return;
         c.packedOnly = packed(weight);
         c.data = null;
-        c.cache = null;
+        c.packedCache = null;
     }
 
     @Override
@@ -115,15 +115,16 @@ public final class CpuBackend implements Backend {
     }
 
     /** The weight packed for the GEMM, re-packed only when the weight changed. */
-    private static Gemm.PackedB packed(Tensor w) {
-        if (((CpuTensor) w).packedOnly != null) return ((CpuTensor) w).packedOnly;
+    private static Gemm.PackedB packed(Tensor weight) {
+        CpuTensor w = (CpuTensor) weight;
+        if (w.packedOnly != null) return w.packedOnly;
         synchronized (w) {
-            if (w.cache == null || w.cacheVersion != w.version) {
+            if (w.packedCache == null || w.packedVersion != w.version()) {
                 // a trained weight changes every step: re-pack into the same array, no new garbage
-                w.cache = Gemm.packB((Gemm.PackedB) w.cache, true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));
-                w.cacheVersion = w.version;
+                w.packedCache = Gemm.packB(w.packedCache, true, w.dim(1), w.dim(0), d(w), 0, w.dim(1));
+                w.packedVersion = w.version();
             }
-            return (Gemm.PackedB) w.cache;
+            return w.packedCache;
         }
     }
 

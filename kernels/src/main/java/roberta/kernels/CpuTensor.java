@@ -6,6 +6,9 @@ final class CpuTensor extends Tensor {
     float[] data;
     /** Set when only the GEMM's packed form is kept (an inference-only weight). */
     Gemm.PackedB packedOnly;
+    /** A trained weight's packed form for the GEMM, and the {@link #version} it was packed at. */
+    Gemm.PackedB packedCache;
+    int packedVersion = -1;
 
     private CpuTensor(Gemm.PackedB packed, int[] shape) {
         super(shape);

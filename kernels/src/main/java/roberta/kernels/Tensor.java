@@ -6,14 +6,13 @@ import java.util.Arrays;
  * A float tensor owned by a {@link Backend}. Row-major; most are 2-D [rows, cols] (a 1-D
  * tensor is [1, n]). Code outside the backend reads values only through
  * {@link Backend#toHost}. {@link #version} counts in-place updates so a backend can cache
- * derived forms (e.g. packed weights) and know when they are stale.
+ * derived forms (e.g. packed weights) and know when they are stale; what it caches lives in
+ * its own tensor subclass.
  */
 public abstract class Tensor {
     private final int[] shape;
     private final int size;
-    int version;
-    Object cache;
-    int cacheVersion = -1;
+    private int version;
 
     protected Tensor(int[] shape) {
         this.shape = shape.clone();
@@ -54,6 +53,11 @@ public abstract class Tensor {
     /** Marks the values as changed (derived caches become stale). */
     public void touch() {
         version++;
+    }
+
+    /** How many times the values were changed in place. */
+    public int version() {
+        return version;
     }
 
     @Override
