@@ -7,7 +7,11 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Wraps a backend and adds up the wall time of each operation, for {@code bench --profile}. */
+/**
+ * Wraps a backend and adds up the wall time of each operation, for {@code bench --profile}.
+ * Each call waits for its work to finish ({@link Backend#synchronize}), so an asynchronous
+ * backend is timed for its work, not for queueing it.
+ */
 public final class ProfilingBackend {
     private final Map<String, LongAdder> nanos = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
@@ -17,7 +21,9 @@ public final class ProfilingBackend {
         proxy = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, args) -> {
             long t0 = System.nanoTime();
             try {
-                return m.invoke(inner, args);
+                Object result = m.invoke(inner, args);
+                inner.synchronize();
+                return result;
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
