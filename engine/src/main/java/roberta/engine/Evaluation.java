@@ -34,22 +34,24 @@ public final class Evaluation {
                 for (Example e : batch) ids.add(e.ids());
             }
             PackedBatch packed = PackedBatch.of(ids, null, pad, maxPos);
-            Graph g = Graph.inference(model.backend());
-            Var last = model.encode(g, packed, false, false).last();
-            Var logits;
-            Targets targets;
-            if (task == Task.MLM) {
-                RobertaModel.MaskedLm masked = model.maskedLm(g, packed, last, mlm);
-                logits = masked.logits();
-                targets = masked.targets();
-            } else {
-                logits = model.head(g, packed, last);
-                targets = Targets.of(task, batch);
+            float[] l;
+            int c;
+            try (Graph g = Graph.inference(model.backend())) {
+                Var last = model.encode(g, packed, false, false).last();
+                Var logits;
+                Targets targets;
+                if (task == Task.MLM) {
+                    RobertaModel.MaskedLm masked = model.maskedLm(g, packed, last, mlm);
+                    logits = masked.logits();
+                    targets = masked.targets();
+                } else {
+                    logits = model.head(g, packed, last);
+                    targets = Targets.of(task, batch);
+                }
+                l = model.backend().toHost(logits.value());
+                c = logits.value().cols();
+                lossSum += Objective.lossAndSeed(g, model, packed, logits, targets);
             }
-            float[] l = model.backend().toHost(logits.value());
-            int c = logits.value().cols();
-            lossSum += Objective.lossAndSeed(model, packed, logits, targets);
-            g.close();
             batches++;
             if (task == Task.SEQ_CLS) {
                 for (int s = 0; s < batch.size(); s++) {

@@ -76,16 +76,12 @@ public final class Freezing {
         return Integer.parseInt(name.substring("encoder.layer.".length(), end));
     }
 
-    /** Sets every parameter's trainable flag; frozen ones drop their gradient and optimizer state. */
+    /** Sets every parameter's trainable flag; frozen ones hand back their gradient and optimizer state. */
     public static void apply(RobertaModel model, Mask mask) {
         for (Param p : model.params().values()) {
             boolean trainable = !mask.frozen().test(p.name);
             p.trainable = trainable;
-            if (!trainable) {
-                p.grad = null;
-                p.m = null;
-                p.v = null;
-            }
+            if (!trainable) p.dropTrainingState(model.backend());
         }
     }
 

@@ -23,13 +23,15 @@ public final class Gradients {
         List<int[]> ids = new ArrayList<>();
         for (Example e : examples) ids.add(e.ids());
         PackedBatch batch = PackedBatch.of(ids, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-        Tape tape = new Tape();
-        Graph g = new Graph(model.backend(), tape, false, 0);
-        Var logits = model.head(g, batch, model.encode(g, batch, false, false).last());
         if (task == Task.MLM) throw new IllegalArgumentException("grad for mlm needs labelled positions; use seq-cls or token-cls data");
         Targets targets = Targets.of(task, examples);
-        double loss = Objective.lossAndSeed(model, batch, logits, targets);
-        tape.backward();
+        Tape tape = new Tape();
+        double loss;
+        try (Graph g = new Graph(model.backend(), tape, false, 0)) {
+            Var logits = model.head(g, batch, model.encode(g, batch, false, false).last());
+            loss = Objective.lossAndSeed(g, model, batch, logits, targets);
+            tape.backward();
+        }
         Map<String, Grad> grads = new LinkedHashMap<>();
         for (Param p : model.params().values()) {
             if (!p.trainable) continue;

@@ -34,7 +34,14 @@ public final class Graph implements AutoCloseable {
         return t;
     }
 
-    /** The gradient of v, created as zeros on first use; parameters keep theirs across steps. */
+    /**
+     * The gradient of v, created as zeros on first use (owned by this graph); parameters keep
+     * theirs across steps. Null when v needs no gradient.
+     */
+    Tensor gradient(Var v) {
+        return grad(v);
+    }
+
     private Tensor grad(Var v) {
         if (v == null || !v.needsGrad()) return null;
         if (v instanceof Param) return v.gradFor(be);

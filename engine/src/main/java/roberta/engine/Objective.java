@@ -21,10 +21,13 @@ public final class Objective {
         return Problem.SINGLE_LABEL;
     }
 
-    /** Computes the mean loss and seeds the gradient of the logits with it (for {@link Tape#backward()}). */
-    public static double lossAndSeed(RobertaModel model, PackedBatch batch, Var logits, Targets targets) {
+    /**
+     * Computes the mean loss and seeds the gradient of the logits with it (for {@link Tape#backward()});
+     * the gradient belongs to the graph and is released with it.
+     */
+    public static double lossAndSeed(Graph g, RobertaModel model, PackedBatch batch, Var logits, Targets targets) {
         Backend be = model.backend();
-        var dlogits = logits.needsGrad() ? be.zeros(logits.value().shape()) : null;
+        var dlogits = g.gradient(logits);
         double loss;
         HeadType head = model.head();
         if (head == HeadType.MASKED_LM || head == HeadType.TOKEN_CLASSIFICATION) {
@@ -38,7 +41,6 @@ public final class Objective {
         } else {
             throw new IllegalArgumentException("a " + head.architecture + " has no loss; load or add a head first");
         }
-        if (dlogits != null) logits.grad = dlogits;
         return loss;
     }
 }

@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.kernels.Backend;
 import roberta.kernels.Tensor;
 
 /**
@@ -30,5 +31,13 @@ public final class Param extends Var {
     @Override
     boolean needsGrad() {
         return trainable;
+    }
+
+    /** Releases the gradient and the AdamW moments (a parameter being frozen). */
+    void dropTrainingState(Backend be) {
+        be.release(grad);
+        be.release(m);
+        be.release(v);
+        grad = m = v = null;
     }
 }

@@ -271,7 +271,7 @@ public final class Trainer {
             logits = model.head(g, packed, last);
             targets = Targets.of(o.task(), batch);
         }
-        double loss = Objective.lossAndSeed(model, packed, logits, targets);
+        double loss = Objective.lossAndSeed(g, model, packed, logits, targets);
         lastActivationFloats = g.capturedFloats();
         if (logits.grad != null) {
             if (o.gradAccum() > 1) be.scale(logits.grad, 1f / o.gradAccum());

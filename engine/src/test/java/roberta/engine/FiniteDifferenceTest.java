@@ -75,9 +75,9 @@ class FiniteDifferenceTest {
         PackedBatch batch = PackedBatch.of(ids, null, 1, 24);
         // analytic
         Tape tape = new Tape();
-        Var logits = m.head(new Graph(CpuBackend.INSTANCE, tape, true, 99), batch,
-                m.encode(new Graph(CpuBackend.INSTANCE, tape, true, 98), batch, false, false).last());
-        Objective.lossAndSeed(m, batch, logits, targets);
+        Graph g = new Graph(CpuBackend.INSTANCE, tape, true, 99);
+        Var logits = m.head(g, batch, m.encode(new Graph(CpuBackend.INSTANCE, tape, true, 98), batch, false, false).last());
+        Objective.lossAndSeed(g, m, batch, logits, targets);
         tape.backward();
         int checked = 0;
         for (Param p : m.params().values()) {
@@ -110,9 +110,9 @@ class FiniteDifferenceTest {
         float[] changed = w.clone();
         changed[idx] = (float) value;
         CpuBackend.INSTANCE.copyFromHost(p.value, changed);
-        Var logits = m.head(new Graph(CpuBackend.INSTANCE, null, true, 99), batch,
-                m.encode(new Graph(CpuBackend.INSTANCE, null, true, 98), batch, false, false).last());
-        double loss = Objective.lossAndSeed(m, batch, logits, targets);
+        Graph g = new Graph(CpuBackend.INSTANCE, null, true, 99);
+        Var logits = m.head(g, batch, m.encode(new Graph(CpuBackend.INSTANCE, null, true, 98), batch, false, false).last());
+        double loss = Objective.lossAndSeed(g, m, batch, logits, targets);
         CpuBackend.INSTANCE.copyFromHost(p.value, w);
         return loss;
     }

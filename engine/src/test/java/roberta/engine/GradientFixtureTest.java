@@ -45,7 +45,7 @@ class GradientFixtureTest {
             } else {
                 logits = model.head(g, batch, last);
             }
-            double loss = Objective.lossAndSeed(model, batch, logits, targets);
+            double loss = Objective.lossAndSeed(g, model, batch, logits, targets);
             tape.backward();
             assertEquals(exp.floats("loss")[0], loss, 1e-4 * Math.max(1, Math.abs(loss)), "loss");
             int checked = 0;
