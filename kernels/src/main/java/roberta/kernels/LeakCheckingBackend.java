@@ -70,12 +70,10 @@ public final class LeakCheckingBackend {
             n++;
             if (n <= 10) {
                 sb.append("\n  ").append(t);
+                int frames = 0; // the first three frames above the backend: the allocator and who called it
                 for (StackTraceElement e : madeAt(t)) {
                     String c = e.getClassName();
-                    if (c.startsWith("roberta.") && !c.startsWith("roberta.kernels.") && !c.contains("$Proxy")) {
-                        sb.append(" at ").append(e);
-                        break;
-                    }
+                    if (c.startsWith("roberta.") && !c.startsWith("roberta.kernels.") && frames++ < 3) sb.append(frames == 1 ? " at " : " < ").append(e);
                 }
             }
         }
