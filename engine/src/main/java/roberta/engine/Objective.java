@@ -30,11 +30,12 @@ public final class Objective {
         var dlogits = g.gradient(logits);
         double loss;
         HeadType head = model.head();
+        int classes = logits.value().cols();
         if (head == HeadType.MASKED_LM || head == HeadType.TOKEN_CLASSIFICATION) {
-            loss = be.crossEntropy(dlogits, logits.value(), targets.packed(batch), Targets.IGNORE);
+            loss = be.crossEntropy(dlogits, logits.value(), checked(targets.packed(batch), classes), Targets.IGNORE);
         } else if (head == HeadType.SEQUENCE_CLASSIFICATION) {
             loss = switch (problem(model)) {
-                case SINGLE_LABEL -> be.crossEntropy(dlogits, logits.value(), targets.classes(), Targets.IGNORE);
+                case SINGLE_LABEL -> be.crossEntropy(dlogits, logits.value(), checked(targets.classes(), classes), Targets.IGNORE);
                 case REGRESSION -> be.mse(dlogits, logits.value(), targets.values());
                 case MULTI_LABEL -> be.bceWithLogits(dlogits, logits.value(), targets.values());
             };
@@ -42,5 +43,13 @@ public final class Objective {
             throw new IllegalArgumentException("a " + head.architecture + " has no loss; load or add a head first");
         }
         return loss;
+    }
+
+    /** Labels must be a class index or {@link Targets#IGNORE}: checked here, not in the kernel. */
+    private static int[] checked(int[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++)
+            if (labels[i] != Targets.IGNORE && (labels[i] < 0 || labels[i] >= classes))
+                throw new IllegalArgumentException("label " + labels[i] + " at row " + i + " is not a class of this head (0.." + (classes - 1) + ")");
+        return labels;
     }
 }

@@ -41,6 +41,17 @@ public final class PackedBatch {
      * @param masks     attention masks (same lengths), or null for all ones
      * @param padId     the padding id: RoBERTa numbers positions from padId + 1 over non-pad tokens
      */
+    /** Refuses token ids outside [0, vocab), naming the sequence and position, before any kernel reads them. */
+    void checkIds(int vocab) {
+        for (int s = 0; s < seqStart.length; s++)
+            for (int r = 0; r < seqLen[s]; r++) {
+                int id = ids[seqStart[s] + r];
+                if (id < 0 || id >= vocab)
+                    throw new IllegalArgumentException("sequence " + s + ", token " + sourceIndex[seqStart[s] + r] + ": id " + id
+                            + " is outside the model's vocabulary of " + vocab + " (a tokenizer that does not match the model?)");
+            }
+    }
+
     public static PackedBatch of(List<int[]> sequences, List<int[]> masks, int padId, int maxPositions) {
         int total = 0;
         for (int s = 0; s < sequences.size(); s++) {

@@ -205,6 +205,7 @@ public final class RobertaModel {
      * (else only the last); attentions keeps each layer's probabilities.
      */
     public EncoderOutput encode(Graph g, PackedBatch batch, boolean keepAll, boolean attentions) {
+        batch.checkIds(config.vocabSize());
         float eps = config.layerNormEps(), dropP = config.hiddenDropoutProb(), attnDropP = config.attentionProbsDropoutProb();
         List<Var> hidden = new ArrayList<>();
         List<Tensor> probs = new ArrayList<>();

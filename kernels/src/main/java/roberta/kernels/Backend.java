@@ -8,7 +8,9 @@ package roberta.kernels;
  * <p>Conventions: activations are [tokens, features] with the tokens of all sequences
  * packed one after another (no padding); weights use Hugging Face's layout (a Linear's
  * weight is [out, in]). Backward kernels ADD into gradient tensors (so shared weights and
- * residual branches accumulate) and skip a gradient passed as null.
+ * residual branches accumulate) and skip a gradient passed as null. Inputs are valid when
+ * they arrive (token ids inside the table, labels inside the classes): callers check them on
+ * the host first, because a device kernel cannot report a bad index, only misbehave.
  */
 public interface Backend extends AutoCloseable {
     String name();

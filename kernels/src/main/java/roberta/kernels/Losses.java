@@ -7,9 +7,8 @@ final class Losses {
     static double crossEntropy(float[] dlogits, float[] logits, int rows, int cols, int[] labels, int ignoreIndex) {
         int count = 0;
         for (int r = 0; r < rows; r++) {
-            if (labels[r] == ignoreIndex) continue;
-            if (labels[r] < 0 || labels[r] >= cols) throw new IllegalArgumentException("label " + labels[r] + " out of range [0, " + cols + ")");
-            count++;
+            if (labels[r] != ignoreIndex) count++; // labels are in [0, cols): callers validate
+
         }
         if (dlogits != null) java.util.Arrays.fill(dlogits, 0, rows * cols, 0f);
         if (count == 0) return 0;
