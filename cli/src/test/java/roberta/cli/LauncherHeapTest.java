@@ -51,7 +51,7 @@ class LauncherHeapTest {
         int embed = megabytes(heap("", "embed", "--model", model.toString()));
         int train16 = megabytes(heap("", "finetune", "--model", model.toString(), "--batch-size", "16"));
         int train64 = megabytes(heap("", "finetune", "--model", model.toString(), "--batch-size=64"));
-        assertTrue(embed >= 2 * 500 && embed < 4 * 500, "inference: packed weights plus headroom: " + embed);
+        assertTrue(embed >= 2 * 500 && embed < 2 * 500 + 1100, "inference: packed weights plus headroom: " + embed);
         assertTrue(train16 > 4 * 500, "training holds weights, gradients and two moments: " + train16);
         assertTrue(train64 > train16, "activations grow with the batch: " + train16 + " vs " + train64);
     }
