@@ -176,7 +176,7 @@ public final class CpuBackend implements Backend {
         int n = out.size();
         Parallel.forRange(n, 1 << 14, (s, e) -> {
             int i = s;
-            for (; i + S.length() <= e; i += S.length())
+            for (; !Gemm.SCALAR && i + S.length() <= e; i += S.length())
                 FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, y, i)).intoArray(o, i);
             for (; i < e; i++) o[i] = x[i] + y[i];
         });

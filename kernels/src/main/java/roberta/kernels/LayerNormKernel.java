@@ -22,7 +22,7 @@ final class LayerNormKernel {
                 if (rstd != null) rstd[r] = rs;
                 int i = 0;
                 FloatVector vm = FloatVector.broadcast(S, m), vr = FloatVector.broadcast(S, rs);
-                for (; i < S.loopBound(cols); i += S.length()) {
+                for (; !Gemm.SCALAR && i < S.loopBound(cols); i += S.length()) {
                     FloatVector n = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
                     n.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(out, o + i);
                 }
@@ -37,7 +37,7 @@ final class LayerNormKernel {
         FloatVector c = FloatVector.broadcast(S, center);
         boolean squares = center != 0f;
         int i = 0;
-        for (; i < S.loopBound(n); i += S.length()) {
+        for (; !Gemm.SCALAR && i < S.loopBound(n); i += S.length()) { // -Droberta.scalar: the tail loop does it all
             FloatVector v = FloatVector.fromArray(S, x, o + i);
             if (squares) {
                 v = v.sub(c);
