@@ -35,6 +35,7 @@ public final class ModelFolder {
             deleteTree(temp);
             Files.createDirectories(temp);
             writeInto(model, tokenizerDir, temp);
+            PausePoints.reach("model-save");
             if (Files.exists(abs)) {
                 Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + ProcessHandle.current().pid());
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);

@@ -97,6 +97,7 @@ public final class Trainer {
         ModelFolder.deleteTree(temp);
         Files.createDirectories(temp);
         ModelFolder.writeInto(model, tokenizerDir, temp);
+        PausePoints.reach("checkpoint-write:" + (epoch + 1));
         SafetensorsWriter w = new SafetensorsWriter();
         for (Param p : model.params().values()) {
             if (p.m == null) continue;
@@ -109,6 +110,7 @@ public final class Trainer {
         AtomicFiles.writeString(temp.resolve("trainer_state.json"), state.toString());
         ModelFolder.deleteTree(target);
         Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        PausePoints.reach("checkpoint-done:" + (epoch + 1));
     }
 
     // ------------------------------------------------------------------ training
@@ -133,6 +135,7 @@ public final class Trainer {
             try (Progress bar = new Progress("epoch " + (epoch + 1) + "/" + o.epochs(), batchesPerEpoch, "batch")) {
                 int micro = 0;
                 for (int b = 0; b < batchesPerEpoch; b++) {
+                    if (PausePoints.armed()) PausePoints.reach("batch:" + (epoch + 1) + ":" + (b + 1));
                     List<Example> batch = new ArrayList<>();
                     List<Integer> batchIdx = new ArrayList<>();
                     for (int i = b * o.batchSize(); i < Math.min(train.size(), (b + 1) * o.batchSize()); i++) {

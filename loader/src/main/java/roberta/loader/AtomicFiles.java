@@ -27,6 +27,7 @@ public final class AtomicFiles {
             temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);
+                DiskFullForTests.wrote(ch.size());
                 ch.force(false);
             }
             Files.move(temp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
