@@ -2,11 +2,16 @@ package roberta.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import roberta.loader.AtomicFiles;
 import roberta.loader.HeadType;
 import roberta.loader.SafetensorsWriter;
@@ -18,7 +23,7 @@ import roberta.loader.SafetensorsWriter;
  * folder is built under a temporary name and renamed into place, so it is whole or absent.
  */
 public final class ModelFolder {
-    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
 
     private ModelFolder() {}
 
@@ -65,10 +70,47 @@ public final class ModelFolder {
         if (tokenizerDir != null) {
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);
-                if (Files.isRegularFile(src) && !src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath()))
-                    Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS) || src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath())) continue;
+                Path from = copyable(tokenizerDir, src);
+                if (from == null) continue;
+                AtomicFiles.write(dir.resolve(f), out -> {
+                    try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                        long size = in.size();
+                        for (long pos = 0; pos < size; ) {
+                            long n = in.transferTo(pos, size - pos, out);
+                            if (n <= 0) throw new IOException(from + ": file shrank while being copied");
+                            pos += n;
+                        }
+                    }
+                });
             }
         }
+    }
+
+    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The file to copy for a tokenizer file of the model folder, or null (with a warning, once)
+     * when it must not be copied: only regular files are, never what a link points to outside the
+     * folder (a special_tokens_map.json linked to a secret would land in every checkpoint). The one
+     * kind of link followed is the Hugging Face cache's, snapshots/REV/FILE to blobs/HASH of the
+     * same model's cache folder.
+     */
+    private static Path copyable(Path folder, Path src) throws IOException {
+        if (Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) return src;
+        String why = "is not a regular file";
+        if (Files.isSymbolicLink(src)) {
+            why = "is a link to a file outside the model folder";
+            if (Files.isRegularFile(src)) {
+                Path real = src.toRealPath(), realFolder = folder.toRealPath();
+                Path snapshots = realFolder.getParent();
+                boolean hfCache = snapshots != null && snapshots.getFileName() != null && snapshots.getFileName().toString().equals("snapshots")
+                        && snapshots.getParent() != null && real.getParent() != null && real.getParent().equals(snapshots.getParent().resolve("blobs"));
+                if (real.startsWith(realFolder) || hfCache) return real;
+            }
+        }
+        if (WARNED.add(src.toAbsolutePath())) System.err.println("warning: " + src + " " + why + "; not copied into the output");
+        return null;
     }
 
     static long[] toLong(int[] s) {
@@ -77,8 +119,9 @@ public final class ModelFolder {
         return r;
     }
 
+    /** Deletes a file or folder tree; links are deleted, never followed. */
     static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         try (var walk = Files.walk(p)) {
             for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
