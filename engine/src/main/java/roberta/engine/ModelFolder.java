@@ -60,7 +60,7 @@ public final class ModelFolder {
         }
     }
 
-    /** Writes the model files into an existing folder (each file atomically). */
+    /** Writes the model files into a new folder (both callers build it under a temporary name and rename it whole). */
     public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Param p : model.params().values())
@@ -73,16 +73,17 @@ public final class ModelFolder {
                 if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS) || src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath())) continue;
                 Path from = copyable(tokenizerDir, src);
                 if (from == null) continue;
-                AtomicFiles.write(dir.resolve(f), out -> {
-                    try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                        long size = in.size();
-                        for (long pos = 0; pos < size; ) {
-                            long n = in.transferTo(pos, size - pos, out);
-                            if (n <= 0) throw new IOException(from + ": file shrank while being copied");
-                            pos += n;
-                        }
+                // NOFOLLOW_LINKS: a file swapped for a link after the check fails to open instead of being followed
+                try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                     FileChannel out = FileChannel.open(dir.resolve(f), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    long size = in.size();
+                    for (long pos = 0; pos < size; ) {
+                        long n = in.transferTo(pos, size - pos, out);
+                        if (n <= 0) throw new IOException(from + ": file shrank while being copied");
+                        pos += n;
                     }
-                });
+                }
             }
         }
     }
