@@ -96,7 +96,7 @@ public final class OutputFolder implements AutoCloseable {
         List<String> foreign = new ArrayList<>();
         for (Path p : list(dir)) {
             String n = p.getFileName().toString();
-            if (n.equals(LOCK) || n.equals("metrics.jsonl") || n.equals("model") || STALE_TOP.matcher(n).matches()) continue;
+            if (n.equals(LOCK) || ours(p) || STALE_TOP.matcher(n).matches()) continue;
             if (n.equals("checkpoints") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 for (Path c : list(p)) {
                     String cn = c.getFileName().toString();
@@ -114,11 +114,18 @@ public final class OutputFolder implements AutoCloseable {
         List<String> run = new ArrayList<>();
         for (Path p : list(dir)) {
             String n = p.getFileName().toString();
-            if (n.equals("metrics.jsonl") || n.equals("model")) run.add(n);
+            if (ours(p)) run.add(n);
             if (n.equals("checkpoints") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                 for (Path c : list(p)) if (CHECKPOINT.matcher(c.getFileName().toString()).matches()) run.add("checkpoints/" + c.getFileName());
         }
         return run;
+    }
+
+    /** metrics.jsonl and model, when they are what finetune writes (a file, a folder; not links). */
+    private static boolean ours(Path p) {
+        String n = p.getFileName().toString();
+        return n.equals("metrics.jsonl") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                || n.equals("model") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Deletes the temporary folders and files a killed run left (our own names only). */
