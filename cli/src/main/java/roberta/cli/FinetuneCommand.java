@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import roberta.engine.ModelFolder;
 import roberta.engine.Objective;
+import roberta.engine.OutputFolder;
 import roberta.engine.RobertaModel;
+import roberta.engine.RunFingerprint;
 import roberta.engine.TrainOptions;
 import roberta.engine.Trainer;
 import roberta.engine.train.Example;
@@ -56,7 +59,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--llrd", defaultValue = "1.0", description = "Layer-wise learning-rate decay (e.g. 0.9; 1: off)") float llrd;
     @Option(names = "--gradual-unfreeze", description = "Start with the head only; unfreeze one more layer per epoch from the top") boolean gradualUnfreeze;
     @Option(names = "--no-feature-cache", description = "Recompute the frozen encoder every step instead of caching its features") boolean noCache;
-    @Option(names = "--resume", description = "Continue from the last checkpoint in --output") boolean resume;
+    @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same data and options; checked)") boolean resume;
+    @Option(names = "--overwrite", description = "Start afresh in an --output that holds an earlier run, deleting what finetune wrote there (refused if it holds other files)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
 
     @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
@@ -69,6 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
         if (threads != null) Parallel.setThreads(threads);
         Task t = Task.parse(task);
         RobertaTokenizer tok = RobertaTokenizer.load(model);
@@ -91,33 +96,95 @@ final class FinetuneCommand implements Callable<Integer> {
                 : TaskData.load(trainLines, t, tok, labels, problem, maxTokens);
         trainLines = null; // the parsed JSON is garbage from here on
         List<Example> evalSet = eval == null ? List.of() : TaskData.load(eval, t, tok, labels, problem, maxTokens);
-        Path resumeFrom = resume ? Trainer.latestCheckpoint(output) : null;
-        if (resume && resumeFrom == null) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
-        RobertaModel m;
-        if (resumeFrom != null) {
-            m = RobertaModel.load(resumeFrom, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
-        } else if (randomInit) {
-            RobertaConfig c = configFor();
-            c = RobertaConfig.of(c.vocabSize(), hidden != null ? hidden : c.hiddenSize(), layers != null ? layers : c.numHiddenLayers(),
-                    heads != null ? heads : c.numAttentionHeads(), intermediate != null ? intermediate : c.intermediateSize(), c.maxPositionEmbeddings());
-            c = c.withHead(t.head.architecture, labels, t == Task.SEQ_CLS ? problemType(problem) : null);
-            m = RobertaModel.random(c, t.head, CpuBackend.INSTANCE, seed);
-        } else {
-            m = RobertaModel.load(model, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
-            for (String w : m.warnings()) System.err.println("warning: " + w);
-        }
         TrainOptions options = new TrainOptions(t, epochs, lr, batchSize, warmup, weightDecay, seed, maxTokens, llrd, gradualUnfreeze,
                 gradAccum, clip, freeze, trainOnly, !noCache);
-        Trainer trainer = new Trainer(m, tok, model, options, output);
-        if (resumeFrom != null) {
-            trainer.resume(resumeFrom);
-            System.err.println("resuming from " + resumeFrom);
+        RunFingerprint fingerprint = fingerprint(options);
+        if (!resume) OutputFolder.checkNoForeignEntries(output); // before anything is written there
+        try (OutputFolder folder = OutputFolder.lock(output)) {
+            Path resumeFrom = resume ? Trainer.latestCheckpoint(output) : null;
+            if (resumeFrom == null) {
+                if (resume) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
+                OutputFolder.checkNoForeignEntries(output);
+                List<String> earlier = OutputFolder.runEntries(output);
+                if (!earlier.isEmpty() && !overwrite) {
+                    String what = String.join(", ", earlier.subList(0, Math.min(3, earlier.size()))) + (earlier.size() > 3 ? ", ..." : "");
+                    throw new IllegalArgumentException(resume
+                            ? output + " holds finetune output (" + what + ") but no checkpoint to resume from; start again with --overwrite instead of --resume, or choose another --output"
+                            : output + " already holds a finetune run (" + what + "); continue it with --resume, replace it with --overwrite, or choose another --output");
+                }
+                if (overwrite) folder.clearRun();
+            } else {
+                checkSameRun(resumeFrom, fingerprint);
+                Trainer.State done = Trainer.state(resumeFrom);
+                if (done.epoch() >= epochs && Files.isDirectory(output.resolve("model"))) {
+                    System.err.println("finetune: " + output + " already finished its " + epochs + " epochs (" + resumeFrom + "); nothing to do");
+                    System.out.println(JsonLines.JSON.writeValueAsString(done.metrics()));
+                    return 0;
+                }
+            }
+            folder.cleanStale();
+            RobertaModel m;
+            if (resumeFrom != null) {
+                m = RobertaModel.load(resumeFrom, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+            } else if (randomInit) {
+                m = RobertaModel.random(randomConfig(t, labels, problem), t.head, CpuBackend.INSTANCE, seed);
+            } else {
+                m = RobertaModel.load(model, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+                for (String w : m.warnings()) System.err.println("warning: " + w);
+            }
+            Trainer trainer = new Trainer(m, tok, model, options, output);
+            trainer.fingerprint(fingerprint);
+            if (resumeFrom != null) {
+                trainer.resume(resumeFrom);
+                System.err.println("resuming from " + resumeFrom);
+            }
+            Trainer.Result r = trainer.train(trainSet, evalSet, labels);
+            System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", r.steps(), r.seconds(), output.resolve("model"));
+            System.out.println(JsonLines.JSON.writeValueAsString(r.metrics()));
+            return 0;
         }
-        Files.createDirectories(output);
-        Trainer.Result r = trainer.train(trainSet, evalSet, labels);
-        System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", r.steps(), r.seconds(), output.resolve("model"));
-        System.out.println(JsonLines.JSON.writeValueAsString(r.metrics()));
-        return 0;
+    }
+
+    private RobertaConfig randomConfig(Task t, Map<Integer, String> labels, Objective.Problem problem) {
+        RobertaConfig c = configFor();
+        c = RobertaConfig.of(c.vocabSize(), hidden != null ? hidden : c.hiddenSize(), layers != null ? layers : c.numHiddenLayers(),
+                heads != null ? heads : c.numAttentionHeads(), intermediate != null ? intermediate : c.intermediateSize(), c.maxPositionEmbeddings());
+        return c.withHead(t.head.architecture, labels, t == Task.SEQ_CLS ? problemType(problem) : null);
+    }
+
+    /**
+     * This run: the options that change the weights, the data files and the model it starts from
+     * (config, tokenizer and, unless --random-init, the weights), each by size and SHA-256.
+     */
+    private RunFingerprint fingerprint(TrainOptions options) throws java.io.IOException {
+        List<Path> modelFiles = new java.util.ArrayList<>();
+        modelFiles.add(model.resolve("config.json"));
+        for (String f : ModelFolder.TOKENIZER_FILES) modelFiles.add(model.resolve(f));
+        if (!randomInit && Files.isDirectory(model)) {
+            try (var list = Files.list(model)) {
+                list.filter(p -> p.getFileName().toString().endsWith(".safetensors") || p.getFileName().toString().equals("model.safetensors.index.json"))
+                        .sorted().forEach(modelFiles::add);
+            }
+        }
+        RobertaConfig c = configFor();
+        String init = !randomInit ? "no" : "hidden " + (hidden != null ? hidden : c.hiddenSize()) + ", layers " + (layers != null ? layers : c.numHiddenLayers())
+                + ", heads " + (heads != null ? heads : c.numAttentionHeads()) + ", intermediate " + (intermediate != null ? intermediate : c.intermediateSize());
+        return RunFingerprint.of(options).with("--random-init", init).withFiles("--model", modelFiles)
+                .withFile("--train", train).withFile("--eval", eval);
+    }
+
+    /** Refuses a checkpoint that another run wrote, naming what differs. */
+    private void checkSameRun(Path checkpoint, RunFingerprint now) {
+        RunFingerprint there = RunFingerprint.read(checkpoint);
+        if (there == null)
+            throw new IllegalArgumentException("cannot resume from " + checkpoint + ": it records no run fingerprint (an older version wrote it), so it cannot be checked"
+                    + " against this run; start again with --overwrite or choose another --output");
+        List<String> diff = now.differences(there);
+        if (diff.isEmpty()) return;
+        boolean epochsOnly = diff.size() == 1 && diff.get(0).startsWith("--epochs ");
+        throw new IllegalArgumentException("cannot resume from " + checkpoint + ": it belongs to a different run (" + String.join("; ", diff) + "); "
+                + (epochsOnly ? "the learning-rate schedule depends on --epochs: to train further, start a new run with --model " + output.resolve("model")
+                : "resume with the same data and options, or start a new run with --overwrite or another --output"));
     }
 
     /** config.json of --model, read once. */

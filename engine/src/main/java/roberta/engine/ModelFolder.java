@@ -2,11 +2,16 @@ package roberta.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import roberta.loader.AtomicFiles;
 import roberta.loader.HeadType;
 import roberta.loader.SafetensorsWriter;
@@ -18,7 +23,7 @@ import roberta.loader.SafetensorsWriter;
  * folder is built under a temporary name and renamed into place, so it is whole or absent.
  */
 public final class ModelFolder {
-    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
 
     private ModelFolder() {}
 
@@ -35,6 +40,7 @@ public final class ModelFolder {
             deleteTree(temp);
             Files.createDirectories(temp);
             writeInto(model, tokenizerDir, temp);
+            PausePoints.reach("model-save");
             if (Files.exists(abs)) {
                 Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + ProcessHandle.current().pid());
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
@@ -54,7 +60,7 @@ public final class ModelFolder {
         }
     }
 
-    /** Writes the model files into an existing folder (each file atomically). */
+    /** Writes the model files into a new folder (both callers build it under a temporary name and rename it whole). */
     public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Param p : model.params().values())
@@ -64,10 +70,48 @@ public final class ModelFolder {
         if (tokenizerDir != null) {
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);
-                if (Files.isRegularFile(src) && !src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath()))
-                    Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS) || src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath())) continue;
+                Path from = copyable(tokenizerDir, src);
+                if (from == null) continue;
+                // NOFOLLOW_LINKS: a file swapped for a link after the check fails to open instead of being followed
+                try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                     FileChannel out = FileChannel.open(dir.resolve(f), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    long size = in.size();
+                    for (long pos = 0; pos < size; ) {
+                        long n = in.transferTo(pos, size - pos, out);
+                        if (n <= 0) throw new IOException(from + ": file shrank while being copied");
+                        pos += n;
+                    }
+                }
             }
         }
+    }
+
+    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The file to copy for a tokenizer file of the model folder, or null (with a warning, once)
+     * when it must not be copied: only regular files are, never what a link points to outside the
+     * folder (a special_tokens_map.json linked to a secret would land in every checkpoint). The one
+     * kind of link followed is the Hugging Face cache's, snapshots/REV/FILE to blobs/HASH of the
+     * same model's cache folder.
+     */
+    private static Path copyable(Path folder, Path src) throws IOException {
+        if (Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) return src;
+        String why = "is not a regular file";
+        if (Files.isSymbolicLink(src)) {
+            why = "is a link to a file outside the model folder";
+            if (Files.isRegularFile(src)) {
+                Path real = src.toRealPath(), realFolder = folder.toRealPath();
+                Path snapshots = realFolder.getParent();
+                boolean hfCache = snapshots != null && snapshots.getFileName() != null && snapshots.getFileName().toString().equals("snapshots")
+                        && snapshots.getParent() != null && real.getParent() != null && real.getParent().equals(snapshots.getParent().resolve("blobs"));
+                if (real.startsWith(realFolder) || hfCache) return real;
+            }
+        }
+        if (WARNED.add(src.toAbsolutePath())) System.err.println("warning: " + src + " " + why + "; not copied into the output");
+        return null;
     }
 
     static long[] toLong(int[] s) {
@@ -76,8 +120,9 @@ public final class ModelFolder {
         return r;
     }
 
+    /** Deletes a file or folder tree; links are deleted, never followed. */
     static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         try (var walk = Files.walk(p)) {
             for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }

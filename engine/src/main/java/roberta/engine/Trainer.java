@@ -3,6 +3,7 @@ package roberta.engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,10 @@ public final class Trainer {
 
     /** For tests: end the run after this many epochs, as an interruption would. */
     int stopAfterEpoch = -1;
+    /** Identifies this run in every checkpoint, so a resume can refuse another run's. */
+    private RunFingerprint fingerprint;
+    /** The metrics of the epoch a resume continues from. */
+    private Map<String, Object> resumedMetrics = Map.of();
 
     public Trainer(RobertaModel model, RobertaTokenizer tokenizer, Path tokenizerDir, TrainOptions options, Path outDir) {
         this.model = model;
@@ -58,6 +63,12 @@ public final class Trainer {
         this.be = model.backend();
         this.mask = Freezing.parse(options.freeze(), options.trainOnly());
         Freezing.apply(model, mask);
+        this.fingerprint = RunFingerprint.of(options);
+    }
+
+    /** Replaces the fingerprint recorded in checkpoints (by default the options alone) with a fuller one. */
+    public void fingerprint(RunFingerprint fp) {
+        this.fingerprint = fp;
     }
 
     /** The result of a run: the last epoch's metrics. */
@@ -75,11 +86,26 @@ public final class Trainer {
         }
     }
 
-    /** Continues from a checkpoint written by this trainer (the model must have been loaded from it). */
-    public void resume(Path checkpoint) throws IOException {
+    /** What trainer_state.json of a checkpoint says: epochs done, optimizer steps, that epoch's metrics. */
+    public record State(int epoch, int step, Map<String, Object> metrics) {}
+
+    @SuppressWarnings("unchecked")
+    public static State state(Path checkpoint) throws IOException {
         var state = JSON.readTree(Files.readString(checkpoint.resolve("trainer_state.json")));
-        startEpoch = state.get("epoch").asInt();
-        step = state.get("step").asInt();
+        Map<String, Object> metrics = state.has("metrics") ? JSON.convertValue(state.get("metrics"), LinkedHashMap.class) : Map.of();
+        return new State(state.get("epoch").asInt(), state.get("step").asInt(), metrics);
+    }
+
+    /**
+     * Continues from a checkpoint written by this trainer (the model must have been loaded from it).
+     * metrics.jsonl is made to match it: one line per epoch up to the checkpoint's, none after.
+     */
+    public void resume(Path checkpoint) throws IOException {
+        State state = state(checkpoint);
+        startEpoch = state.epoch();
+        step = state.step();
+        resumedMetrics = state.metrics();
+        repairMetrics(startEpoch);
         try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
             for (Param p : model.params().values()) {
                 if (!f.tensors().containsKey("m." + p.name)) continue;
@@ -89,14 +115,39 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Writes epoch-N under a temporary name and renames it into place, so a checkpoint is whole or
+     * absent. On failure (a full disk) the temporary folder is removed and the message names the
+     * last good checkpoint, which nothing here touches.
+     */
     private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
         Path dir = outDir.resolve("checkpoints");
-        Files.createDirectories(dir);
         Path target = dir.resolve("epoch-" + (epoch + 1));
         Path temp = dir.resolve(".epoch-" + (epoch + 1) + ".tmp");
+        try {
+            writeCheckpoint(epoch, metrics, dir, target, temp);
+        } catch (IOException | UncheckedIOException e) {
+            try {
+                ModelFolder.deleteTree(temp);
+            } catch (IOException ignored) {
+                // the original error matters more
+            }
+            throw new IllegalStateException("cannot save checkpoint " + target + ": " + e.getMessage() + "; " + lastGood(), e);
+        }
+        PausePoints.reach("checkpoint-done:" + (epoch + 1));
+    }
+
+    private String lastGood() throws IOException {
+        Path last = latestCheckpoint(outDir);
+        return last == null ? "no checkpoint was saved yet" : "the last good checkpoint " + last + " is intact (continue from it with --resume)";
+    }
+
+    private void writeCheckpoint(int epoch, Map<String, Object> metrics, Path dir, Path target, Path temp) throws IOException {
+        Files.createDirectories(dir);
         ModelFolder.deleteTree(temp);
         Files.createDirectories(temp);
         ModelFolder.writeInto(model, tokenizerDir, temp);
+        PausePoints.reach("checkpoint-write:" + (epoch + 1));
         SafetensorsWriter w = new SafetensorsWriter();
         for (Param p : model.params().values()) {
             if (p.m == null) continue;
@@ -106,6 +157,7 @@ public final class Trainer {
         w.write(temp.resolve("optimizer.safetensors"));
         ObjectNode state = JSON.createObjectNode().put("epoch", epoch + 1).put("step", step).put("seed", o.seed());
         state.set("metrics", JSON.valueToTree(metrics));
+        state.set("fingerprint", fingerprint.toJson());
         AtomicFiles.writeString(temp.resolve("trainer_state.json"), state.toString());
         ModelFolder.deleteTree(target);
         Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -121,7 +173,7 @@ public final class Trainer {
         int totalSteps = stepsPerEpoch * o.epochs();
         int warmupSteps = o.warmup() >= 1 ? (int) o.warmup() : (int) Math.ceil(o.warmup() * totalSteps);
         long t0 = System.nanoTime();
-        Map<String, Object> metrics = Map.of();
+        Map<String, Object> metrics = resumedMetrics;
         for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
             if (o.gradualUnfreeze()) applyGradualUnfreeze(epoch);
             boolean cached = o.cacheFeatures() && o.task() != Task.MLM && Freezing.encoderFrozen(model);
@@ -133,6 +185,7 @@ public final class Trainer {
             try (Progress bar = new Progress("epoch " + (epoch + 1) + "/" + o.epochs(), batchesPerEpoch, "batch")) {
                 int micro = 0;
                 for (int b = 0; b < batchesPerEpoch; b++) {
+                    if (PausePoints.armed()) PausePoints.reach("batch:" + (epoch + 1) + ":" + (b + 1));
                     List<Example> batch = new ArrayList<>();
                     List<Integer> batchIdx = new ArrayList<>();
                     for (int i = b * o.batchSize(); i < Math.min(train.size(), (b + 1) * o.batchSize()); i++) {
@@ -168,18 +221,56 @@ public final class Trainer {
             m.put("trainable_parameters", model.params().values().stream().filter(p -> p.trainable).mapToLong(p -> p.value.size()).sum());
             if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
             metrics = m;
+            saveCheckpoint(epoch, m); // before the metrics line: metrics.jsonl never runs ahead of the checkpoints
             appendMetrics(m);
-            saveCheckpoint(epoch, m);
             System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
             if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
         }
-        ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
+        try {
+            ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
+        } catch (UncheckedIOException e) {
+            throw new IllegalStateException(e.getMessage() + "; " + lastGood(), e);
+        }
         return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
     }
 
     private void appendMetrics(Map<String, Object> m) throws IOException {
         byte[] line = (JSON.writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
-        Files.write(outDir.resolve("metrics.jsonl"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try {
+            Files.write(outDir.resolve("metrics.jsonl"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IllegalStateException(outDir.resolve("metrics.jsonl") + ": cannot append: " + e.getMessage() + "; " + lastGood(), e);
+        }
+    }
+
+    /**
+     * Makes metrics.jsonl hold exactly one line per epoch 1..epochs: lines of later epochs (a run
+     * killed after writing them, or a removed checkpoint) and unreadable ones (half written) are
+     * dropped, a missing epoch is taken from its checkpoint. Rewritten atomically, only if it changes.
+     */
+    private void repairMetrics(int epochs) throws IOException {
+        Path file = outDir.resolve("metrics.jsonl");
+        String old = Files.isRegularFile(file) ? Files.readString(file) : "";
+        java.util.TreeMap<Integer, String> byEpoch = new java.util.TreeMap<>();
+        for (String line : old.split("\n")) {
+            try {
+                var n = JSON.readTree(line);
+                int e = n != null && n.path("epoch").isInt() ? n.get("epoch").asInt() : -1;
+                if (e >= 1 && e <= epochs) byEpoch.put(e, line);
+            } catch (IOException unreadable) {
+                // a line cut short by a crash: dropped
+            }
+        }
+        for (int e = 1; e <= epochs; e++) {
+            Path state = outDir.resolve("checkpoints").resolve("epoch-" + e);
+            if (!byEpoch.containsKey(e) && Files.isRegularFile(state.resolve("trainer_state.json"))) {
+                Map<String, Object> m = state(state).metrics();
+                if (!m.isEmpty()) byEpoch.put(e, JSON.writeValueAsString(m));
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : byEpoch.values()) sb.append(line).append('\n');
+        if (!sb.toString().equals(old)) AtomicFiles.writeString(file, sb.toString());
     }
 
     static float schedule(int step, int warmup, int total) {

@@ -55,6 +55,12 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path target, Body body) {
+        try {
+            Path parent = target.toAbsolutePath().getParent();
+            if (!Files.exists(parent, LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(parent); // the engine writes into folders it makes
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot create its folder: " + e.getMessage(), e);
+        }
         try (Output out = Output.open(target)) {
             body.write(out.channel);
             out.commit();
@@ -157,6 +163,7 @@ public final class AtomicFiles {
             if (temp == null) {
                 channel.close();
             } else {
+                DiskFullForTests.wrote(channel.size());
                 channel.force(false);
                 channel.close();
                 Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

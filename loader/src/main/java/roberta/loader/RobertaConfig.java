@@ -47,7 +47,9 @@ public record RobertaConfig(
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            // the parser's message quotes the text it choked on (file bytes): only its position is reported
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                    ? (j.getLocation() != null ? "at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "unreadable") : e.getMessage();
             throw new IllegalArgumentException(file + ": invalid JSON: " + msg);
         }
     }

@@ -82,8 +82,8 @@ public final class SafetensorsFile implements AutoCloseable {
         long size = file.byteSize();
         if (size < 8) throw bad(path, "file is " + size + " bytes, too short for the 8-byte header length");
         long n = file.get(I64_LE, 0);
-        if (n < 0 || n > MAX_HEADER_BYTES) throw bad(path, "header length " + Long.toUnsignedString(n) + " exceeds the 100 MB limit");
-        if (8 + n > size) throw bad(path, "header length " + n + " runs past the end of the " + size + "-byte file");
+        if (n < 0 || n > MAX_HEADER_BYTES) throw bad(path, "header length exceeds the 100 MB limit (not a safetensors file?)"); // no file bytes in messages, not even as a number
+        if (8 + n > size) throw bad(path, "header length runs past the end of the " + size + "-byte file");
         byte[] headerBytes = file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
         String headerText;
         try {
@@ -97,7 +97,9 @@ public final class SafetensorsFile implements AutoCloseable {
             root = STRICT_JSON.readTree(headerText);
         } catch (IOException e) {
             String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            throw bad(path, "header is not valid JSON: " + msg);
+            // the parser's message quotes the text it choked on (maybe not a safetensors file at all): only a duplicate name is kept
+            long at = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null ? j.getLocation().getCharOffset() : -1;
+            throw bad(path, "header is not valid JSON" + (msg != null && msg.startsWith("Duplicate field") ? ": " + msg : at >= 0 ? " (at character " + at + ")" : ""));
         }
         if (root == null || !root.isObject()) throw bad(path, "header is not a JSON object");
         long dataSize = size - 8 - n;
