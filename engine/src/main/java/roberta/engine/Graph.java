@@ -52,6 +52,13 @@ public final class Graph implements AutoCloseable {
         return v.grad;
     }
 
+    /** Host values as a graph input that needs no gradient (cached features), released with the graph. */
+    Var constant(float[] values, int... shape) {
+        Tensor t = be.fromHost(values, shape);
+        owned.add(t);
+        return new Var(t, false);
+    }
+
     /** Marks tensors a backward step will read, so they outlive their scope. */
     private void capture(Tensor... ts) {
         for (Tensor t : ts) if (t != null) captured.add(t);

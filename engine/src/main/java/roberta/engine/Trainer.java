@@ -299,7 +299,8 @@ public final class Trainer {
             int l = Freezing.layerOf(p.name);
             boolean open = Freezing.isHead(p.name) || (l >= 0 && l >= layers - epoch) || (l < 0 && epoch > layers);
             p.trainable = allowed && open;
-            if (!p.trainable) {
+            if (!p.trainable && p.grad != null) {
+                be.release(p.grad);
                 p.grad = null;
             }
         }
@@ -348,7 +349,7 @@ public final class Trainer {
                 System.arraycopy(f, 0, rows, off, f.length);
                 off += f.length;
             }
-            last = new Var(be.fromHost(rows, packed.tokens(), h), false);
+            last = g.constant(rows, packed.tokens(), h);
         } else {
             last = model.encode(g, packed, false, false).last();
         }
@@ -375,9 +376,8 @@ public final class Trainer {
     /** Clip, then one AdamW step per trainable parameter with its layer's learning rate; gradients zeroed after. */
     private void update(float lr) {
         List<Param> trainable = model.params().values().stream().filter(p -> p.trainable && p.grad != null).toList();
-        double norm = 0;
-        for (Param p : trainable) norm += be.sumOfSquares(p.grad);
-        norm = Math.sqrt(norm);
+        // the global norm in one read-back per step, not one per tensor
+        double norm = Math.sqrt(be.sumOfSquares(trainable.stream().map(p -> p.grad).toList()));
         float clip = o.clipNorm() > 0 && norm > o.clipNorm() ? (float) (o.clipNorm() / (norm + 1e-6)) : 1f;
         int layers = model.config().numHiddenLayers();
         for (Param p : trainable) {

@@ -85,4 +85,45 @@ class LeakTest {
         Gradients.compute(m, tok, Task.SEQ_CLS, examples, "all", null); // everything frozen: gradients handed back
         assertEquals("", c.leaksBeyond(weights), "freezing releases gradients");
     }
+
+    /** What a model may hold between steps: weights, and for trainable parameters a gradient and two moments. */
+    private static Set<Tensor> trainingState(RobertaModel m) {
+        Set<Tensor> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Param p : m.params().values()) {
+            s.add(p.value);
+            if (p.grad != null) s.add(p.grad);
+            if (p.m != null) s.add(p.m);
+            if (p.v != null) s.add(p.v);
+        }
+        return s;
+    }
+
+    @Test
+    void trainingStepsLeaveOnlyWeightsGradientsAndMoments(@TempDir Path dir) throws Exception {
+        RobertaTokenizer tok = RobertaTokenizer.load(TestData.model("tiny-roberta-mlm"));
+        List<Example> examples = examples(tok, dir);
+        String[][] masks = {{"none", null}, {"embeddings,layers:0-0", null}, {null, "head"}};
+        for (String[] mask : masks) {
+            LeakCheckingBackend c = new LeakCheckingBackend(CpuBackend.INSTANCE);
+            RobertaModel m = classifier(tok, c.backend());
+            Trainer t = new Trainer(m, tok, null, new TrainOptions(Task.SEQ_CLS, 1, 1e-3f, 4, 0, 0.01f, 1, 32, 1f, false, 1, 1f,
+                    mask[0], mask[1], false), dir.resolve("unused"));
+            for (int i = 0; i < 3; i++) t.step(examples.subList(i * 3, i * 3 + 4));
+            assertEquals("", c.leaksBeyond(trainingState(m)), "steps with --freeze " + mask[0] + " --train-only " + mask[1]);
+        }
+    }
+
+    @Test
+    void wholeRunsWithTheFeatureCacheAndGradualUnfreezingLeakNothing(@TempDir Path dir) throws Exception {
+        RobertaTokenizer tok = RobertaTokenizer.load(TestData.model("tiny-roberta-mlm"));
+        List<Example> examples = examples(tok, dir);
+        for (boolean gradual : new boolean[] {false, true}) {
+            LeakCheckingBackend c = new LeakCheckingBackend(CpuBackend.INSTANCE);
+            RobertaModel m = classifier(tok, c.backend());
+            TrainOptions o = new TrainOptions(Task.SEQ_CLS, 3, 1e-3f, 4, 0, 0.01f, 1, 32, 1f, gradual, 1, 1f,
+                    null, gradual ? null : "head", true);
+            new Trainer(m, tok, TestData.model("tiny-roberta-mlm"), o, dir.resolve(gradual ? "gradual" : "cached")).train(examples, examples, LABELS);
+            assertEquals("", c.leaksBeyond(trainingState(m)), gradual ? "gradual unfreezing" : "head on cached features");
+        }
+    }
 }
