@@ -17,7 +17,7 @@ import roberta.engine.Trainer;
 import roberta.engine.train.Example;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
-import roberta.kernels.CpuBackend;
+import roberta.kernels.Devices;
 import roberta.kernels.ProfilingBackend;
 import roberta.kernels.GemmBench;
 import roberta.kernels.Parallel;
@@ -38,6 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
     @Option(names = "--threads", description = "Kernel threads (default: all cores)") Integer threads;
+    @Option(names = "--device", defaultValue = "auto", description = "cpu or auto. Default: ${DEFAULT-VALUE}") String device;
     @Option(names = "--seconds", defaultValue = "10", description = "Timed seconds after warm-up. Default: ${DEFAULT-VALUE}") double seconds;
     @Option(names = "--json", description = "End with one JSON line") boolean json;
     @Option(names = "--train", description = "Time forward + backward + AdamW of a sequence classifier") boolean train;
@@ -62,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (threads != null) Parallel.setThreads(threads);
+        Backend device = Devices.open(this.device, threads);
         int t = Parallel.threads();
         Map<String, Object> result = new LinkedHashMap<>();
         if (gemm) {
@@ -76,8 +77,8 @@ final class BenchCommand implements Callable<Integer> {
             if (json) System.out.println(JsonLines.JSON.writeValueAsString(result));
             return 0;
         }
-        ProfilingBackend profiler = profile ? new ProfilingBackend(CpuBackend.INSTANCE) : null;
-        Backend be = profile ? profiler.backend() : CpuBackend.INSTANCE;
+        ProfilingBackend profiler = profile ? new ProfilingBackend(device) : null;
+        Backend be = profile ? profiler.backend() : device;
         RobertaModel m = model != null ? Roberta.load(model, be).model()
                 : RobertaModel.random(train ? preset(config).withHead(HeadType.SEQUENCE_CLASSIFICATION.architecture, Map.of(0, "a", 1, "b"), null) : preset(config),
                 train ? HeadType.SEQUENCE_CLASSIFICATION : HeadType.NONE, be, 1, !train);

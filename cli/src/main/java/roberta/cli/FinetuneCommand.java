@@ -17,8 +17,8 @@ import roberta.engine.Trainer;
 import roberta.engine.train.Example;
 import roberta.engine.train.Task;
 import roberta.engine.train.TaskData;
-import roberta.kernels.CpuBackend;
-import roberta.kernels.Parallel;
+import roberta.kernels.Backend;
+import roberta.kernels.Devices;
 import roberta.loader.RobertaConfig;
 import roberta.tokenizer.RobertaTokenizer;
 
@@ -62,6 +62,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same data and options; checked)") boolean resume;
     @Option(names = "--overwrite", description = "Start afresh in an --output that holds an earlier run, deleting what finetune wrote there (refused if it holds other files)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
+    @Option(names = "--device", defaultValue = "auto", description = "cpu or auto (the best that works here). Default: ${DEFAULT-VALUE}") String device;
 
     @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
     @Option(names = "--hidden", description = "With --random-init: hidden size") Integer hidden;
@@ -74,7 +75,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
-        if (threads != null) Parallel.setThreads(threads);
+        Backend be = Devices.open(device, threads);
         Task t = Task.parse(task);
         RobertaTokenizer tok = RobertaTokenizer.load(model);
         int maxTokens = Math.min(maxLength, configFor().maxPositionEmbeddings() - configFor().padTokenId() - 1);
@@ -125,11 +126,11 @@ final class FinetuneCommand implements Callable<Integer> {
             folder.cleanStale();
             RobertaModel m;
             if (resumeFrom != null) {
-                m = RobertaModel.load(resumeFrom, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+                m = RobertaModel.load(resumeFrom, be, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
             } else if (randomInit) {
-                m = RobertaModel.random(randomConfig(t, labels, problem), t.head, CpuBackend.INSTANCE, seed);
+                m = RobertaModel.random(randomConfig(t, labels, problem), t.head, be, seed);
             } else {
-                m = RobertaModel.load(model, CpuBackend.INSTANCE, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
+                m = RobertaModel.load(model, be, t.head, labels, t == Task.SEQ_CLS ? problemType(problem) : null, seed);
                 for (String w : m.warnings()) System.err.println("warning: " + w);
             }
             Trainer trainer = new Trainer(m, tok, model, options, output);

@@ -9,14 +9,12 @@ import roberta.engine.RobertaModel;
 import roberta.engine.train.Example;
 import roberta.engine.train.Task;
 import roberta.engine.train.TaskData;
-import roberta.kernels.CpuBackend;
 import roberta.tokenizer.RobertaTokenizer;
 
 /** A fine-tuned model folder with labelled data read for its head (what evaluate and grad share). */
 record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Map<Integer, String> labels, List<Example> examples) {
     static LabelledRun load(ModelOptions options, Path data, int maxLength) throws IOException {
-        options.prepare();
-        RobertaModel m = RobertaModel.load(options.model, CpuBackend.INSTANCE, null, null, 0);
+        RobertaModel m = RobertaModel.load(options.model, options.prepare(), null, null, 0);
         Task task = Task.of(m.head());
         RobertaTokenizer tok = options.loadTokenizer();
         Map<Integer, String> labels = m.config().id2label();

@@ -22,11 +22,6 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code; errors become one line on stderr. */
     public static int run(String... args) {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("error: the Vector API is missing: run with --add-modules jdk.incubator.vector (./roberta does)");
-            return 1;
-        }
-        for (String p : roberta.kernels.VectorCheck.problems()) System.err.println("warning: " + p);
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + oneLine(ex));

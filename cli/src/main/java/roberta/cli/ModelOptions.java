@@ -4,7 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import roberta.engine.Roberta;
-import roberta.kernels.Parallel;
+import roberta.kernels.Backend;
+import roberta.kernels.Devices;
 import roberta.tokenizer.RobertaTokenizer;
 
 /** Options every model command shares. */
@@ -18,16 +19,24 @@ final class ModelOptions {
     @Option(names = "--threads", description = "Kernel threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "auto", description = "cpu or auto (the best that works here). Default: ${DEFAULT-VALUE}")
+    String device;
+
+    /** The backend --device names (the one place a command chooses it: {@link Devices}). */
+    Backend backend() {
+        return Devices.open(device, threads);
+    }
+
     Roberta load() {
-        prepare();
-        Roberta r = Roberta.load(model);
+        Backend be = prepare();
+        Roberta r = Roberta.load(model, be);
         return tokenizer == null ? r : Roberta.of(r.model(), RobertaTokenizer.load(tokenizer));
     }
 
-    /** Sets the kernel threads and checks the folder, before anything is loaded. */
-    void prepare() {
-        if (threads != null) Parallel.setThreads(threads);
+    /** Checks the folder and opens the backend, before anything is loaded. */
+    Backend prepare() {
         if (!Files.isDirectory(model)) throw new IllegalArgumentException(model + ": model folder not found");
+        return backend();
     }
 
     /** The tokenizer: from --tokenizer if given, else from the model folder. */

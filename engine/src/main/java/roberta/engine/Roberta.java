@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntConsumer;
 import roberta.kernels.Backend;
-import roberta.kernels.CpuBackend;
+import roberta.kernels.Devices;
 import roberta.loader.HeadType;
 import roberta.tokenizer.EncodeOptions;
 import roberta.tokenizer.Encoding;
@@ -35,7 +35,7 @@ public final class Roberta {
     }
 
     public static Roberta load(Path dir) {
-        return load(dir, CpuBackend.INSTANCE);
+        return load(dir, Devices.auto());
     }
 
     public static Roberta load(Path dir, Backend backend) {
