@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class OutputFolder implements AutoCloseable {
     public static final String LOCK = ".lock";
-    private static final Pattern STALE_TOP = Pattern.compile("\\.model\\.(tmp|old)-\\d+|\\.metrics\\.jsonl\\.\\d+\\.tmp");
+    private static final Pattern STALE_TOP = Pattern.compile("\\.model\\.(tmp|old)-\\d+|\\.metrics\\.jsonl\\.[0-9a-f]+\\.tmp");
     private static final Pattern STALE_CHECKPOINT = Pattern.compile("\\.epoch-\\d+\\.tmp");
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-\\d+");
 

@@ -35,6 +35,10 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
         return new TrainOptions(task, epochs, newLr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
     }
 
+    public TrainOptions withMaxLength(int m) {
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, m, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+    }
+
     public TrainOptions withBatchSize(int b) {
         return new TrainOptions(task, epochs, lr, b, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
     }

@@ -1,0 +1,179 @@
+package roberta.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import roberta.engine.train.Example;
+import roberta.engine.train.Task;
+import roberta.engine.train.TaskData;
+import roberta.kernels.Backend;
+import roberta.loader.RobertaConfig;
+import roberta.tokenizer.RobertaTokenizer;
+
+/**
+ * A whole fine-tuning run as {@code ./roberta finetune} does it, for the Java API too: the data
+ * read and checked before anything is written (labels, problem type, lengths), the output
+ * folder locked, a fresh run refused over an earlier one (or cleared with overwrite), a resume
+ * checked against the run that wrote the checkpoint, the model made (pretrained, random or from
+ * the checkpoint), trained, and saved.
+ *
+ * <pre>{@code
+ * var run = new FineTuning.Run(Path.of("roberta-base"), Path.of("train.jsonl"), Path.of("dev.jsonl"), Path.of("out"),
+ *         TrainOptions.defaults(Task.SEQ_CLS).withFreezing(null, "head"), null, false, false);
+ * FineTuning.Outcome done = FineTuning.run(run, Devices.auto());
+ * }</pre>
+ */
+public final class FineTuning {
+    private FineTuning() {}
+
+    /** Sizes for a model initialised at random (null: the --model folder's config.json value). */
+    public record RandomInit(Integer hidden, Integer layers, Integer heads, Integer intermediate) {}
+
+    /**
+     * What to run. model gives the tokenizer and config (and the weights unless randomInit is
+     * set); eval may be null; options.maxLength() is clipped to what the model's positions allow.
+     */
+    public record Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit,
+                      boolean resume, boolean overwrite) {
+        public Run {
+            if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
+        }
+    }
+
+    /** The final metrics; alreadyFinished when a resume found the run complete (nothing trained). */
+    public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished) {}
+
+    public static Outcome run(Run run, Backend be) throws IOException {
+        TrainOptions requested = run.options();
+        Task t = requested.task();
+        RobertaConfig base = RobertaConfig.load(run.model().resolve("config.json"));
+        RobertaTokenizer tok = RobertaTokenizer.load(run.model());
+        TrainOptions options = requested.withMaxLength(Math.min(requested.maxLength(), base.maxPositionEmbeddings() - base.padTokenId() - 1));
+        Data data = Data.read(run, t, base, tok, options.maxLength());
+        RunFingerprint fingerprint = fingerprint(run, options, base);
+        Path output = run.output();
+        if (!run.resume()) OutputFolder.checkNoForeignEntries(output); // before anything is written there
+        try (OutputFolder folder = OutputFolder.lock(output)) {
+            Path resumeFrom = run.resume() ? Trainer.latestCheckpoint(output) : null;
+            if (resumeFrom == null) {
+                if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
+                refuseEarlierRun(run, folder);
+            } else {
+                checkSameRun(run, resumeFrom, fingerprint);
+                Trainer.State done = Trainer.state(resumeFrom);
+                if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
+                    System.err.println("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
+                    return new Outcome(done.metrics(), done.step(), 0, true);
+                }
+            }
+            folder.cleanStale();
+            RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed());
+            Trainer trainer = new Trainer(m, tok, run.model(), options, output);
+            trainer.fingerprint(fingerprint);
+            if (resumeFrom != null) {
+                trainer.resume(resumeFrom);
+                System.err.println("resuming from " + resumeFrom);
+            }
+            Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
+            return new Outcome(r.metrics(), r.steps(), r.seconds(), false);
+        }
+    }
+
+    /** The examples, labels and problem type, all checked before training starts. */
+    private record Data(List<Example> train, List<Example> eval, Map<Integer, String> labels, Objective.Problem problem) {
+        static Data read(Run run, Task t, RobertaConfig base, RobertaTokenizer tok, int maxTokens) throws IOException {
+            Map<Integer, String> labels = null;
+            Objective.Problem problem = Objective.Problem.SINGLE_LABEL;
+            // a classification file is parsed once: problem type, label set and examples come from that pass
+            TaskData.Lines lines = t == Task.MLM ? null : TaskData.Lines.read(run.train());
+            boolean sameHead = base.architecture() != null && base.architecture().equals(t.head.architecture);
+            if (t == Task.SEQ_CLS) {
+                problem = TaskData.problemOf(lines);
+                labels = sameHead && !base.id2label().isEmpty() ? base.id2label() : TaskData.labelSet(lines, t);
+            } else if (t == Task.TOKEN_CLS) {
+                labels = sameHead ? base.id2label() : TaskData.labelSet(lines, t);
+            }
+            List<Example> train = lines == null ? TaskData.load(run.train(), t, tok, labels, problem, maxTokens)
+                    : TaskData.load(lines, t, tok, labels, problem, maxTokens);
+            List<Example> eval = run.eval() == null ? List.of() : TaskData.load(run.eval(), t, tok, labels, problem, maxTokens);
+            return new Data(train, eval, labels, problem);
+        }
+
+        String problemType(Task t) {
+            if (t != Task.SEQ_CLS) return null;
+            return switch (problem) {
+                case SINGLE_LABEL -> "single_label_classification";
+                case REGRESSION -> "regression";
+                case MULTI_LABEL -> "multi_label_classification";
+            };
+        }
+    }
+
+    private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed) {
+        if (resumeFrom != null) return RobertaModel.load(resumeFrom, be, t.head, data.labels, data.problemType(t), seed);
+        if (run.randomInit() != null) return RobertaModel.random(randomConfig(run.randomInit(), base, t, data), t.head, be, seed);
+        RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
+        for (String w : m.warnings()) System.err.println("warning: " + w);
+        return m;
+    }
+
+    private static RobertaConfig randomConfig(RandomInit r, RobertaConfig c, Task t, Data data) {
+        RobertaConfig sized = RobertaConfig.of(c.vocabSize(), r.hidden() != null ? r.hidden() : c.hiddenSize(),
+                r.layers() != null ? r.layers() : c.numHiddenLayers(), r.heads() != null ? r.heads() : c.numAttentionHeads(),
+                r.intermediate() != null ? r.intermediate() : c.intermediateSize(), c.maxPositionEmbeddings());
+        return sized.withHead(t.head.architecture, data.labels, data.problemType(t));
+    }
+
+    /** A fresh run goes into an empty folder, or clears an earlier run's entries when asked to. */
+    private static void refuseEarlierRun(Run run, OutputFolder folder) throws IOException {
+        Path output = run.output();
+        OutputFolder.checkNoForeignEntries(output);
+        List<String> earlier = OutputFolder.runEntries(output);
+        if (!earlier.isEmpty() && !run.overwrite()) {
+            String what = String.join(", ", earlier.subList(0, Math.min(3, earlier.size()))) + (earlier.size() > 3 ? ", ..." : "");
+            throw new IllegalArgumentException(run.resume()
+                    ? output + " holds finetune output (" + what + ") but no checkpoint to resume from; start again with --overwrite instead of --resume, or choose another --output"
+                    : output + " already holds a finetune run (" + what + "); continue it with --resume, replace it with --overwrite, or choose another --output");
+        }
+        if (run.overwrite()) folder.clearRun();
+    }
+
+    /**
+     * This run: the options that change the weights, the data files and the model it starts from
+     * (config, tokenizer and, unless random, the weights), each by size and SHA-256.
+     */
+    private static RunFingerprint fingerprint(Run run, TrainOptions options, RobertaConfig c) throws IOException {
+        Path model = run.model();
+        List<Path> modelFiles = new ArrayList<>();
+        modelFiles.add(model.resolve("config.json"));
+        for (String f : ModelFolder.TOKENIZER_FILES) modelFiles.add(model.resolve(f));
+        RandomInit r = run.randomInit();
+        if (r == null && Files.isDirectory(model)) {
+            try (var list = Files.list(model)) {
+                list.filter(p -> p.getFileName().toString().endsWith(".safetensors") || p.getFileName().toString().equals("model.safetensors.index.json"))
+                        .sorted().forEach(modelFiles::add);
+            }
+        }
+        String init = r == null ? "no" : "hidden " + (r.hidden() != null ? r.hidden() : c.hiddenSize()) + ", layers " + (r.layers() != null ? r.layers() : c.numHiddenLayers())
+                + ", heads " + (r.heads() != null ? r.heads() : c.numAttentionHeads()) + ", intermediate " + (r.intermediate() != null ? r.intermediate() : c.intermediateSize());
+        return RunFingerprint.of(options).with("--random-init", init).withFiles("--model", modelFiles)
+                .withFile("--train", run.train()).withFile("--eval", run.eval());
+    }
+
+    /** Refuses a checkpoint that another run wrote, naming what differs. */
+    private static void checkSameRun(Run run, Path checkpoint, RunFingerprint now) {
+        RunFingerprint there = RunFingerprint.read(checkpoint);
+        if (there == null)
+            throw new IllegalArgumentException("cannot resume from " + checkpoint + ": it records no run fingerprint (an older version wrote it), so it cannot be checked"
+                    + " against this run; start again with --overwrite or choose another --output");
+        List<String> diff = now.differences(there);
+        if (diff.isEmpty()) return;
+        boolean epochsOnly = diff.size() == 1 && diff.get(0).startsWith("--epochs ");
+        throw new IllegalArgumentException("cannot resume from " + checkpoint + ": it belongs to a different run (" + String.join("; ", diff) + "); "
+                + (epochsOnly ? "the learning-rate schedule depends on --epochs: to train further, start a new run with --model " + run.output().resolve("model")
+                : "resume with the same data and options, or start a new run with --overwrite or another --output"));
+    }
+}
