@@ -34,29 +34,13 @@ public final class ModelFolder {
     }
 
     public static void save(RobertaModel model, Path tokenizerDir, Path target) {
-        Path abs = target.toAbsolutePath();
-        Path temp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
-            deleteTree(temp);
-            Files.createDirectories(temp);
-            writeInto(model, tokenizerDir, temp);
-            PausePoints.reach("model-save");
-            if (Files.exists(abs)) {
-                Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + ProcessHandle.current().pid());
-                Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
-            } else {
-                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
-            }
+            AtomicFiles.writeFolder(target, dir -> {
+                writeInto(model, tokenizerDir, dir);
+                PausePoints.reach("model-save");
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(target + ": cannot save model: " + e.getMessage(), e);
-        } finally {
-            try {
-                deleteTree(temp);
-            } catch (IOException ignored) {
-                // best effort
-            }
         }
     }
 
@@ -122,9 +106,6 @@ public final class ModelFolder {
 
     /** Deletes a file or folder tree; links are deleted, never followed. */
     static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
+        AtomicFiles.deleteTree(p);
     }
 }

@@ -19,13 +19,13 @@ import java.util.regex.Pattern;
  * A fine-tuning run's output folder, held for the run: OUTPUT/.lock is locked (an OS lock, so a
  * killed run frees it) and names the holder's pid. It also knows which entries finetune writes
  * (metrics.jsonl, model, checkpoints/epoch-N) and which hidden temporary names a killed run
- * leaves (.model.tmp-PID, .model.old-PID, checkpoints/.epoch-N.tmp, .metrics.jsonl.N.tmp);
+ * leaves (.model.tmp-PID, .model.old-PID, checkpoints/.epoch-N.tmp-PID, .metrics.jsonl.N.tmp);
  * anything else is the user's and is never deleted.
  */
 public final class OutputFolder implements AutoCloseable {
     public static final String LOCK = ".lock";
     private static final Pattern STALE_TOP = Pattern.compile("\\.model\\.(tmp|old)-\\d+|\\.metrics\\.jsonl\\.[0-9a-f]+\\.tmp");
-    private static final Pattern STALE_CHECKPOINT = Pattern.compile("\\.epoch-\\d+\\.tmp");
+    private static final Pattern STALE_CHECKPOINT = Pattern.compile("\\.epoch-\\d+\\.(tmp|old)(-\\d+)?");
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-\\d+");
 
     private final Path dir;

@@ -121,17 +121,10 @@ public final class Trainer {
      * last good checkpoint, which nothing here touches.
      */
     private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
-        Path dir = outDir.resolve("checkpoints");
-        Path target = dir.resolve("epoch-" + (epoch + 1));
-        Path temp = dir.resolve(".epoch-" + (epoch + 1) + ".tmp");
+        Path target = outDir.resolve("checkpoints").resolve("epoch-" + (epoch + 1));
         try {
-            writeCheckpoint(epoch, metrics, dir, target, temp);
+            AtomicFiles.writeFolder(target, dir -> writeCheckpoint(epoch, metrics, dir));
         } catch (IOException | UncheckedIOException e) {
-            try {
-                ModelFolder.deleteTree(temp);
-            } catch (IOException ignored) {
-                // the original error matters more
-            }
             throw new IllegalStateException("cannot save checkpoint " + target + ": " + e.getMessage() + "; " + lastGood(), e);
         }
         PausePoints.reach("checkpoint-done:" + (epoch + 1));
@@ -142,10 +135,8 @@ public final class Trainer {
         return last == null ? "no checkpoint was saved yet" : "the last good checkpoint " + last + " is intact (continue from it with --resume)";
     }
 
-    private void writeCheckpoint(int epoch, Map<String, Object> metrics, Path dir, Path target, Path temp) throws IOException {
-        Files.createDirectories(dir);
-        ModelFolder.deleteTree(temp);
-        Files.createDirectories(temp);
+    /** A checkpoint's files: the Hugging Face folder, the AdamW moments and trainer_state.json. */
+    private void writeCheckpoint(int epoch, Map<String, Object> metrics, Path temp) throws IOException {
         ModelFolder.writeInto(model, tokenizerDir, temp);
         PausePoints.reach("checkpoint-write:" + (epoch + 1));
         SafetensorsWriter w = new SafetensorsWriter();
@@ -159,8 +150,6 @@ public final class Trainer {
         state.set("metrics", JSON.valueToTree(metrics));
         state.set("fingerprint", fingerprint.toJson());
         AtomicFiles.writeString(temp.resolve("trainer_state.json"), state.toString());
-        ModelFolder.deleteTree(target);
-        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     // ------------------------------------------------------------------ training

@@ -37,19 +37,68 @@ public final class AtomicFiles {
         void write(FileChannel channel) throws IOException;
     }
 
-    /** Temporaries not yet renamed or deleted; a shutdown hook removes them (Ctrl-C, SIGTERM). */
+    /** Writes the content of a folder into the (new, empty) folder it is given. */
+    @FunctionalInterface
+    public interface FolderBody {
+        void write(Path dir) throws IOException;
+    }
+
+    /** Temporaries (files and folders) not yet renamed or deleted; a shutdown hook removes them (Ctrl-C, SIGTERM). */
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Path p : PENDING) {
                 try {
-                    Files.deleteIfExists(p);
+                    deleteTree(p);
                 } catch (IOException ignored) {
                     // exiting anyway
                 }
             }
         }, "atomic-files-cleanup"));
+    }
+
+    /**
+     * A folder written whole or not at all: built under a hidden sibling
+     * ({@code .NAME.tmp-PID}), then renamed into place; an existing folder is moved aside
+     * ({@code .NAME.old-PID}) just before and deleted after. On failure the temporary is
+     * removed and the existing folder is untouched.
+     */
+    public static void writeFolder(Path target, FolderBody body) throws IOException {
+        Path abs = target.toAbsolutePath();
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Path temp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + pid);
+        Files.createDirectories(abs.getParent());
+        deleteTree(temp);
+        PENDING.add(temp);
+        try {
+            Files.createDirectories(temp);
+            body.write(temp);
+            if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+                Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + pid);
+                deleteTree(old);
+                Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            } else {
+                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            try {
+                deleteTree(temp);
+            } catch (IOException ignored) {
+                // the original outcome matters more
+            }
+            PENDING.remove(temp);
+        }
+    }
+
+    /** Deletes a file or folder tree; links are deleted, never followed. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
     }
 
     private AtomicFiles() {}
