@@ -57,13 +57,13 @@ public final class FineTuning {
         Path output = run.output();
         if (!run.resume()) OutputFolder.checkNoForeignEntries(output); // before anything is written there
         try (OutputFolder folder = OutputFolder.lock(output)) {
-            Path resumeFrom = run.resume() ? Trainer.latestCheckpoint(output) : null;
+            Path resumeFrom = run.resume() ? Checkpoints.latest(output) : null;
             if (resumeFrom == null) {
                 if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
                 refuseEarlierRun(run, folder);
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
-                Trainer.State done = Trainer.state(resumeFrom);
+                Checkpoints.State done = Checkpoints.state(resumeFrom);
                 if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
                     System.err.println("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
                     return new Outcome(done.metrics(), done.step(), 0, true);

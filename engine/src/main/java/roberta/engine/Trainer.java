@@ -1,13 +1,10 @@
 package roberta.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +15,6 @@ import roberta.engine.train.MlmMasking;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
 
-import roberta.loader.AtomicFiles;
-import roberta.loader.SafetensorsFile;
-import roberta.loader.SafetensorsWriter;
 import roberta.tokenizer.RobertaTokenizer;
 
 /**
@@ -76,43 +70,17 @@ public final class Trainer {
 
     // ------------------------------------------------------------------ checkpoints
 
-    /** The newest complete checkpoint under outDir, or null. */
-    public static Path latestCheckpoint(Path outDir) throws IOException {
-        Path dir = outDir.resolve("checkpoints");
-        if (!Files.isDirectory(dir)) return null;
-        try (var list = Files.list(dir)) {
-            return list.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.isRegularFile(p.resolve("trainer_state.json")))
-                    .max(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(6)))).orElse(null);
-        }
-    }
-
-    /** What trainer_state.json of a checkpoint says: epochs done, optimizer steps, that epoch's metrics. */
-    public record State(int epoch, int step, Map<String, Object> metrics) {}
-
-    @SuppressWarnings("unchecked")
-    public static State state(Path checkpoint) throws IOException {
-        var state = JSON.readTree(Files.readString(checkpoint.resolve("trainer_state.json")));
-        Map<String, Object> metrics = state.has("metrics") ? JSON.convertValue(state.get("metrics"), LinkedHashMap.class) : Map.of();
-        return new State(state.get("epoch").asInt(), state.get("step").asInt(), metrics);
-    }
-
     /**
      * Continues from a checkpoint written by this trainer (the model must have been loaded from it).
      * metrics.jsonl is made to match it: one line per epoch up to the checkpoint's, none after.
      */
     public void resume(Path checkpoint) throws IOException {
-        State state = state(checkpoint);
+        Checkpoints.State state = Checkpoints.state(checkpoint);
         startEpoch = state.epoch();
         step = state.step();
         resumedMetrics = state.metrics();
-        repairMetrics(startEpoch);
-        try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
-            for (Param p : model.params().values()) {
-                if (!f.tensors().containsKey("m." + p.name)) continue;
-                p.m = be.fromHost(f.floats("m." + p.name), p.value.shape());
-                p.v = be.fromHost(f.floats("v." + p.name), p.value.shape());
-            }
-        }
+        Checkpoints.repairMetrics(outDir, startEpoch);
+        Checkpoints.restoreMoments(model, checkpoint);
     }
 
     /**
@@ -121,35 +89,7 @@ public final class Trainer {
      * last good checkpoint, which nothing here touches.
      */
     private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
-        Path target = outDir.resolve("checkpoints").resolve("epoch-" + (epoch + 1));
-        try {
-            AtomicFiles.writeFolder(target, dir -> writeCheckpoint(epoch, metrics, dir));
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("cannot save checkpoint " + target + ": " + e.getMessage() + "; " + lastGood(), e);
-        }
-        PausePoints.reach("checkpoint-done:" + (epoch + 1));
-    }
-
-    private String lastGood() throws IOException {
-        Path last = latestCheckpoint(outDir);
-        return last == null ? "no checkpoint was saved yet" : "the last good checkpoint " + last + " is intact (continue from it with --resume)";
-    }
-
-    /** A checkpoint's files: the Hugging Face folder, the AdamW moments and trainer_state.json. */
-    private void writeCheckpoint(int epoch, Map<String, Object> metrics, Path temp) throws IOException {
-        ModelFolder.writeInto(model, tokenizerDir, temp);
-        PausePoints.reach("checkpoint-write:" + (epoch + 1));
-        SafetensorsWriter w = new SafetensorsWriter();
-        for (Param p : model.params().values()) {
-            if (p.m == null) continue;
-            w.addFloats("m." + p.name, be.toHost(p.m), ModelFolder.toLong(p.value.shape()));
-            w.addFloats("v." + p.name, be.toHost(p.v), ModelFolder.toLong(p.value.shape()));
-        }
-        w.write(temp.resolve("optimizer.safetensors"));
-        ObjectNode state = JSON.createObjectNode().put("epoch", epoch + 1).put("step", step).put("seed", o.seed());
-        state.set("metrics", JSON.valueToTree(metrics));
-        state.set("fingerprint", fingerprint.toJson());
-        AtomicFiles.writeString(temp.resolve("trainer_state.json"), state.toString());
+        Checkpoints.save(outDir, epoch + 1, model, tokenizerDir, step, o.seed(), metrics, fingerprint);
     }
 
     // ------------------------------------------------------------------ training
@@ -183,7 +123,7 @@ public final class Trainer {
                     }
                     double loss = forwardBackward(batch, batchIdx, cached, epoch, b);
                     if (!Double.isFinite(loss)) {
-                        Path last = latestCheckpoint(outDir);
+                        Path last = Checkpoints.latest(outDir);
                         throw new IllegalStateException("loss became " + loss + " at epoch " + (epoch + 1) + " batch " + (b + 1)
                                 + "; stopped (lower --lr?). Last good checkpoint: " + (last == null ? "none yet" : last));
                     }
@@ -191,7 +131,7 @@ public final class Trainer {
                     lossCount++;
                     micro++;
                     if (micro == o.gradAccum() || b == batchesPerEpoch - 1) {
-                        float lr = o.lr() * schedule(step, warmupSteps, totalSteps);
+                        float lr = o.lr() * LearningRates.schedule(step, warmupSteps, totalSteps);
                         update(lr);
                         micro = 0;
                         step++;
@@ -211,60 +151,16 @@ public final class Trainer {
             if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
             metrics = m;
             saveCheckpoint(epoch, m); // before the metrics line: metrics.jsonl never runs ahead of the checkpoints
-            appendMetrics(m);
+            Checkpoints.appendMetrics(outDir, m);
             System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
             if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
         }
         try {
             ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
         } catch (UncheckedIOException e) {
-            throw new IllegalStateException(e.getMessage() + "; " + lastGood(), e);
+            throw new IllegalStateException(e.getMessage() + "; " + Checkpoints.lastGood(outDir), e);
         }
         return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private void appendMetrics(Map<String, Object> m) throws IOException {
-        byte[] line = (JSON.writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
-        try {
-            Files.write(outDir.resolve("metrics.jsonl"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new IllegalStateException(outDir.resolve("metrics.jsonl") + ": cannot append: " + e.getMessage() + "; " + lastGood(), e);
-        }
-    }
-
-    /**
-     * Makes metrics.jsonl hold exactly one line per epoch 1..epochs: lines of later epochs (a run
-     * killed after writing them, or a removed checkpoint) and unreadable ones (half written) are
-     * dropped, a missing epoch is taken from its checkpoint. Rewritten atomically, only if it changes.
-     */
-    private void repairMetrics(int epochs) throws IOException {
-        Path file = outDir.resolve("metrics.jsonl");
-        String old = Files.isRegularFile(file) ? Files.readString(file) : "";
-        java.util.TreeMap<Integer, String> byEpoch = new java.util.TreeMap<>();
-        for (String line : old.split("\n")) {
-            try {
-                var n = JSON.readTree(line);
-                int e = n != null && n.path("epoch").isInt() ? n.get("epoch").asInt() : -1;
-                if (e >= 1 && e <= epochs) byEpoch.put(e, line);
-            } catch (IOException unreadable) {
-                // a line cut short by a crash: dropped
-            }
-        }
-        for (int e = 1; e <= epochs; e++) {
-            Path state = outDir.resolve("checkpoints").resolve("epoch-" + e);
-            if (!byEpoch.containsKey(e) && Files.isRegularFile(state.resolve("trainer_state.json"))) {
-                Map<String, Object> m = state(state).metrics();
-                if (!m.isEmpty()) byEpoch.put(e, JSON.writeValueAsString(m));
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String line : byEpoch.values()) sb.append(line).append('\n');
-        if (!sb.toString().equals(old)) AtomicFiles.writeString(file, sb.toString());
-    }
-
-    static float schedule(int step, int warmup, int total) {
-        if (step < warmup) return (step + 1f) / (warmup + 1f);
-        return Math.max(0f, (float) (total - step) / Math.max(1, total - warmup));
     }
 
     private int[] shuffled(int n, int epoch) {
@@ -361,7 +257,6 @@ public final class Trainer {
         return loss;
     }
 
-
     /** Clip, then one AdamW step per trainable parameter with its layer's learning rate; gradients zeroed after. */
     private void update(float lr) {
         List<Param> trainable = model.params().values().stream().filter(p -> p.trainable && p.grad != null).toList();
@@ -375,18 +270,11 @@ public final class Trainer {
                 p.m = be.zeros(p.value.shape());
                 p.v = be.zeros(p.value.shape());
             }
-            float layerLr = lr * (float) Math.pow(o.llrd(), depth(p.name, layers));
+            float layerLr = lr * LearningRates.layerFactor(o.llrd(), p.name, layers);
             boolean decay = !(p.name.endsWith(".bias") || p.name.endsWith("LayerNorm.weight") || p.name.endsWith("layer_norm.weight"));
             be.adamw(p.value, p.grad, p.m, p.v, layerLr, 0.9f, 0.999f, 1e-8f, decay ? o.weightDecay() : 0f, step + 1);
             be.fill(p.grad, 0f);
         }
-    }
-
-    /** How many layers below the top a parameter sits: head 0, top layer 0, embeddings L. */
-    static int depth(String name, int layers) {
-        if (Freezing.isHead(name)) return 0;
-        int l = Freezing.layerOf(name);
-        return l >= 0 ? layers - 1 - l : layers;
     }
 
     /** Bytes held at the end of the last forward pass: weights, gradients, AdamW moments, recorded activations. */
@@ -394,14 +282,14 @@ public final class Trainer {
         Map<String, Long> m = new LinkedHashMap<>();
         long weights = 0, grads = 0, moments = 0;
         for (Param p : model.params().values()) {
-            weights += p.value.size();
-            if (p.grad != null) grads += p.grad.size();
-            if (p.m != null) moments += p.m.size() + p.v.size();
+            weights += be.residentBytes(p.value);
+            if (p.grad != null) grads += be.residentBytes(p.grad);
+            if (p.m != null) moments += be.residentBytes(p.m) + be.residentBytes(p.v);
         }
-        m.put("weights", 4 * weights);
-        m.put("gradients", 4 * grads);
-        m.put("adam_moments", 4 * moments);
-        m.put("activations", 4 * lastActivationFloats);
+        m.put("weights", weights);
+        m.put("gradients", grads);
+        m.put("adam_moments", moments);
+        m.put("activations", 4 * lastActivationFloats); // float32 activations
         return m;
     }
 

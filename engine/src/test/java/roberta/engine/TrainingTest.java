@@ -135,7 +135,7 @@ class TrainingTest {
         Trainer interrupted = new Trainer(model(0.1f), tok, tokDir, options(2, null, null, true), out);
         interrupted.stopAfterEpoch = 1;
         interrupted.train(ex, ex, LABELS);
-        Path ckpt = Trainer.latestCheckpoint(out);
+        Path ckpt = Checkpoints.latest(out);
         assertEquals("epoch-1", ckpt.getFileName().toString());
         RobertaModel resumed = RobertaModel.load(ckpt, CpuBackend.INSTANCE, HeadType.SEQUENCE_CLASSIFICATION, LABELS, 0);
         Trainer t = new Trainer(resumed, tok, tokDir, options(2, null, null, true), out);
@@ -155,7 +155,7 @@ class TrainingTest {
         Trainer first = new Trainer(model(0.1f), tok, tokDir, options(2, null, null, true), out);
         first.stopAfterEpoch = 1;
         first.train(ex, List.of(), LABELS);
-        Path good = Trainer.latestCheckpoint(out);
+        Path good = Checkpoints.latest(out);
         byte[] before = Files.readAllBytes(good.resolve("model.safetensors"));
         RobertaModel resumed = RobertaModel.load(good, CpuBackend.INSTANCE, HeadType.SEQUENCE_CLASSIFICATION, LABELS, 0);
         TrainOptions explosive = new TrainOptions(Task.SEQ_CLS, 2, 1e30f, 8, 0f, 0f, 7, 32, 1f, false, 1, 0f, null, null, true);
@@ -163,7 +163,7 @@ class TrainingTest {
         t.resume(good);
         var e = assertThrows(IllegalStateException.class, () -> t.train(ex, List.of(), LABELS));
         assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("epoch-1"), e.getMessage());
-        assertEquals(good, Trainer.latestCheckpoint(out));
+        assertEquals(good, Checkpoints.latest(out));
         assertArrayEquals(before, Files.readAllBytes(good.resolve("model.safetensors")), "the last good checkpoint is untouched");
     }
 
@@ -200,7 +200,7 @@ class TrainingTest {
         assertFalse(java.util.Arrays.equals(start.get("classifier.dense.weight"), afterOne.get("classifier.dense.weight")), "head trains in epoch 1");
         assertArrayEquals(start.get("encoder.layer.2.output.dense.weight"), afterOne.get("encoder.layer.2.output.dense.weight"), "top layer still frozen");
         Trainer t2 = new Trainer(m, tok, tokDir, o, dir.resolve("out"));
-        t2.resume(Trainer.latestCheckpoint(dir.resolve("out")));
+        t2.resume(Checkpoints.latest(dir.resolve("out")));
         t2.train(ex, List.of(), LABELS);
         Map<String, float[]> afterTwo = snapshot(m);
         assertFalse(java.util.Arrays.equals(afterOne.get("encoder.layer.2.output.dense.weight"), afterTwo.get("encoder.layer.2.output.dense.weight")), "top layer opens in epoch 2");
