@@ -18,17 +18,17 @@ public final class Freezing {
     private Freezing() {}
 
     /** A frozen-or-not rule over parameter names. */
-    public record Mask(Predicate<String> frozen, String description) {}
+    public record Mask(Predicate<String> frozen) {}
 
     /** From --freeze and --train-only (either may be null; both null means train everything). */
     public static Mask parse(String freeze, String trainOnly) {
         if (freeze != null && trainOnly != null) throw new IllegalArgumentException("give --freeze or --train-only, not both");
         if (trainOnly != null) {
             Predicate<String> trained = selectors(trainOnly);
-            return new Mask(trained.negate(), "train only " + trainOnly);
+            return new Mask(trained.negate());
         }
-        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false, "train everything");
-        return new Mask(selectors(freeze), "freeze " + freeze);
+        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false);
+        return new Mask(selectors(freeze));
     }
 
     private static Predicate<String> selectors(String spec) {

@@ -15,17 +15,14 @@ public final class PackedBatch {
     final int[] seqStart, seqLen;
     /** For each packed row, its index in the original (unpacked) sequence. */
     final int[] sourceIndex;
-    /** Length of each original sequence, before masked positions were dropped. */
-    final int[] sourceLength;
 
-    private PackedBatch(int[] ids, int[] positionIds, int[] typeIds, int[] seqStart, int[] seqLen, int[] sourceIndex, int[] sourceLength) {
+    private PackedBatch(int[] ids, int[] positionIds, int[] typeIds, int[] seqStart, int[] seqLen, int[] sourceIndex) {
         this.ids = ids;
         this.positionIds = positionIds;
         this.typeIds = typeIds;
         this.seqStart = seqStart;
         this.seqLen = seqLen;
         this.sourceIndex = sourceIndex;
-        this.sourceLength = sourceLength;
     }
 
     public int sequences() {
@@ -61,13 +58,12 @@ public final class PackedBatch {
             for (int i = 0; i < sequences.get(s).length; i++) if (m == null || m[i] != 0) total++;
         }
         int[] ids = new int[total], pos = new int[total], types = new int[total], src = new int[total];
-        int[] start = new int[sequences.size()], len = new int[sequences.size()], srcLen = new int[sequences.size()];
+        int[] start = new int[sequences.size()], len = new int[sequences.size()];
         int row = 0;
         for (int s = 0; s < sequences.size(); s++) {
             int[] seq = sequences.get(s);
             int[] m = masks == null ? null : masks.get(s);
             start[s] = row;
-            srcLen[s] = seq.length;
             int counted = 0;
             for (int i = 0; i < seq.length; i++) {
                 // create_position_ids_from_input_ids: cumulative count of non-pad tokens, offset by padId
@@ -83,7 +79,7 @@ public final class PackedBatch {
             }
             len[s] = row - start[s];
         }
-        return new PackedBatch(ids, pos, types, start, len, src, srcLen);
+        return new PackedBatch(ids, pos, types, start, len, src);
     }
 
     /** The packed row of each sequence's first token (RoBERTa's {@code <s>}). */
