@@ -1,6 +1,7 @@
 package roberta.engine;
 
 import roberta.kernels.Backend;
+import roberta.kernels.IntTensor;
 import roberta.kernels.Tensor;
 
 /**
@@ -17,6 +18,8 @@ public final class Graph implements AutoCloseable {
     private long calls;
     /** Every activation and activation gradient this graph allocated, handed back on close. */
     private final java.util.List<Tensor> owned = new java.util.ArrayList<>();
+    /** Host integer arrays uploaded for this graph (a batch's ids and layout: once each), released on close. */
+    private final java.util.IdentityHashMap<int[], IntTensor> uploaded = new java.util.IdentityHashMap<>();
     /** Tensors that recorded backward steps hold on to: the memory the tape costs. */
     private final java.util.Set<Tensor> captured = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
@@ -94,11 +97,18 @@ public final class Graph implements AutoCloseable {
         owned.addAll(stay);
     }
 
+    /** The backend's copy of host integers, uploaded the first time this graph uses that array. */
+    IntTensor ints(int[] host) {
+        return uploaded.computeIfAbsent(host, be::ints);
+    }
+
     /** Gives every intermediate tensor back to the backend: copy out what you need first. */
     @Override
     public void close() {
         for (Tensor t : owned) be.release(t);
         owned.clear();
+        for (IntTensor t : uploaded.values()) be.release(t);
+        uploaded.clear();
     }
 
     /** Inference: no tape, no dropout. */
@@ -148,15 +158,16 @@ public final class Graph implements AutoCloseable {
     Var embeddings(Param word, Param position, Param tokenType, int[] ids, int[] positionIds, int[] typeIds, int padId) {
         boolean rec = recording(word, position, tokenType);
         Var y = out(alloc(ids.length, word.value.cols()), rec);
-        be.embedding(y.value, word.value, ids, false);
-        be.embedding(y.value, position.value, positionIds, true);
-        be.embedding(y.value, tokenType.value, typeIds, true);
+        IntTensor dIds = ints(ids), dPositions = ints(positionIds), dTypes = ints(typeIds);
+        be.embedding(y.value, word.value, dIds, false);
+        be.embedding(y.value, position.value, dPositions, true);
+        be.embedding(y.value, tokenType.value, dTypes, true);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
             // word and position tables have padding_idx = pad: that row gets no gradient
-            if (word.needsGrad()) be.embeddingBackward(grad(word), y.grad, ids, padId);
-            if (position.needsGrad()) be.embeddingBackward(grad(position), y.grad, positionIds, padId);
-            if (tokenType.needsGrad()) be.embeddingBackward(grad(tokenType), y.grad, typeIds, -1);
+            if (word.needsGrad()) be.embeddingBackward(grad(word), y.grad, dIds, padId);
+            if (position.needsGrad()) be.embeddingBackward(grad(position), y.grad, dPositions, padId);
+            if (tokenType.needsGrad()) be.embeddingBackward(grad(tokenType), y.grad, dTypes, -1);
         });
         return y;
     }
@@ -236,9 +247,10 @@ public final class Graph implements AutoCloseable {
     Var gatherRows(Var x, int[] rows) {
         boolean rec = recording(x);
         Var y = out(alloc(rows.length, x.value.cols()), rec);
-        be.gatherRows(y.value, x.value, rows);
+        IntTensor dRows = ints(rows);
+        be.gatherRows(y.value, x.value, dRows);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.gatherRowsBackward(grad(x), y.grad, rows);
+            if (y.grad != null) be.gatherRowsBackward(grad(x), y.grad, dRows);
         });
         return y;
     }
@@ -253,12 +265,13 @@ public final class Graph implements AutoCloseable {
         Tensor probs = alloc(probsSize);
         Tensor dropped = p > 0 ? alloc(probsSize) : probs;
         Var ctx = out(alloc(q.value.shape()), rec);
-        be.attention(ctx.value, probs, dropped, q.value, k.value, v.value, batch.seqStart, batch.seqLen, heads, p, nextSeed());
+        IntTensor starts = ints(batch.seqStart), lengths = ints(batch.seqLen);
+        be.attention(ctx.value, probs, dropped, q.value, k.value, v.value, starts, lengths, heads, p, nextSeed());
         if (rec) capture(q.value, k.value, v.value, probs, dropped);
         if (rec) tape.record(() -> {
             if (ctx.grad == null) return;
             be.attentionBackward(grad(q), grad(k), grad(v), ctx.grad, q.value, k.value, v.value,
-                    probs, dropped, batch.seqStart, batch.seqLen, heads, p);
+                    probs, dropped, starts, lengths, heads, p);
         });
         return new Attention(ctx, probs);
     }

@@ -32,10 +32,10 @@ public final class Objective {
         HeadType head = model.head();
         int classes = logits.value().cols();
         if (head == HeadType.MASKED_LM || head == HeadType.TOKEN_CLASSIFICATION) {
-            loss = be.crossEntropy(dlogits, logits.value(), checked(targets.packed(batch), classes), Targets.IGNORE);
+            loss = be.crossEntropy(dlogits, logits.value(), g.ints(checked(targets.packed(batch), classes)), Targets.IGNORE);
         } else if (head == HeadType.SEQUENCE_CLASSIFICATION) {
             loss = switch (problem(model)) {
-                case SINGLE_LABEL -> be.crossEntropy(dlogits, logits.value(), checked(targets.classes(), classes), Targets.IGNORE);
+                case SINGLE_LABEL -> be.crossEntropy(dlogits, logits.value(), g.ints(checked(targets.classes(), classes)), Targets.IGNORE);
                 case REGRESSION -> be.mse(dlogits, logits.value(), targets.values());
                 case MULTI_LABEL -> be.bceWithLogits(dlogits, logits.value(), targets.values());
             };

@@ -62,6 +62,12 @@ public interface Backend extends AutoCloseable {
 
     float[] toHost(Tensor t);
 
+    /** Integers uploaded once (a batch's ids, positions, sequence layout, labels), read by the kernels that take an {@link IntTensor}. */
+    IntTensor ints(int[] values);
+
+    /** Hands integers back; the caller must not use them again. */
+    void release(IntTensor t);
+
     /** Bytes of memory the tensor's values take in this backend (a half-precision weight: 2 per value). */
     long residentBytes(Tensor t);
 
@@ -76,10 +82,10 @@ public interface Backend extends AutoCloseable {
     void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w);
 
     // ---- embeddings: out[i] = table[ids[i]] (+= when accumulate)
-    void embedding(Tensor out, Tensor table, int[] ids, boolean accumulate);
+    void embedding(Tensor out, Tensor table, IntTensor ids, boolean accumulate);
 
     /** dtable[ids[i]] += dout[i], except for rows equal to paddingIdx (as nn.Embedding's padding_idx; -1 for none). */
-    void embeddingBackward(Tensor dtable, Tensor dout, int[] ids, int paddingIdx);
+    void embeddingBackward(Tensor dtable, Tensor dout, IntTensor ids, int paddingIdx);
 
     // ---- element-wise
     void add(Tensor out, Tensor a, Tensor b);
@@ -121,9 +127,9 @@ public interface Backend extends AutoCloseable {
     void dropoutBackward(Tensor dx, Tensor dout, Tensor mask);
 
     // ---- rows: out[i] = x[rows[i]]
-    void gatherRows(Tensor out, Tensor x, int[] rows);
+    void gatherRows(Tensor out, Tensor x, IntTensor rows);
 
-    void gatherRowsBackward(Tensor dx, Tensor dout, int[] rows);
+    void gatherRowsBackward(Tensor dx, Tensor dout, IntTensor rows);
 
     // ---- multi-head self-attention over packed sequences
     /**
@@ -133,10 +139,10 @@ public interface Backend extends AutoCloseable {
      * itself when p = 0).
      */
     void attention(Tensor ctx, Tensor probs, Tensor probsDropped, Tensor q, Tensor k, Tensor v,
-                   int[] seqStart, int[] seqLen, int heads, float dropoutP, long seed);
+                   IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP, long seed);
 
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dctx, Tensor q, Tensor k, Tensor v,
-                           Tensor probs, Tensor probsDropped, int[] seqStart, int[] seqLen, int heads, float dropoutP);
+                           Tensor probs, Tensor probsDropped, IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP);
 
     static int attentionProbsSize(int[] seqLen, int heads) {
         long n = 0;
@@ -146,7 +152,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- losses: return the mean loss and write its gradient w.r.t. the input into dlogits (may be null)
     /** Softmax cross-entropy over rows; rows whose label is ignoreIndex count for nothing. */
-    double crossEntropy(Tensor dlogits, Tensor logits, int[] labels, int ignoreIndex);
+    double crossEntropy(Tensor dlogits, Tensor logits, IntTensor labels, int ignoreIndex);
 
     /** Mean squared error against targets [rows, cols]. */
     double mse(Tensor dpred, Tensor pred, float[] targets);

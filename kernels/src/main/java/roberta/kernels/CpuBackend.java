@@ -103,6 +103,20 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public IntTensor ints(int[] values) {
+        return new CpuIntTensor(values.clone());
+    }
+
+    @Override
+    public void release(IntTensor t) {
+        // garbage: integer batches are small
+    }
+
+    static int[] i(IntTensor t) {
+        return ((CpuIntTensor) t).data;
+    }
+
+    @Override
     public void copyFromHost(Tensor t, float[] data) {
         System.arraycopy(data, 0, d(t), 0, t.size());
         t.touch();
@@ -150,7 +164,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void embedding(Tensor out, Tensor table, int[] ids, boolean accumulate) {
+    public void embedding(Tensor out, Tensor table, IntTensor idTensor, boolean accumulate) {
+        int[] ids = i(idTensor);
         int h = table.cols();
         float[] o = d(out), t = d(table);
         for (int i = 0; i < ids.length; i++) {
@@ -161,7 +176,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Tensor dtable, Tensor dout, int[] ids, int paddingIdx) {
+    public void embeddingBackward(Tensor dtable, Tensor dout, IntTensor idTensor, int paddingIdx) {
+        int[] ids = i(idTensor);
         int h = dtable.cols();
         float[] g = d(dtable), dO = d(dout);
         for (int i = 0; i < ids.length; i++) {
@@ -243,13 +259,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gatherRows(Tensor out, Tensor x, int[] rows) {
+    public void gatherRows(Tensor out, Tensor x, IntTensor rowTensor) {
+        int[] rows = i(rowTensor);
         int h = x.cols();
         for (int i = 0; i < rows.length; i++) System.arraycopy(d(x), rows[i] * h, d(out), i * h, h);
     }
 
     @Override
-    public void gatherRowsBackward(Tensor dx, Tensor dout, int[] rows) {
+    public void gatherRowsBackward(Tensor dx, Tensor dout, IntTensor rowTensor) {
+        int[] rows = i(rowTensor);
         int h = dx.cols();
         float[] g = d(dx), dO = d(dout);
         for (int i = 0; i < rows.length; i++) for (int j = 0; j < h; j++) g[rows[i] * h + j] += dO[i * h + j];
@@ -257,20 +275,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor ctx, Tensor probs, Tensor probsDropped, Tensor q, Tensor k, Tensor v,
-                          int[] seqStart, int[] seqLen, int heads, float dropoutP, long seed) {
-        AttentionKernel.forward(d(ctx), d(probs), d(probsDropped), d(q), d(k), d(v), seqStart, seqLen, heads, q.cols(), dropoutP, seed);
+                          IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP, long seed) {
+        AttentionKernel.forward(d(ctx), d(probs), d(probsDropped), d(q), d(k), d(v), i(seqStart), i(seqLen), heads, q.cols(), dropoutP, seed);
     }
 
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dctx, Tensor q, Tensor k, Tensor v,
-                                  Tensor probs, Tensor probsDropped, int[] seqStart, int[] seqLen, int heads, float dropoutP) {
+                                  Tensor probs, Tensor probsDropped, IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP) {
         AttentionKernel.backward(d(dq), d(dk), d(dv), d(dctx), d(q), d(k), d(v), d(probs), d(probsDropped),
-                seqStart, seqLen, heads, q.cols(), dropoutP);
+                i(seqStart), i(seqLen), heads, q.cols(), dropoutP);
     }
 
     @Override
-    public double crossEntropy(Tensor dlogits, Tensor logits, int[] labels, int ignoreIndex) {
-        return Losses.crossEntropy(d(dlogits), d(logits), logits.rows(), logits.cols(), labels, ignoreIndex);
+    public double crossEntropy(Tensor dlogits, Tensor logits, IntTensor labels, int ignoreIndex) {
+        return Losses.crossEntropy(d(dlogits), d(logits), logits.rows(), logits.cols(), i(labels), ignoreIndex);
     }
 
     @Override

@@ -17,9 +17,9 @@ import java.util.Set;
  * optimizer moments). Releasing a tensor twice, or one the backend never made, is an error here.
  */
 public final class LeakCheckingBackend {
-    private static final Set<String> MAKERS = Set.of("zeros", "empty", "fromHost", "adopt", "packedWeight", "packedHalfWeight");
+    private static final Set<String> MAKERS = Set.of("zeros", "empty", "fromHost", "adopt", "packedWeight", "packedHalfWeight", "ints");
 
-    private final Map<Tensor, Throwable> live = Collections.synchronizedMap(new IdentityHashMap<>());
+    private final Map<Object, Throwable> live = Collections.synchronizedMap(new IdentityHashMap<>());
     private final Backend proxy;
 
     public LeakCheckingBackend(Backend inner) {
@@ -34,7 +34,7 @@ public final class LeakCheckingBackend {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
-            if (MAKERS.contains(m.getName())) live.put((Tensor) result, new Throwable("made by " + m.getName()));
+            if (MAKERS.contains(m.getName())) live.put(result, new Throwable("made by " + m.getName()));
             return result;
         });
     }
@@ -48,24 +48,24 @@ public final class LeakCheckingBackend {
         return live.size();
     }
 
-    /** The live tensors, in no particular order. */
-    public List<Tensor> live() {
+    /** The live tensors and integer tensors, in no particular order. */
+    public List<Object> live() {
         synchronized (live) {
             return new ArrayList<>(live.keySet());
         }
     }
 
     /** Where a live tensor was made, for a leak report. */
-    public StackTraceElement[] madeAt(Tensor t) {
+    public StackTraceElement[] madeAt(Object t) {
         Throwable where = live.get(t);
         return where == null ? new StackTraceElement[0] : where.getStackTrace();
     }
 
     /** A short report of the live tensors not in {@code expected}: shape and the engine frame that made each. */
-    public String leaksBeyond(Set<Tensor> expected) {
+    public String leaksBeyond(Set<?> expected) {
         StringBuilder sb = new StringBuilder();
         int n = 0;
-        for (Tensor t : live()) {
+        for (Object t : live()) {
             if (expected.contains(t)) continue;
             n++;
             if (n <= 10) {

@@ -57,6 +57,15 @@ abstract class BackendContract {
         float[] v = random(37);
         Tensor t = tensor(v, 37);
         assertArrayEquals(v, be.toHost(t));
+        int[] rows = {3, 1, 0};
+        IntTensor uploaded = be.ints(rows);
+        rows[0] = 4; // the backend holds its own copy of the integers
+        assertEquals(3, uploaded.size());
+        float[] table = random(5 * 2);
+        Tensor picked = be.empty(3, 2);
+        be.gatherRows(picked, tensor(table, 5, 2), uploaded);
+        assertArrayEquals(new float[] {table[6], table[7], table[2], table[3], table[0], table[1]}, be.toHost(picked));
+        be.release(uploaded);
         float[] w = random(37);
         be.copyFromHost(t, w);
         assertArrayEquals(w, be.toHost(t));
@@ -146,16 +155,16 @@ abstract class BackendContract {
         float[] table = random(vocab * h), base = random(5 * h), dout = random(5 * h);
         int[] ids = {3, 0, 10, 3, 1};
         Tensor out = tensor(base, 5, h);
-        be.embedding(out, tensor(table, vocab, h), ids, true);
+        be.embedding(out, tensor(table, vocab, h), be.ints(ids), true);
         double[] expected = new double[5 * h];
         for (int i = 0; i < 5; i++) for (int j = 0; j < h; j++) expected[i * h + j] = base[i * h + j] + table[ids[i] * h + j];
         assertClose(expected, be.toHost(out), 1e-6, "embedding, accumulated");
-        be.embedding(out, tensor(table, vocab, h), ids, false);
+        be.embedding(out, tensor(table, vocab, h), be.ints(ids), false);
         for (int i = 0; i < 5; i++) for (int j = 0; j < h; j++) expected[i * h + j] = table[ids[i] * h + j];
         assertClose(expected, be.toHost(out), 0, "embedding");
 
         Tensor dtable = be.zeros(vocab, h);
-        be.embeddingBackward(dtable, tensor(dout, 5, h), ids, 1);
+        be.embeddingBackward(dtable, tensor(dout, 5, h), be.ints(ids), 1);
         double[] dref = new double[vocab * h];
         for (int i = 0; i < 5; i++) if (ids[i] != 1) for (int j = 0; j < h; j++) dref[ids[i] * h + j] += dout[i * h + j];
         assertClose(dref, be.toHost(dtable), 1e-6, "embedding backward (repeated ids add, the padding row gets nothing)");
@@ -168,12 +177,12 @@ abstract class BackendContract {
         float[] x = random(rows * h), dout = random(3 * h);
         int[] pick = {6, 0, 6};
         Tensor out = be.empty(3, h);
-        be.gatherRows(out, tensor(x, rows, h), pick);
+        be.gatherRows(out, tensor(x, rows, h), be.ints(pick));
         double[] expected = new double[3 * h];
         for (int i = 0; i < 3; i++) for (int j = 0; j < h; j++) expected[i * h + j] = x[pick[i] * h + j];
         assertClose(expected, be.toHost(out), 0, "gatherRows");
         Tensor dx = be.zeros(rows, h);
-        be.gatherRowsBackward(dx, tensor(dout, 3, h), pick);
+        be.gatherRowsBackward(dx, tensor(dout, 3, h), be.ints(pick));
         double[] dref = new double[rows * h];
         for (int i = 0; i < 3; i++) for (int j = 0; j < h; j++) dref[pick[i] * h + j] += dout[i * h + j];
         assertClose(dref, be.toHost(dx), 1e-6, "gatherRows backward");
@@ -300,13 +309,13 @@ abstract class BackendContract {
         int probsSize = Backend.attentionProbsSize(len, heads);
         Tensor ctx = be.empty(n, hidden), probs = be.empty(probsSize);
         Tensor tq = tensor(q, n, hidden), tk = tensor(k, n, hidden), tv = tensor(v, n, hidden);
-        be.attention(ctx, probs, probs, tq, tk, tv, start, len, heads, 0f, 0);
+        be.attention(ctx, probs, probs, tq, tk, tv, be.ints(start), be.ints(len), heads, 0f, 0);
         assertClose(ref[0], be.toHost(ctx), 1e-5, "attention context");
         assertClose(ref[1], be.toHost(probs), 1e-5, "attention probabilities");
 
         double[][] dref = ReferenceOps.attentionBackward(dctx, q, k, v, start, len, heads, hidden);
         Tensor dq = be.zeros(n, hidden), dk = be.zeros(n, hidden), dv = be.zeros(n, hidden);
-        be.attentionBackward(dq, dk, dv, tensor(dctx, n, hidden), tq, tk, tv, probs, probs, start, len, heads, 0f);
+        be.attentionBackward(dq, dk, dv, tensor(dctx, n, hidden), tq, tk, tv, probs, probs, be.ints(start), be.ints(len), heads, 0f);
         assertClose(dref[0], be.toHost(dq), 1e-4, "dq");
         assertClose(dref[1], be.toHost(dk), 1e-4, "dk");
         assertClose(dref[2], be.toHost(dv), 1e-5, "dv");
@@ -324,9 +333,9 @@ abstract class BackendContract {
         double[] dref = new double[rows * cols];
         double ref = ReferenceOps.crossEntropy(dref, logits, rows, cols, labels, -100);
         Tensor dlogits = be.empty(rows, cols);
-        assertEquals(ref, be.crossEntropy(dlogits, tensor(logits, rows, cols), labels, -100), 1e-6);
+        assertEquals(ref, be.crossEntropy(dlogits, tensor(logits, rows, cols), be.ints(labels), -100), 1e-6);
         assertClose(dref, be.toHost(dlogits), 1e-6, "cross-entropy gradient (ignored rows zero)");
-        assertEquals(0, be.crossEntropy(null, tensor(logits, rows, cols), new int[] {-100, -100, -100, -100, -100, -100}, -100), 0,
+        assertEquals(0, be.crossEntropy(null, tensor(logits, rows, cols), be.ints(new int[] {-100, -100, -100, -100, -100, -100}), -100), 0,
                 "nothing to score: zero");
 
         float[] targets = random(rows * cols), bin = new float[rows * cols];
