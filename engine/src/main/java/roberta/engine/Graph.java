@@ -255,14 +255,19 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
-    /** Attention context and its probabilities ([heads, len, len] per sequence, packed). */
+    /** Attention context and its probabilities ([heads, len, len] per sequence, packed; null unless kept). */
     record Attention(Var context, Tensor probs) {}
 
-    Attention attention(Var q, Var k, Var v, PackedBatch batch, int heads, float dropoutP) {
+    /**
+     * softmax(q·kᵀ/√d)·v per sequence and head. The probabilities are materialised only when
+     * something reads them: the backward pass, dropout, or keepProbs (output_attentions).
+     */
+    Attention attention(Var q, Var k, Var v, PackedBatch batch, int heads, float dropoutP, boolean keepProbs) {
         boolean rec = recording(q, k, v);
         float p = training ? dropoutP : 0f;
+        boolean materialise = rec || keepProbs || p > 0;
         int probsSize = Backend.attentionProbsSize(batch.seqLen, heads);
-        Tensor probs = alloc(probsSize);
+        Tensor probs = materialise ? alloc(probsSize) : null;
         Tensor dropped = p > 0 ? alloc(probsSize) : probs;
         Var ctx = out(alloc(q.value.shape()), rec);
         IntTensor starts = ints(batch.seqStart), lengths = ints(batch.seqLen);

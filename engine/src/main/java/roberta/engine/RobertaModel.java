@@ -221,7 +221,7 @@ public final class RobertaModel {
             Var q = g.linear(x, p(pre + "attention.self.query.weight"), p(pre + "attention.self.query.bias"));
             Var k = g.linear(x, p(pre + "attention.self.key.weight"), p(pre + "attention.self.key.bias"));
             Var v = g.linear(x, p(pre + "attention.self.value.weight"), p(pre + "attention.self.value.bias"));
-            Graph.Attention att = g.attention(q, k, v, batch, config.numAttentionHeads(), attnDropP);
+            Graph.Attention att = g.attention(q, k, v, batch, config.numAttentionHeads(), attnDropP, attentions);
             if (attentions) probs.add(att.probs());
             // attention output: dense, dropout, residual, LayerNorm (post-LN)
             Var a = g.dropout(g.linear(att.context(), p(pre + "attention.output.dense.weight"), p(pre + "attention.output.dense.bias")), dropP);

@@ -26,18 +26,26 @@ final class AttentionKernel {
         return off;
     }
 
-    static void forward(float[] ctx, float[] probs, float[] probsDropped, float[] q, float[] k, float[] v,
+    /** probs null: nobody reads the probabilities (inference), so each head's live in a per-thread scratch block. */
+    static void forward(float[] ctx, float[] probsOrNull, float[] probsDropped, float[] q, float[] k, float[] v,
                         int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP, long seed) {
         int d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
         int[] pOff = probOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
         Parallel.forRange(pairs, 1, (from, to) -> {
+            float[][] holder = SCRATCH.get();
             for (int pair = from; pair < to; pair++) {
                 int s = pair / heads, h = pair % heads, len = seqLen[s];
                 if (len == 0) continue;
                 int rowOff = seqStart[s] * hidden + h * d;
+                float[] probs = probsOrNull;
                 int po = pOff[s] + h * len * len;
+                if (probs == null) {
+                    if (holder[0].length < len * len) holder[0] = new float[len * len];
+                    probs = holder[0];
+                    po = 0;
+                }
                 // scores[len, len] = q_sh · k_sh^T
                 Gemm.sgemm(false, true, len, len, d, q, rowOff, hidden, k, rowOff, hidden, probs, po, len, false);
                 softmaxRows(probs, po, len, len, scale);

@@ -136,7 +136,9 @@ public interface Backend extends AutoCloseable {
      * ctx[n, H] = softmax(q k^T / sqrt(d)) v per sequence and head, d = H / heads. probs
      * holds each sequence's [heads, len, len] block, one after another (size
      * {@link #attentionProbsSize}); probsDropped is the same after dropout (may be probs
-     * itself when p = 0).
+     * itself when p = 0). probs and probsDropped may both be null when nothing will read them
+     * (inference without attentions asked for, p = 0): the backend then keeps each head's
+     * probabilities only as long as it needs them (or never forms them: a fused kernel).
      */
     void attention(Tensor ctx, Tensor probs, Tensor probsDropped, Tensor q, Tensor k, Tensor v,
                    IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP, long seed);

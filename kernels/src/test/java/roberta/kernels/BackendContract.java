@@ -312,6 +312,9 @@ abstract class BackendContract {
         be.attention(ctx, probs, probs, tq, tk, tv, be.ints(start), be.ints(len), heads, 0f, 0);
         assertClose(ref[0], be.toHost(ctx), 1e-5, "attention context");
         assertClose(ref[1], be.toHost(probs), 1e-5, "attention probabilities");
+        Tensor unkept = be.empty(n, hidden);
+        be.attention(unkept, null, null, tq, tk, tv, be.ints(start), be.ints(len), heads, 0f, 0);
+        assertClose(ref[0], be.toHost(unkept), 1e-5, "attention context without materialised probabilities");
 
         double[][] dref = ReferenceOps.attentionBackward(dctx, q, k, v, start, len, heads, hidden);
         Tensor dq = be.zeros(n, hidden), dk = be.zeros(n, hidden), dv = be.zeros(n, hidden);
