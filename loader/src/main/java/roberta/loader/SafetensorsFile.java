@@ -204,7 +204,7 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
         MemorySegment seg = segment(name);
-        float[] out = Tensors.toFloats(seg, t.dtype(), Math.toIntExact(t.elementCount()));
+        float[] out = Tensors.toFloats(seg, t.dtype(), arrayLength(t));
         if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
         return out;
     }
@@ -233,7 +233,14 @@ public final class SafetensorsFile implements AutoCloseable {
     public long[] longs(String name) {
         TensorInfo t = info(name);
         if (t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not an integer type");
-        return Tensors.toLongs(segment(name), t.dtype(), Math.toIntExact(t.elementCount()));
+        return Tensors.toLongs(segment(name), t.dtype(), arrayLength(t));
+    }
+
+    /** The element count of a tensor read into a Java array, which holds at most 2^31 - 9. */
+    private int arrayLength(TensorInfo t) {
+        long n = t.elementCount();
+        if (n > RobertaConfig.MAX_ARRAY) throw bad(path, "tensor '" + t.name() + "' has " + n + " elements, more than a Java array holds");
+        return (int) n;
     }
 
     @Override

@@ -67,6 +67,7 @@ class MalformedSafetensorsTest {
                         + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "Duplicate field 'a'"),
                 Arguments.of("reversed offsets", file(ok.replace("[0,8]", "[8,0]"), 8), "invalid data_offsets"),
                 Arguments.of("offsets not integers", file(ok.replace("[0,8]", "[0,\"8\"]"), 8), "two integers"),
+                Arguments.of("control characters in a name", file(ok.replace("\"a\"", "\"a\\nb\\u0000\"").replace("F32", "F99"), 8), "'a\\u000ab\\u0000'"),
                 Arguments.of("metadata not strings", file("{\"__metadata__\":{\"k\":1}}", 0), "__metadata__"));
     }
 
