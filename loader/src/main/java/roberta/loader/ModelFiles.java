@@ -17,9 +17,9 @@ import java.util.function.Function;
  * (.../models--org--name/snapshots/REV) may link into that repository's blobs/ folder, which
  * is how the hub cache stores every file.
  */
-public final class ModelFiles {
+final class ModelFiles {
     /** config.json and index files are kilobytes; a larger one is not what it claims to be. */
-    public static final long MAX_JSON_BYTES = 64L << 20;
+    static final long MAX_JSON_BYTES = 64L << 20;
 
     private ModelFiles() {}
 
@@ -69,7 +69,7 @@ public final class ModelFiles {
     }
 
     /** s with control characters escaped: a message must stay on one line. */
-    public static String oneLine(String s) {
+    static String oneLine(String s) {
         if (s == null) return "null";
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {

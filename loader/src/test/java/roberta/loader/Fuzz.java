@@ -120,7 +120,8 @@ final class Fuzz {
 
     private void defect(long i, String what, Throwable t) {
         defectCases++;
-        String kind = (t == null ? what : t.getClass().getSimpleName() + " " + kind(String.valueOf(t.getMessage())));
+        // by where it was thrown: a hot JIT-compiled frame may throw the same exception with no message
+        String kind = t == null ? what : t.getClass().getSimpleName() + (t.getStackTrace().length > 0 ? " at " + t.getStackTrace()[0] : "");
         kind = kind.length() > 80 ? kind.substring(0, 80) : kind;
         defects.putIfAbsent(kind, "  " + what.lines().findFirst().orElse("") + "  (reproduce: -Droberta.fuzz.seed=" + SEED + " -Droberta.fuzz.case=" + i + ")");
         if (ONLY_CASE != null && t != null) t.printStackTrace(System.out);

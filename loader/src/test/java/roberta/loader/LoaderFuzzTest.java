@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (-Droberta.fuzz.seconds, -Droberta.fuzz.seed; -Droberta.fuzz.case replays one case).
  */
 class LoaderFuzzTest {
-    private static final double CI_SECONDS = 1.2;
+    private static final double CI_SECONDS = 1.0;
 
     @TempDir
     static Path tmp;

@@ -37,6 +37,8 @@ public final class RobertaTokenizer {
         }
         int maxId = 0;
         for (int id : vocab.values()) maxId = Math.max(maxId, id);
+        // an added token already in the vocabulary keeps its vocabulary id above, but its own id is still used below
+        for (AddedToken t : files.addedTokens()) maxId = Math.max(maxId, t.id());
         idToToken = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) idToToken[e.getValue()] = e.getKey();
         for (AddedToken t : files.addedTokens()) idToToken[t.id()] = t.content();

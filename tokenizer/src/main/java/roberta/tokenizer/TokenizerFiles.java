@@ -114,20 +114,20 @@ final class TokenizerFiles {
     }
 
     /**
-     * Ids index arrays sized by the largest id, so they must stay below the number of distinct
-     * tokens (vocabulary plus added tokens not in it): a file claiming id 1500000000 for a
-     * handful of tokens would otherwise make us allocate gigabytes. Gaps below that are allowed.
+     * Ids index arrays sized by the largest id, so they must stay below the number of entries
+     * (vocabulary entries plus added tokens): a file claiming id 1500000000 for a handful of
+     * tokens would otherwise make us allocate gigabytes. Gaps below that bound are allowed.
      */
     private static void checkIds(Map<String, Integer> vocab, List<AddedToken> added, Path file) {
-        long distinct = vocab.size() + added.stream().map(AddedToken::content).distinct().filter(c -> !vocab.containsKey(c)).count();
+        long limit = (long) vocab.size() + added.size();
         for (Map.Entry<String, Integer> e : vocab.entrySet())
-            if (e.getValue() >= distinct)
+            if (e.getValue() >= limit)
                 throw new TokenizerFormatException(file + ": token '" + ModelFiles.quote(e.getKey()) + "' has id " + e.getValue()
-                        + ", but ids must be below " + distinct + " (the number of distinct tokens)");
+                        + ", but ids must be below " + limit + " (the vocabulary's entries plus added tokens)");
         for (AddedToken t : added)
-            if (t.id() >= distinct)
+            if (t.id() >= limit)
                 throw new TokenizerFormatException(file + ": added token '" + ModelFiles.quote(t.content()) + "' has id " + t.id()
-                        + ", but ids must be below " + distinct + " (the number of distinct tokens)");
+                        + ", but ids must be below " + limit + " (the vocabulary's entries plus added tokens)");
     }
 
     private static Map<String, Integer> parseVocab(JsonNode node, Path file) {
@@ -137,7 +137,7 @@ final class TokenizerFiles {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
-            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE)
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) // (asLong would wrap 2^64 + 5 to 5)
                 throw new TokenizerFormatException(file + ": token '" + ModelFiles.quote(e.getKey()) + "' has id " + ModelFiles.quote(v.toString()) + ", not a non-negative integer");
             vocab.put(e.getKey(), v.asInt());
         }

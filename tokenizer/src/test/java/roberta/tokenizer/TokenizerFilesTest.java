@@ -40,7 +40,7 @@ class TokenizerFilesTest {
         long before = allocatedBytes();
         var e = assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.fromTokenizerJson(p));
         assertTrue(allocatedBytes() - before < 64 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
-        assertEquals(p + ": token '<s>' has id 1500000000, but ids must be below 4 (the number of distinct tokens)", e.getMessage());
+        assertEquals(p + ": token '<s>' has id 1500000000, but ids must be below 4 (the vocabulary's entries plus added tokens)", e.getMessage());
     }
 
     @Test
@@ -49,6 +49,8 @@ class TokenizerFilesTest {
         Files.writeString(vocab, "{\"a\": 0, \"b\": 1, \"ab\": 2, \"<mask>\": 2000000000}");
         Files.writeString(merges, "a b\n");
         assertOneLine(assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.load(dir)), vocab + ": token '<mask>' has id 2000000000");
+        Files.writeString(vocab, "{\"a\": 0, \"b\": 1, \"ab\": 18446744073709551618}"); // 2^64 + 2, not id 2
+        assertOneLine(assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.load(dir)), vocab + ": token 'ab' has id 18446744073709551618, not a non-negative integer");
         Files.delete(vocab);
         Path p = tokenizerJson("\"a\": 0, \"b\": 1, \"ab\": 2", "{\"id\": 1500000000, \"content\": \"<s>\"}");
         assertOneLine(assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.load(dir)), p + ": added token '<s>' has id 1500000000, but ids must be below 4");
@@ -70,6 +72,16 @@ class TokenizerFilesTest {
         RobertaTokenizer t = RobertaTokenizer.fromTokenizerJson(p);
         assertEquals(4, t.vocabSize());
         assertArrayEquals(new int[] {3, 0}, t.encode("aba", null, new EncodeOptions(false, 0, null, 0)).ids());
+    }
+
+    @Test
+    void anAddedTokenInTheVocabularyUnderAHigherIdLoads() throws Exception {
+        // fuzz seed 424242 case 3941: the id array was sized by vocabulary ids only, so id 3 indexed past it
+        Path p = tokenizerJson("\"a\": 0, \"b\": 1, \"ab\": 2", "{\"id\": 3, \"content\": \"ab\", \"special\": true}");
+        RobertaTokenizer t = RobertaTokenizer.fromTokenizerJson(p);
+        assertEquals(4, t.vocabSize());
+        assertEquals("ab", t.idToToken(3));
+        assertTrue(t.isSpecial(3));
     }
 
     @Test
@@ -122,7 +134,7 @@ class TokenizerFilesTest {
         Files.createSymbolicLink(model.resolve("vocab.json"), Path.of("tok/vocab.json"));
         assertEquals(RobertaTokenizer.load(Fixtures.dir()).encode("hello world").ids().length, RobertaTokenizer.load(model).encode("hello world").ids().length);
         // tokenizer.json is checked the same way
-        Files.createSymbolicLink(model.resolve("tokenizer.json"), Fixtures.dir().resolve("tokenizer.json").toAbsolutePath());
+        Files.createSymbolicLink(model.resolve("tokenizer.json"), elsewhere.resolve("vocab.json")); // refused before it is read
         assertOneLine(assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.load(model)), model.resolve("tokenizer.json") + ": is a link to");
     }
 }

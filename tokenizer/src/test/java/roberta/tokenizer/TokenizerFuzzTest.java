@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * texts (pairs, truncation, stride) with ids inside its vocabulary and offsets inside the text.
  */
 class TokenizerFuzzTest {
-    private static final double CI_SECONDS = 1.5;
+    private static final double CI_SECONDS = 1.25;
 
     @TempDir
     static Path tmp;
