@@ -82,6 +82,19 @@ class MalformedSafetensorsTest {
     }
 
     @Test
+    void aHeaderClaimingTerabytesAllocatesNothing() throws Exception {
+        // 2^40 F32 elements with matching offsets: refused from the header alone, nothing sized from the claim
+        Path p = dir.resolve("terabytes.safetensors");
+        Files.write(p, file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1099511627776],\"data_offsets\":[0,4398046511104]}}", 16));
+        var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = bean.getCurrentThreadAllocatedBytes();
+        var e = assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(p).close());
+        long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().contains("ends at byte 4398046511104, past the 16 bytes of data"), e.getMessage());
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
+    }
+
+    @Test
     void randomBitFlipsInTheHeaderAreRejectedOrHarmless() throws Exception {
         byte[] original = Files.readAllBytes(TestData.models().resolve("tiny-roberta-cls/model.safetensors"));
         long headerEnd = 8 + ByteBuffer.wrap(original).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
