@@ -64,7 +64,7 @@ final class FuzzSeeds {
         if (!(header.get(name) instanceof ObjectNode e)) return;
         JsonNode offsets = e.get("data_offsets");
         long begin = offsets != null ? offsets.path(0).asLong() : 0, end = offsets != null ? offsets.path(1).asLong() : 0;
-        switch (rng.nextInt(9)) {
+        switch (rng.nextInt(10)) {
             case 0 -> e.set("shape", Mutate.JSON.readTree(SHAPES[rng.nextInt(SHAPES.length)]));
             case 1 -> e.put("dtype", DTYPES[rng.nextInt(DTYPES.length)]);
             case 2 -> {
@@ -81,6 +81,10 @@ final class FuzzSeeds {
             case 5 -> header.set(name + "_copy", e.deepCopy());
             case 6 -> header.set("__metadata__", Mutate.JSON.readTree(Mutate.hostile(rng).startsWith("9999") ? "1" : "{\"k\":" + safeHostile(rng) + "}"));
             case 7 -> header.set(name, Mutate.JSON.readTree(safeHostile(rng)));
+            case 8 -> { // the same tensor under another of the names Checkpoint maps together
+                String other = name.startsWith("roberta.") ? name.substring(8) : rng.nextBoolean() ? "roberta." + name : "lm_head.decoder.bias";
+                header.set(other, e.deepCopy());
+            }
             default -> e.put("extra", rng.nextInt());
         }
     }

@@ -76,8 +76,11 @@ class LoaderFuzzTest {
 
     @Test
     void safetensorsHeaderStructure() throws Exception {
-        Path p = tmp.resolve("structure.safetensors");
-        Fuzz fuzz = new Fuzz("safetensors-header", p, LoaderFuzzTest::ours);
+        // the mutated file is a checkpoint's model.safetensors, so Checkpoint's naming and shape checks are fuzzed too
+        Path dir = Files.createDirectories(tmp.resolve("structure"));
+        Files.write(dir.resolve("config.json"), config);
+        Path p = dir.resolve("model.safetensors");
+        Fuzz fuzz = new Fuzz("safetensors-header", dir, LoaderFuzzTest::ours);
         fuzz.run(CI_SECONDS, 50, rng -> {
             byte[] seed = rng.nextBoolean() ? model : synthetic;
             long n = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
@@ -95,7 +98,14 @@ class LoaderFuzzTest {
                 default -> h.length;
             };
             Files.write(p, Mutate.concat(Mutate.concat(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(length).array(), h), body));
-            return () -> readAll(p);
+            return () -> {
+                readAll(p);
+                try (Checkpoint c = Checkpoint.open(dir)) {
+                    for (String name : c.names()) c.floats(name);
+                    c.parameterCount();
+                    c.dtypes();
+                }
+            };
         });
     }
 
