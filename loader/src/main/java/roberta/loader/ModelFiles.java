@@ -53,6 +53,8 @@ final class ModelFiles {
 
     /** A small text file, strictly UTF-8, refused (via error) if larger than max bytes. */
     static String readUtf8(Path file, long max, Function<String, RuntimeException> error) {
+        // a FIFO or device would block or never end: only plain files are read
+        if (Files.exists(file) && !Files.isRegularFile(file)) throw error.apply("is not a regular file");
         try {
             long size = Files.size(file);
             if (size > max) throw error.apply("is " + size + " bytes, over the " + (max >> 20) + " MB a file of this kind may have");

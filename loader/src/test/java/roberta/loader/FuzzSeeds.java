@@ -158,6 +158,8 @@ final class FuzzSeeds {
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(dir.resolve("model-00001-of-00002.safetensors"), elsewhere.resolve("model-00001-of-00002.safetensors"));
         Files.createSymbolicLink(dir.resolve("linked.safetensors"), Path.of("..", elsewhere.getFileName().toString(), "model-00001-of-00002.safetensors"));
+        Files.createDirectories(dir.resolve("folder.safetensors"));
+        ModelFolderPathsTest.mkfifo(dir.resolve("pipe.safetensors")); // reading it would block: it must be refused
         return map;
     }
 
@@ -165,7 +167,7 @@ final class FuzzSeeds {
     static String editShardNames(Random rng, JsonNode index, Path dir) {
         String[] names = {"../elsewhere/model-00001-of-00002.safetensors", dir.getParent().resolve("elsewhere/model-00001-of-00002.safetensors").toString(),
             "linked.safetensors", "", ".", "..", "sub/x.safetensors", "a\u0000b", "x".repeat(300), "model-00003-of-00002.safetensors",
-            "config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "C:\\x", "~"};
+            "config.json", "model.safetensors.index.json", "pipe.safetensors", "folder.safetensors", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "C:\\x", "~"};
         ObjectNode map = (ObjectNode) index.get("weight_map");
         List<String> keys = new ArrayList<>();
         map.fieldNames().forEachRemaining(keys::add);

@@ -3,12 +3,14 @@ package roberta.loader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +123,26 @@ class ModelFolderPathsTest {
         Files.createSymbolicLink(snapshot.resolve("model.safetensors"), Path.of("../../stray.safetensors"));
         var e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(snapshot));
         assertOneLine(e, "outside the model folder");
+    }
+
+    /** A named pipe: opening one for reading blocks until a writer comes, so reading it would hang. */
+    static void mkfifo(Path p) throws Exception {
+        Files.deleteIfExists(p);
+        Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor(), "mkfifo " + p);
+    }
+
+    @Test
+    void pipesAndFoldersAreRefusedNotRead() throws Exception {
+        mkfifo(dir.resolve(SHARD2));
+        var e1 = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(SafetensorsException.class, () -> Checkpoint.open(dir)));
+        assertOneLine(e1, dir.resolve(SHARD2) + ": is not a regular file");
+        Files.delete(dir.resolve(SHARD2));
+        Files.createDirectories(dir.resolve(SHARD2));
+        assertOneLine(assertThrows(SafetensorsException.class, () -> Checkpoint.open(dir)), dir.resolve(SHARD2) + ": is not a regular file");
+        mkfifo(dir.resolve("config.json"));
+        var e2 = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(dir)));
+        assertOneLine(e2, dir.resolve("config.json") + ": is not a regular file");
     }
 
     @Test

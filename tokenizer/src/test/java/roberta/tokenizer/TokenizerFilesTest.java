@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.RandomAccessFile;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,15 @@ class TokenizerFilesTest {
             f.setLength(ModelFiles.MAX_TOKENIZER_BYTES + 1); // sparse: refused by its size, never read
         }
         assertOneLine(assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.fromTokenizerJson(p)), p + ": is 268435457 bytes, over the 256 MB");
+    }
+
+    @Test
+    void aPipeIsRefusedNotRead() throws Exception {
+        // opening a named pipe for reading blocks until a writer comes: it must be refused, not read
+        Path p = dir.resolve("tokenizer.json");
+        assertEquals(0, new ProcessBuilder("mkfifo", p.toString()).inheritIO().start().waitFor());
+        var e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(TokenizerFormatException.class, () -> RobertaTokenizer.fromTokenizerJson(p)));
+        assertEquals(p + ": is not a regular file", e.getMessage());
     }
 
     @Test
