@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -57,6 +56,8 @@ final class Fuzz {
         return s == null || s.isBlank() ? ciDefault : Double.parseDouble(s);
     }
 
+    private record Result(long bytes, Throwable thrown) {}
+
     static long mix(long seed, long index) {
         long z = seed * 0x9E3779B97F4A7C15L + index;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -76,21 +77,26 @@ final class Fuzz {
             for (long i = first; i <= last && (ONLY_CASE != null || tried < minCases || System.nanoTime() < stop); i++) {
                 tried++;
                 Action action = target.prepare(new Random(mix(SEED, i)));
-                Future<Long> f = worker.submit(() -> {
+                Future<Result> f = worker.submit(() -> {
                     long before = allocated();
-                    action.run();
-                    return allocated() - before;
+                    Throwable thrown = null;
+                    try {
+                        action.run();
+                    } catch (Throwable t) { // OutOfMemoryError included: it is a finding, not the end of the run
+                        thrown = t;
+                    }
+                    return new Result(allocated() - before, thrown);
                 });
                 try {
-                    long bytes = f.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
-                    if (bytes > ALLOCATION_CAP) defect(i, "allocated " + (bytes >> 20) + " MB", null);
-                    else accepted++;
+                    Result r = f.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
+                    // measured for refusals too: an input may make us allocate by its claims and only then fail
+                    if (r.bytes > ALLOCATION_CAP) defect(i, "allocated " + (r.bytes >> 20) + " MB" + (r.thrown == null ? "" : " before " + r.thrown), null);
+                    else if (r.thrown == null) accepted++;
+                    else classify(i, r.thrown);
                 } catch (TimeoutException e) {
                     defect(i, "no result within " + DEADLINE_MS + " ms", null);
                     worker.shutdownNow();
                     break; // the worker is stuck; later cases cannot run on it
-                } catch (ExecutionException e) {
-                    classify(i, e.getCause());
                 }
             }
         } finally {
