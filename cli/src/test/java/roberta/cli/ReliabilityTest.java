@@ -370,6 +370,11 @@ class ReliabilityTest {
         b.putLong(body.length).put(body);
         Files.write(secret, b.array());
         r = run(fromPretrained);
+        CliTest.assertOneLineError(r, "model.safetensors", "outside the model folder"); // a link leading out is refused first
+        assertFalse(r.err().contains("password") || r.err().contains("hunter2"), r.err());
+        Files.delete(m.resolve("model.safetensors")); // the same bytes as the folder's own file: parsed, and still not quoted
+        Files.write(m.resolve("model.safetensors"), b.array());
+        r = run(fromPretrained);
         CliTest.assertOneLineError(r, "model.safetensors", "not valid JSON");
         assertFalse(r.err().contains("password") || r.err().contains("hunter2"), r.err());
 

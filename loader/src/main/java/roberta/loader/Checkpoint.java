@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * and unexpected tensors are listed by name.
  */
 public final class Checkpoint implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys in the index would leave a tensor's shard ambiguous. */
+    private static final ObjectMapper STRICT_JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path dir;
     private final RobertaConfig config;
@@ -37,7 +38,9 @@ public final class Checkpoint implements AutoCloseable {
     private Checkpoint(Path dir) {
         this.dir = dir;
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": model folder not found");
-        this.config = RobertaConfig.load(dir.resolve("config.json"));
+        Path configFile = dir.resolve("config.json");
+        ModelFiles.checkInside(dir, configFile, what -> new IllegalArgumentException(configFile + ": " + what));
+        this.config = RobertaConfig.load(configFile);
         try {
             openWeights();
             HeadType fromConfig = HeadType.fromArchitecture(config.architecture());
@@ -54,19 +57,27 @@ public final class Checkpoint implements AutoCloseable {
         return new Checkpoint(dir);
     }
 
+    /** A weights file of the folder, refused if it is a link leading outside the folder. */
+    private SafetensorsFile openInside(Path file) {
+        ModelFiles.checkInside(dir, file, what -> new SafetensorsException(file + ": " + what));
+        return SafetensorsFile.open(file);
+    }
+
     private void openWeights() {
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
         if (Files.isRegularFile(single)) {
-            SafetensorsFile f = SafetensorsFile.open(single);
+            SafetensorsFile f = openInside(single);
             files.add(f);
             for (String name : f.tensors().keySet()) register(name, f);
         } else if (Files.isRegularFile(index)) {
+            ModelFiles.checkInside(dir, index, what -> new SafetensorsException(index + ": " + what));
             JsonNode root;
             try {
-                root = JSON.readTree(Files.readString(index));
+                root = STRICT_JSON.readTree(ModelFiles.readUtf8(index, ModelFiles.MAX_JSON_BYTES, what -> new SafetensorsException(index + ": " + what)));
             } catch (IOException e) {
-                throw new SafetensorsException(index + ": invalid JSON: " + e.getMessage());
+                String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                throw new SafetensorsException(index + ": invalid JSON: " + msg);
             }
             JsonNode map = root == null ? null : root.get("weight_map");
             if (map == null || !map.isObject()) throw new SafetensorsException(index + ": no \"weight_map\" object");
@@ -74,11 +85,13 @@ public final class Checkpoint implements AutoCloseable {
             var it = map.fields();
             while (it.hasNext()) {
                 var e = it.next();
+                if (!e.getValue().isTextual())
+                    throw new SafetensorsException(index + ": weight_map value for '" + ModelFiles.quote(e.getKey()) + "' is not a file name string");
                 String shard = e.getValue().asText();
-                if (shard.contains("/") || shard.contains("\\") || shard.startsWith("."))
-                    throw new SafetensorsException(index + ": shard name '" + shard + "' must be a file in the model folder");
+                // a shard is a plain file of this folder: no ../, no absolute path, no link leading out
+                Path shardFile = ModelFiles.named(dir, shard, what -> new SafetensorsException(index + ": shard " + what));
                 SafetensorsFile f = byShard.computeIfAbsent(shard, s -> {
-                    SafetensorsFile opened = SafetensorsFile.open(dir.resolve(s));
+                    SafetensorsFile opened = openInside(shardFile);
                     files.add(opened);
                     return opened;
                 });

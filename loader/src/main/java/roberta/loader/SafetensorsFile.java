@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -54,6 +55,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     public static SafetensorsFile open(Path path) {
+        // opening a FIFO blocks until someone writes to it, and a device has no end: only plain files are mapped
+        if (Files.exists(path) && !Files.isRegularFile(path)) throw bad(path, "is not a regular file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -206,7 +209,7 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
         MemorySegment seg = segment(name);
-        float[] out = Tensors.toFloats(seg, t.dtype(), Math.toIntExact(t.elementCount()));
+        float[] out = Tensors.toFloats(seg, t.dtype(), arrayLength(t));
         if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
         return out;
     }
@@ -235,7 +238,14 @@ public final class SafetensorsFile implements AutoCloseable {
     public long[] longs(String name) {
         TensorInfo t = info(name);
         if (t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not an integer type");
-        return Tensors.toLongs(segment(name), t.dtype(), Math.toIntExact(t.elementCount()));
+        return Tensors.toLongs(segment(name), t.dtype(), arrayLength(t));
+    }
+
+    /** The element count of a tensor read into a Java array, which holds at most 2^31 - 9. */
+    private int arrayLength(TensorInfo t) {
+        long n = t.elementCount();
+        if (n > RobertaConfig.MAX_ARRAY) throw bad(path, "tensor '" + t.name() + "' has " + n + " elements, more than a Java array holds");
+        return (int) n;
     }
 
     @Override

@@ -67,6 +67,7 @@ class MalformedSafetensorsTest {
                         + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "Duplicate field 'a'"),
                 Arguments.of("reversed offsets", file(ok.replace("[0,8]", "[8,0]"), 8), "invalid data_offsets"),
                 Arguments.of("offsets not integers", file(ok.replace("[0,8]", "[0,\"8\"]"), 8), "two integers"),
+                Arguments.of("control characters in a name", file(ok.replace("\"a\"", "\"a\\nb\\u0000\"").replace("F32", "F99"), 8), "'a\\u000ab\\u0000'"),
                 Arguments.of("metadata not strings", file("{\"__metadata__\":{\"k\":1}}", 0), "__metadata__"));
     }
 
@@ -78,6 +79,19 @@ class MalformedSafetensorsTest {
         var e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(p).close()));
         assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(expected), what + ": " + e.getMessage());
+    }
+
+    @Test
+    void aHeaderClaimingTerabytesAllocatesNothing() throws Exception {
+        // 2^40 F32 elements with matching offsets: refused from the header alone, nothing sized from the claim
+        Path p = dir.resolve("terabytes.safetensors");
+        Files.write(p, file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1099511627776],\"data_offsets\":[0,4398046511104]}}", 16));
+        var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = bean.getCurrentThreadAllocatedBytes();
+        var e = assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(p).close());
+        long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().contains("ends at byte 4398046511104, past the 16 bytes of data"), e.getMessage());
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
     }
 
     @Test

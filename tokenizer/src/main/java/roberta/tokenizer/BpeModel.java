@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * word without spaces still finishes. Results for short words are cached.
  */
 final class BpeModel {
+    /** The id of a byte that has no token (and there is no {@code <unk>}): it merges with nothing and is dropped. */
+    static final int NO_TOKEN = -1;
     private static final int CACHE_LIMIT = 200_000;
     private static final int CACHE_MAX_WORD = 128;
 
@@ -66,6 +68,7 @@ final class BpeModel {
                 int pos = (int) top;
                 int right = next[pos];
                 if (len[pos] == 0 || right < 0) continue; // pos was merged away, or is last
+                if (ids[pos] == NO_TOKEN || ids[right] == NO_TOKEN) continue;
                 long merged = merges.get(ids[pos], ids[right]);
                 if (merged == PairTable.MISSING || PairTable.rank(merged) != rank) continue; // stale entry
                 ids[pos] = PairTable.mergedId(merged);
@@ -90,6 +93,7 @@ final class BpeModel {
     }
 
     private void pushPair(LongHeap heap, int[] ids, int left, int right) {
+        if (ids[left] == NO_TOKEN || ids[right] == NO_TOKEN) return; // (-1, -1) would also alias PairTable's empty-slot key
         long merged = merges.get(ids[left], ids[right]);
         if (merged != PairTable.MISSING) heap.push(((long) PairTable.rank(merged) << 32) | left);
     }

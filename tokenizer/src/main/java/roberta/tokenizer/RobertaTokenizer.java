@@ -37,6 +37,8 @@ public final class RobertaTokenizer {
         }
         int maxId = 0;
         for (int id : vocab.values()) maxId = Math.max(maxId, id);
+        // an added token already in the vocabulary keeps its vocabulary id above, but its own id is still used below
+        for (AddedToken t : files.addedTokens()) maxId = Math.max(maxId, t.id());
         idToToken = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) idToToken[e.getValue()] = e.getKey();
         for (AddedToken t : files.addedTokens()) idToToken[t.id()] = t.content();
@@ -60,12 +62,13 @@ public final class RobertaTokenizer {
             Integer a = vocab.get(m[0]), b = vocab.get(m[1]), merged = vocab.get(m[0] + m[1]);
             if (a == null || b == null || merged == null) {
                 String missing = a == null ? m[0] : b == null ? m[1] : m[0] + m[1];
-                throw new TokenizerFormatException(files.source() + ": merge " + (rank + 1) + " '" + m[0] + " " + m[1]
-                        + "' uses token '" + missing + "' which is not in the vocabulary");
+                throw new TokenizerFormatException(files.source() + ": merge " + (rank + 1) + " '" + ModelFiles.quote(m[0] + " " + m[1])
+                        + "' uses token '" + ModelFiles.quote(missing) + "' which is not in the vocabulary");
             }
             merges.put(a, b, rank, merged);
         }
-        bpe = new BpeModel(idToToken, vocab, merges, unkId);
+        // a byte the vocabulary cannot spell becomes <unk>, or is dropped when there is none (as Hugging Face does)
+        bpe = new BpeModel(idToToken, vocab, merges, vocab.getOrDefault("<unk>", BpeModel.NO_TOKEN));
         splitter = new AddedTokenSplitter(files.addedTokens());
     }
 
@@ -252,6 +255,7 @@ public final class RobertaTokenizer {
                     remaining = 0;
                 }
             }
+            if (id == BpeModel.NO_TOKEN) continue; // a byte with no token and no <unk>: its characters are consumed, nothing is emitted
             addTrimmed(out, id, idToToken[id], tokenStart, tokenEnd, leadingSpaces[id], trailingSpaces[id]);
         }
     }

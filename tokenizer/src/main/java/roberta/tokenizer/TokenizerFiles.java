@@ -3,11 +3,7 @@ package roberta.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,13 +27,19 @@ final class TokenizerFiles {
                 || (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt")));
     }
 
+    /** Reads a model folder's tokenizer, refusing files that are links leading outside the folder. */
     static Contents read(Path dir) {
         if (!Files.isDirectory(dir)) throw new TokenizerFormatException(dir + ": not a folder");
         Path tokenizerJson = dir.resolve("tokenizer.json");
-        if (Files.isRegularFile(tokenizerJson)) return readTokenizerJson(tokenizerJson);
+        if (Files.isRegularFile(tokenizerJson)) return readTokenizerJson(inside(dir, tokenizerJson));
         Path vocab = dir.resolve("vocab.json"), merges = dir.resolve("merges.txt");
-        if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) return readVocabAndMerges(vocab, merges);
+        if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) return readVocabAndMerges(inside(dir, vocab), inside(dir, merges));
         throw new TokenizerFormatException(dir + ": no tokenizer.json, nor vocab.json with merges.txt");
+    }
+
+    private static Path inside(Path dir, Path file) {
+        ModelFiles.checkInside(dir, file, what -> new TokenizerFormatException(file + ": " + what));
+        return file;
     }
 
     static Contents readVocabAndMerges(Path vocabFile, Path mergesFile) {
@@ -51,10 +53,12 @@ final class TokenizerFiles {
             if (line.isEmpty() || (lineNo == 1 && line.startsWith("#version"))) continue;
             String[] parts = line.split(" ", -1);
             if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty())
-                throw new TokenizerFormatException(mergesFile + ":" + lineNo + ": expected two tokens separated by one space, got '" + abbreviate(line) + "'");
+                throw new TokenizerFormatException(mergesFile + ":" + lineNo + ": expected two tokens separated by one space, got '" + ModelFiles.quote(line) + "'");
             merges.add(parts);
         }
-        return new Contents(vocab, merges, robertaSpecialTokens(vocab), mergesFile);
+        List<AddedToken> added = robertaSpecialTokens(vocab);
+        checkIds(vocab, added, vocabFile);
+        return new Contents(vocab, merges, added, mergesFile);
     }
 
     /** With only vocab.json and merges.txt, RoBERTa's special tokens are those of its vocabulary. */
@@ -88,7 +92,7 @@ final class TokenizerFiles {
                 pair = new String[0];
             }
             if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty())
-                throw new TokenizerFormatException(file + ": model.merges[" + i + "] is not a pair of tokens: " + abbreviate(m.toString()));
+                throw new TokenizerFormatException(file + ": model.merges[" + i + "] is not a pair of tokens: " + ModelFiles.quote(m.toString()));
             merges.add(pair);
         }
         List<AddedToken> added = new ArrayList<>();
@@ -97,13 +101,33 @@ final class TokenizerFiles {
             if (!addedNode.isArray()) throw new TokenizerFormatException(file + ": added_tokens is not an array");
             for (int i = 0; i < addedNode.size(); i++) {
                 JsonNode t = addedNode.get(i);
-                if (!t.path("id").isIntegralNumber() || !t.path("content").isTextual() || t.path("content").asText().isEmpty())
-                    throw new TokenizerFormatException(file + ": added_tokens[" + i + "] needs an integer id and a non-empty content");
+                if (!t.path("id").isIntegralNumber() || !t.path("id").canConvertToInt() || t.path("id").asInt() < 0
+                        || !t.path("content").isTextual() || t.path("content").asText().isEmpty())
+                    throw new TokenizerFormatException(file + ": added_tokens[" + i + "] needs a non-negative integer id and a non-empty content, got "
+                            + ModelFiles.quote(t.toString()));
                 added.add(new AddedToken(t.get("id").asInt(), t.get("content").asText(), t.path("special").asBoolean(false),
                         t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false), t.path("single_word").asBoolean(false)));
             }
         }
+        checkIds(vocab, added, file);
         return new Contents(vocab, merges, added, file);
+    }
+
+    /**
+     * Ids index arrays sized by the largest id, so they must stay below the number of entries
+     * (vocabulary entries plus added tokens): a file claiming id 1500000000 for a handful of
+     * tokens would otherwise make us allocate gigabytes. Gaps below that bound are allowed.
+     */
+    private static void checkIds(Map<String, Integer> vocab, List<AddedToken> added, Path file) {
+        long limit = (long) vocab.size() + added.size();
+        for (Map.Entry<String, Integer> e : vocab.entrySet())
+            if (e.getValue() >= limit)
+                throw new TokenizerFormatException(file + ": token '" + ModelFiles.quote(e.getKey()) + "' has id " + e.getValue()
+                        + ", but ids must be below " + limit + " (the vocabulary's entries plus added tokens)");
+        for (AddedToken t : added)
+            if (t.id() >= limit)
+                throw new TokenizerFormatException(file + ": added token '" + ModelFiles.quote(t.content()) + "' has id " + t.id()
+                        + ", but ids must be below " + limit + " (the vocabulary's entries plus added tokens)");
     }
 
     private static Map<String, Integer> parseVocab(JsonNode node, Path file) {
@@ -113,8 +137,8 @@ final class TokenizerFiles {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
-            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE)
-                throw new TokenizerFormatException(file + ": token '" + abbreviate(e.getKey()) + "' has id " + abbreviate(v.toString()) + ", not a non-negative integer");
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) // (asLong would wrap 2^64 + 5 to 5)
+                throw new TokenizerFormatException(file + ": token '" + ModelFiles.quote(e.getKey()) + "' has id " + ModelFiles.quote(v.toString()) + ", not a non-negative integer");
             vocab.put(e.getKey(), v.asInt());
         }
         if (vocab.isEmpty()) throw new TokenizerFormatException(file + ": vocabulary is empty");
@@ -124,28 +148,17 @@ final class TokenizerFiles {
     private static JsonNode readJson(Path file) {
         String text = readUtf8(file);
         try {
-            return JSON.readTree(text);
+            JsonNode root = JSON.readTree(text);
+            if (root == null || !root.isObject()) throw new TokenizerFormatException(file + ": not a JSON object");
+            return root;
         } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().split("\n")[0];
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new TokenizerFormatException(file + ": invalid JSON: " + msg, e);
         }
     }
 
     static String readUtf8(Path file) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (NoSuchFileException e) {
-            throw new TokenizerFormatException(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new TokenizerFormatException(file + ": not valid UTF-8");
-        } catch (IOException e) {
-            throw new TokenizerFormatException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return ModelFiles.readUtf8(file, ModelFiles.MAX_TOKENIZER_BYTES, what -> new TokenizerFormatException(file + ": " + what));
     }
 
-    static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-    }
 }
