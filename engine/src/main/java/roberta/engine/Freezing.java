@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import roberta.loader.RobertaParameters;
 
 /**
  * The layer-freezing mask: which parameters train. One mechanism spans every way of adapting
@@ -66,14 +67,12 @@ public final class Freezing {
     }
 
     static boolean isHead(String name) {
-        return name.startsWith("lm_head.") || name.startsWith("classifier.") || name.startsWith("pooler.");
+        return RobertaParameters.isHead(name);
     }
 
     /** The encoder layer a parameter belongs to, or -1. */
     public static int layerOf(String name) {
-        if (!name.startsWith("encoder.layer.")) return -1;
-        int end = name.indexOf('.', "encoder.layer.".length());
-        return Integer.parseInt(name.substring("encoder.layer.".length(), end));
+        return RobertaParameters.layerOf(name);
     }
 
     /** Sets every parameter's trainable flag; frozen ones hand back their gradient and optimizer state. */

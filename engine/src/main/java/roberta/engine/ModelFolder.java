@@ -6,14 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import roberta.loader.AtomicFiles;
-import roberta.loader.HeadType;
+import roberta.loader.RobertaParameters;
 import roberta.loader.SafetensorsWriter;
 
 /**
@@ -29,8 +27,7 @@ public final class ModelFolder {
 
     /** The name transformers uses for a parameter of this model. */
     public static String storedName(RobertaModel model, String name) {
-        boolean prefixed = model.head() != HeadType.NONE && !Freezing.isHead(name);
-        return prefixed ? "roberta." + name : name;
+        return RobertaParameters.storedName(name, model.head());
     }
 
     public static void save(RobertaModel model, Path tokenizerDir, Path target) {

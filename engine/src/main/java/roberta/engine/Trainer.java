@@ -14,6 +14,7 @@ import roberta.engine.train.Example;
 import roberta.engine.train.MlmMasking;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
+import roberta.loader.RobertaParameters;
 
 import roberta.tokenizer.RobertaTokenizer;
 
@@ -271,7 +272,7 @@ public final class Trainer {
                 p.v = be.zeros(p.value.shape());
             }
             float layerLr = lr * LearningRates.layerFactor(o.llrd(), p.name, layers);
-            boolean decay = !(p.name.endsWith(".bias") || p.name.endsWith("LayerNorm.weight") || p.name.endsWith("layer_norm.weight"));
+            boolean decay = RobertaParameters.decays(p.name);
             be.adamw(p.value, p.grad, p.m, p.v, layerLr, 0.9f, 0.999f, 1e-8f, decay ? o.weightDecay() : 0f, step + 1);
             be.fill(p.grad, 0f);
         }

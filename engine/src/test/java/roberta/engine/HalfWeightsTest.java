@@ -23,7 +23,7 @@ class HalfWeightsTest {
         RobertaModel half = RobertaModel.load(TestData.model(name), CpuBackend.INSTANCE, null, null, null, 0, true);
         long expected = widened.weightBytes();
         for (Param p : widened.params().values()) {
-            if (!RobertaModel.isLinearWeight(p.name, p.value.shape())) continue;
+            if (!roberta.loader.RobertaParameters.isLinearWeight(p.name, p.value.rank())) continue;
             int out = p.value.dim(0), in = p.value.dim(1);
             expected += 2L * Gemm.packedSize(in, out) - 4L * p.value.size(); // 2 bytes a value, panels padded to NR columns
         }

@@ -1,7 +1,6 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** LayerNorm over the last dimension, forward and backward side by side (llm.c's formulation). */

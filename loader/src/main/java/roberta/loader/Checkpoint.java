@@ -110,7 +110,7 @@ public final class Checkpoint implements AutoCloseable {
 
     private void register(String stored, SafetensorsFile f) {
         if (stored.endsWith("position_ids") || stored.endsWith("num_batches_tracked")) return; // legacy buffers
-        String name = stored.startsWith("roberta.") ? stored.substring("roberta.".length()) : stored;
+        String name = RobertaParameters.fromStoredName(stored);
         if (name.equals("lm_head.decoder.bias")) {
             if (tensors.containsKey("lm_head.bias") || f.tensors().containsKey("lm_head.bias")) return; // the same tensor, stored twice
             name = "lm_head.bias";
@@ -126,55 +126,9 @@ public final class Checkpoint implements AutoCloseable {
         return HeadType.NONE;
     }
 
-    /** Every tensor a model of this config and head has, with its shape. */
+    /** Every tensor a model of this config and head has, with its shape (the table is {@link RobertaParameters}). */
     public static Map<String, long[]> expectedShapes(RobertaConfig c, HeadType head) {
-        long h = c.hiddenSize(), v = c.vocabSize(), inter = c.intermediateSize(), labels = c.numLabels();
-        Map<String, long[]> s = new LinkedHashMap<>();
-        s.put("embeddings.word_embeddings.weight", new long[] {v, h});
-        s.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), h});
-        s.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
-        s.put("embeddings.LayerNorm.weight", new long[] {h});
-        s.put("embeddings.LayerNorm.bias", new long[] {h});
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String m : new String[] {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
-                s.put(p + m + ".weight", new long[] {h, h});
-                s.put(p + m + ".bias", new long[] {h});
-            }
-            s.put(p + "attention.output.LayerNorm.weight", new long[] {h});
-            s.put(p + "attention.output.LayerNorm.bias", new long[] {h});
-            s.put(p + "intermediate.dense.weight", new long[] {inter, h});
-            s.put(p + "intermediate.dense.bias", new long[] {inter});
-            s.put(p + "output.dense.weight", new long[] {h, inter});
-            s.put(p + "output.dense.bias", new long[] {h});
-            s.put(p + "output.LayerNorm.weight", new long[] {h});
-            s.put(p + "output.LayerNorm.bias", new long[] {h});
-        }
-        switch (head) {
-            case NONE -> {
-                s.put("pooler.dense.weight", new long[] {h, h});
-                s.put("pooler.dense.bias", new long[] {h});
-            }
-            case MASKED_LM -> {
-                s.put("lm_head.dense.weight", new long[] {h, h});
-                s.put("lm_head.dense.bias", new long[] {h});
-                s.put("lm_head.layer_norm.weight", new long[] {h});
-                s.put("lm_head.layer_norm.bias", new long[] {h});
-                s.put("lm_head.decoder.weight", new long[] {v, h});
-                s.put("lm_head.bias", new long[] {v});
-            }
-            case SEQUENCE_CLASSIFICATION -> {
-                s.put("classifier.dense.weight", new long[] {h, h});
-                s.put("classifier.dense.bias", new long[] {h});
-                s.put("classifier.out_proj.weight", new long[] {labels, h});
-                s.put("classifier.out_proj.bias", new long[] {labels});
-            }
-            case TOKEN_CLASSIFICATION -> {
-                s.put("classifier.weight", new long[] {labels, h});
-                s.put("classifier.bias", new long[] {labels});
-            }
-        }
-        return s;
+        return RobertaParameters.shapes(c, head);
     }
 
     private void check() {
