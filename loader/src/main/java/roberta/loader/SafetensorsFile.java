@@ -209,7 +209,7 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
         MemorySegment seg = segment(name);
-        float[] out = Tensors.toFloats(seg, t.dtype(), arrayLength(t));
+        float[] out = DTypeConversions.toFloats(seg, t.dtype(), arrayLength(t));
         if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
         return out;
     }
@@ -220,7 +220,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not a float type");
         if (dst.length < t.elementCount()) throw new IllegalArgumentException("buffer of " + dst.length + " floats for " + t);
         MemorySegment seg = segment(name);
-        Tensors.toFloats(seg, t.dtype(), (int) t.elementCount(), dst);
+        DTypeConversions.toFloats(seg, t.dtype(), (int) t.elementCount(), dst);
         if (seg.isMapped()) seg.unload(); // copied out: let its pages leave this process's resident set
     }
 
@@ -238,7 +238,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public long[] longs(String name) {
         TensorInfo t = info(name);
         if (t.dtype().isFloat()) throw bad(path, "tensor '" + name + "' is " + t.dtype() + ", not an integer type");
-        return Tensors.toLongs(segment(name), t.dtype(), arrayLength(t));
+        return DTypeConversions.toLongs(segment(name), t.dtype(), arrayLength(t));
     }
 
     /** The element count of a tensor read into a Java array, which holds at most 2^31 - 9. */

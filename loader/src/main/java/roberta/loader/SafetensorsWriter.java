@@ -100,7 +100,7 @@ public final class SafetensorsWriter {
                 switch (t.dtype) {
                     case F32 -> buf.putFloat(v);
                     case F16 -> buf.putShort(Float.floatToFloat16(v));
-                    case BF16 -> buf.putShort(Tensors.floatToBf16(v));
+                    case BF16 -> buf.putShort(DTypeConversions.floatToBf16(v));
                     default -> throw new IllegalStateException();
                 }
             }

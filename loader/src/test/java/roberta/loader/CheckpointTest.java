@@ -64,7 +64,7 @@ class CheckpointTest {
             for (String name : f32.names()) {
                 float[] a = f32.floats(name), b = bf16.floats(name), h = f16.floats(name);
                 for (int i = 0; i < a.length; i++) {
-                    assertEquals(Tensors.bf16ToFloat(Tensors.floatToBf16(a[i])), b[i], 0f, name);
+                    assertEquals(DTypeConversions.bf16ToFloat(DTypeConversions.floatToBf16(a[i])), b[i], 0f, name);
                     assertEquals(Float.float16ToFloat(Float.floatToFloat16(a[i])), h[i], 0f, name);
                 }
             }

@@ -2,9 +2,9 @@ package roberta.loader;
 
 import java.lang.foreign.MemorySegment;
 
-/** Conversions between stored dtypes and Java arrays. */
-public final class Tensors {
-    private Tensors() {}
+/** Conversions between the dtypes a checkpoint stores (F32, F16, BF16, I64) and Java arrays. */
+public final class DTypeConversions {
+    private DTypeConversions() {}
 
     static float[] toFloats(MemorySegment s, DType dtype, int n) {
         return toFloats(s, dtype, n, new float[n]);
