@@ -79,8 +79,8 @@ final class EmbedCommand implements Callable<Integer> {
             try (AtomicOutput out = new AtomicOutput(output)) {
                 for (int i = 0; i < vectors.length; i++) {
                     ObjectNode node = JsonLines.JSON.createObjectNode();
-                    node.put("index", i);
-                    if (items.get(i).json() != null && items.get(i).json().has("id")) node.set("id", items.get(i).json().get("id"));
+                    node.put("index", i).put("line", items.get(i).line());
+                    if (items.get(i).id() != null) node.set("id", items.get(i).id());
                     var arr = node.putArray("embedding");
                     if (pool == Pooling.NONE) {
                         for (int t = 0; t < vectors[i].length / width; t++) {
