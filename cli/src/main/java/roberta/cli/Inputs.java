@@ -60,8 +60,9 @@ final class Inputs {
             List<String> header = csv.next();
             if (header == null) throw new IllegalArgumentException(name + ": empty file");
             int textIdx = header.indexOf(textColumn), pairIdx = pairColumn == null ? -1 : header.indexOf(pairColumn), idIdx = header.indexOf("id");
-            if (textIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + textColumn + "' in header " + header + " (use --text-column)");
-            if (pairColumn != null && pairIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + pairColumn + "' in header " + header);
+            String shown = LineReader.printable(header.toString(), 200); // a header may hold a quoted newline
+            if (textIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + textColumn + "' in header " + shown + " (use --text-column)");
+            if (pairColumn != null && pairIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + pairColumn + "' in header " + shown);
             List<String> row;
             while ((row = csv.next()) != null) {
                 String where = name + ":" + csv.line() + ": ";

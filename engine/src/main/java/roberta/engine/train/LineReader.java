@@ -164,6 +164,27 @@ public final class LineReader implements Closeable {
         return true;
     }
 
+    /**
+     * Input text made safe to put in a one-line message: control characters (a '\r' or '\n'
+     * from a JSON escape or a CSV header) written as escapes, and cut after max characters.
+     */
+    public static String printable(String s, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+            if (sb.length() > max) {
+                sb.setLength(max);
+                return sb + "...";
+            }
+        }
+        return sb.toString();
+    }
+
     private IllegalArgumentException error(int at, String what) {
         return new IllegalArgumentException(name + ":" + at + ": " + what);
     }

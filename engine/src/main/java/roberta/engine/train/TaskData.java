@@ -75,7 +75,7 @@ public final class TaskData {
     }
 
     private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ");
+        return s == null ? "" : LineReader.printable(s.replaceAll("\\s*[\\r\\n]+\\s*", " "), 300);
     }
 
     /** Lines of a text file (gunzipped for .gz), each bounded in length; see {@link LineReader}. */
@@ -233,7 +233,7 @@ public final class TaskData {
 
     private static int labelId(Map<String, Integer> ids, String name, String where) {
         Integer id = ids.get(name);
-        if (id == null) throw new IllegalArgumentException(where + "unknown label '" + name + "' (known: " + new TreeSet<>(ids.keySet()) + ")");
+        if (id == null) throw new IllegalArgumentException(where + "unknown label '" + LineReader.printable(name, 60) + "' (known: " + LineReader.printable(new TreeSet<>(ids.keySet()).toString(), 200) + ")");
         return id;
     }
 
