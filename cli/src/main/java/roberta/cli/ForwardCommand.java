@@ -49,7 +49,7 @@ final class ForwardCommand implements Callable<Integer> {
         for (Inputs.Item item : items) {
             Encoding e = roberta.tokenizer().encode(item.text(), item.pair(), opts);
             if (e.length() > limit)
-                throw new IllegalArgumentException(input + ":" + item.line() + ": " + e.length() + " tokens, more than the model's " + limit + "; pass --max-length to truncate");
+                throw new IllegalArgumentException(JsonLines.display(input) + ":" + item.line() + ": " + e.length() + " tokens, more than the model's " + limit + "; pass --max-length to truncate");
             ids.add(e.ids());
         }
         int b = ids.size(), t = 0;

@@ -140,7 +140,7 @@ public final class LineReader implements Closeable {
     /** Copies buf[pos, pos + n) onto the line, refusing to grow it past the limit. */
     private void append(int n) {
         if ((long) len + n > maxLineBytes)
-            throw error(number + 1, "line longer than " + maxLineBytes + " bytes (a binary file, or no newlines? -Droberta.maxLineBytes=N raises the limit)");
+            throw error(number + 1, "line longer than " + maxLineBytes + " bytes (no newlines? ROBERTA_JAVA_OPTS=-Droberta.maxLineBytes=N raises the limit)");
         if (len + n > line.length) line = java.util.Arrays.copyOf(line, (int) Math.min(maxLineBytes, Math.max((long) line.length * 2, len + n)));
         System.arraycopy(buf, pos, line, len, n);
         len += n;

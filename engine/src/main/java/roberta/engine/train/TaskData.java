@@ -117,7 +117,7 @@ public final class TaskData {
             if (l.isNumber()) return Objective.Problem.REGRESSION;
             if (l.isArray()) return Objective.Problem.MULTI_LABEL;
             if (l.isTextual()) return Objective.Problem.SINGLE_LABEL;
-            throw new IllegalArgumentException(where + "label " + brief(l) + " is " + kind(l) + "; expected a class name (a string), a number (regression) or a list of names (multi-label)");
+            throw new IllegalArgumentException(where + "label is " + what(l) + "; expected a class name (a string), a number (regression) or a list of names (multi-label)");
         }
         return Objective.Problem.SINGLE_LABEL;
     }
@@ -126,7 +126,7 @@ public final class TaskData {
     private static String className(JsonNode l, String where) {
         if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
         if (!l.isTextual())
-            throw new IllegalArgumentException(where + "label " + brief(l) + " is " + kind(l) + ", not a class name (a string"
+            throw new IllegalArgumentException(where + "label is " + what(l) + ", not a class name (a string"
                     + (l.isNumber() ? "; quote it, or give every line a number for regression" : "") + ")");
         if (l.asText().isBlank()) throw new IllegalArgumentException(where + "label is an empty string");
         return l.asText();
@@ -136,15 +136,20 @@ public final class TaskData {
     private static List<String> stringList(JsonNode n, String field, String where) {
         JsonNode l = n.get(field);
         if (l == null) throw new IllegalArgumentException(where + "missing \"" + field + "\"");
-        if (!l.isArray()) throw new IllegalArgumentException(where + "\"" + field + "\" is " + kind(l) + " (" + brief(l) + "), expected a list of strings");
+        if (!l.isArray()) throw new IllegalArgumentException(where + "\"" + field + "\" is " + what(l) + ", expected a list of strings");
         List<String> out = new ArrayList<>(l.size());
         for (int i = 0; i < l.size(); i++) {
             JsonNode x = l.get(i);
-            if (!x.isTextual()) throw new IllegalArgumentException(where + "\"" + field + "\" item " + (i + 1) + " is " + kind(x) + " (" + brief(x) + "), expected a string");
+            if (!x.isTextual()) throw new IllegalArgumentException(where + "\"" + field + "\" item " + (i + 1) + " is " + what(x) + ", expected a string");
             if (x.asText().isBlank()) throw new IllegalArgumentException(where + "\"" + field + "\" item " + (i + 1) + " is an empty string");
             out.add(x.asText());
         }
         return out;
+    }
+
+    /** A value's kind and, unless null, the value: "null", "a boolean (true)", "an object ({"x":1})". */
+    private static String what(JsonNode v) {
+        return v.isNull() ? "null" : kind(v) + " (" + brief(v) + ")";
     }
 
     /** What a JSON value is, for messages. */
@@ -215,7 +220,7 @@ public final class TaskData {
             float[] values = null;
             switch (problem) {
                 case REGRESSION -> {
-                    if (!l.isNumber()) throw new IllegalArgumentException(where + "label " + brief(l) + " is " + kind(l) + ", not a number (this is a regression task)");
+                    if (!l.isNumber()) throw new IllegalArgumentException(where + "label is " + what(l) + ", not a number (this is a regression task)");
                     float v = (float) l.asDouble();
                     if (!Float.isFinite(v)) throw new IllegalArgumentException(where + "label " + brief(l) + " is too large for a 32-bit float");
                     values = new float[] {v};
