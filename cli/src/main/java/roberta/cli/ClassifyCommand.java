@@ -35,7 +35,12 @@ final class ClassifyCommand implements Callable<Integer> {
         Roberta roberta = modelOptions.load();
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
-        List<Roberta.Prediction> predictions = roberta.classify(texts, pairs, batchSize, maxLength);
+        List<Roberta.Prediction> predictions;
+        try {
+            predictions = roberta.classify(texts, pairs, batchSize, maxLength);
+        } catch (IllegalArgumentException e) {
+            throw Inputs.located(input, items, e);
+        }
         var labels = roberta.model().config().id2label();
         try (AtomicOutput out = new AtomicOutput(output)) {
             for (int row = 0; row < predictions.size(); row++) {

@@ -67,7 +67,12 @@ final class EmbedCommand implements Callable<Integer> {
         int width = selection.width(roberta.model().config().hiddenSize());
         if (npy && (long) items.size() * width > Integer.MAX_VALUE - 8) // Npy takes one array; checked before any work
             throw new IllegalArgumentException(output + ": " + items.size() + " x " + width + " values do not fit one .npy array here; write .safetensors or split the input");
-        float[][] vectors = roberta.embed(texts, pairs, options, true);
+        float[][] vectors;
+        try {
+            vectors = roberta.embed(texts, pairs, options, true);
+        } catch (IllegalArgumentException e) {
+            throw Inputs.located(input, items, e);
+        }
         if (npy) {
             Npy.writeFloats(Path.of(output), flatten(vectors, width), vectors.length, width);
         } else if (safetensors) {

@@ -48,6 +48,20 @@ final class Inputs {
         return items;
     }
 
+    private static final java.util.regex.Pattern INPUT_N = java.util.regex.Pattern.compile("^input (\\d+) ");
+
+    /**
+     * The engine names an input by its position ("input 3 has 600 tokens"); this puts the
+     * file and line in front, which is what a user can find. Other errors pass unchanged.
+     */
+    static IllegalArgumentException located(String file, List<Item> items, IllegalArgumentException e) {
+        var m = e.getMessage() == null ? null : INPUT_N.matcher(e.getMessage());
+        if (m == null || !m.find()) return e;
+        int n = Integer.parseInt(m.group(1));
+        if (n < 1 || n > items.size()) return e;
+        return new IllegalArgumentException(JsonLines.display(file) + ":" + items.get(n - 1).line() + ": " + e.getMessage(), e);
+    }
+
     private static String nonBlank(String text, String field, String where) {
         if (text.isBlank()) throw new IllegalArgumentException(where + "empty \"" + field + "\"");
         return text;

@@ -61,7 +61,7 @@ class InputsFuzzTest {
             for (long c = only == null ? 0 : only; only == null ? System.nanoTime() < deadline : c == only; c++) {
                 cases++;
                 long g0 = System.nanoTime();
-                Random rnd = new Random(seed * 1_000_003L + c);
+                Random rnd = caseRandom(seed, c);
                 String kind = KINDS[rnd.nextInt(KINDS.length)];
                 boolean gz = rnd.nextInt(4) == 0;
                 byte[] plain = document(kind, rnd);
@@ -69,7 +69,7 @@ class InputsFuzzTest {
                 Path file = dir.resolve("case" + c + extension(kind) + (gz ? ".gz" : ""));
                 Files.write(file, bytes);
                 long caseNo = c;
-                Future<String> f = worker.submit(() -> read(kind, file, tok, new Random(caseNo)));
+                Future<String> f = worker.submit(() -> read(kind, file, tok, caseRandom(~seed, caseNo)));
                 String outcome;
                 try {
                     outcome = f.get(20, TimeUnit.SECONDS);
@@ -100,6 +100,52 @@ class InputsFuzzTest {
             tally.forEach((k, v) -> System.out.printf("  %6d  %s%n", v, k));
         }
         if (cases == 0) fail("no case ran");
+    }
+
+    /**
+     * The commands end to end on mutated inputs (fewer cases: each loads the model): exit 0
+     * with one output row per input, or exit 1 with one line that names the file.
+     */
+    @Test
+    void commandsOnMutatedInputsExitCleanly() throws Exception {
+        long seed = Long.getLong("roberta.fuzz.seed", 20261201L);
+        double seconds = Double.parseDouble(System.getProperty("roberta.fuzz.seconds", "3")) / 2;
+        long deadline = System.nanoTime() + (long) (seconds * 1e9), cases = 0;
+        Map<String, Integer> tally = new TreeMap<>();
+        String[] kinds = {"jsonl", "csv", "tsv", "txt"};
+        for (long c = 0; System.nanoTime() < deadline; c++) {
+            cases++;
+            Random rnd = caseRandom(seed ^ 0x5DEECE66DL, c);
+            String kind = kinds[rnd.nextInt(kinds.length)];
+            byte[] bytes = mutate(document(kind, rnd), rnd);
+            Path file = dir.resolve("cmd" + c + extension(kind)), out = dir.resolve("out" + c + ".jsonl");
+            Files.write(file, bytes);
+            String command = rnd.nextBoolean() ? "embed" : "forward";
+            CliTest.Run r = command.equals("embed")
+                    ? CliTest.run("embed", "--model", CliTest.MLM.toString(), "--input", file.toString(), "--output", out.toString(), "--max-length", "64")
+                    : CliTest.run("forward", "--model", CliTest.MLM.toString(), "--input", file.toString(), "--output", dir.resolve("f" + c + ".safetensors").toString(), "--max-length", "64");
+            String err = r.err().replace("WARNING: Using incubator modules: jdk.incubator.vector", "").strip();
+            boolean ok = r.code() == 0 || (r.code() == 1 && err.startsWith("error: " + file + ":") && err.indexOf('\n') < 0);
+            if (!ok) throw new AssertionError(report(seed, c, kind + " " + command, bytes, "exit " + r.code() + ": " + err));
+            if (r.code() == 0 && command.equals("embed")) {
+                int rows = Files.readAllLines(out).size(), inputs = Inputs.read(file.toString(), null, null).size();
+                if (rows != inputs) throw new AssertionError(report(seed, c, kind, bytes, rows + " rows for " + inputs + " inputs"));
+            }
+            tally.merge(command + " " + kind + (r.code() == 0 ? " ok" : " error"), 1, Integer::sum);
+        }
+        System.out.printf("InputsFuzzTest (commands): seed %d, %d cases in %.1f s%n", seed, cases, seconds);
+        tally.forEach((k, v) -> System.out.printf("  %6d  %s%n", v, k));
+    }
+
+    /**
+     * The generator of one case: seed and case number mixed (SplitMix64), since Randoms made
+     * from consecutive seeds start with nearly the same numbers and would pick the same kinds.
+     */
+    static Random caseRandom(long seed, long c) {
+        long z = seed * 0x9E3779B97F4A7C15L + (c + 1) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return new Random(z ^ (z >>> 31));
     }
 
     /** Reads the file the way the commands do; "parsed" if it was accepted. */

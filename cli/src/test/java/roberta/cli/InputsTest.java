@@ -163,6 +163,15 @@ class InputsTest {
     }
 
     @Test
+    void aTooLongInputIsNamedByFileAndLine(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("in.csv"), out = dir.resolve("e.npy");
+        // the long text is input 2 but starts on line 4: a quoted field spans lines 2-3
+        Files.writeString(csv, "text\n\"two\nlines\"\n" + "word ".repeat(300) + "\n");
+        CliTest.assertOneLineError(CliTest.run("embed", "--model", CliTest.MLM.toString(), "--input", csv.toString(), "--output", out.toString()), "in.csv:4:", "input 2", "--stride");
+        CliTest.assertOneLineError(CliTest.run("classify", "--model", CLS.toString(), "--input", csv.toString()), "in.csv:4:", "input 2", "max length");
+    }
+
+    @Test
     void trailingTextAfterAJsonObjectIsAnError(@TempDir Path dir) throws Exception {
         assertContains(error(dir.resolve("in.jsonl"), "{\"text\": \"a\"} {\"text\": \"b\"}\n"), "in.jsonl:1:", "not valid JSON");
     }
