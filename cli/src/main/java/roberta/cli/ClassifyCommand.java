@@ -35,11 +35,20 @@ final class ClassifyCommand implements Callable<Integer> {
         Roberta roberta = modelOptions.load();
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
-        List<Roberta.Prediction> predictions = roberta.classify(texts, pairs, batchSize, maxLength);
+        List<Roberta.Prediction> predictions;
+        try {
+            predictions = roberta.classify(texts, pairs, batchSize, maxLength);
+        } catch (IllegalArgumentException e) {
+            throw Inputs.located(input, items, e);
+        }
         var labels = roberta.model().config().id2label();
         try (AtomicOutput out = new AtomicOutput(output)) {
-            for (Roberta.Prediction p : predictions) {
-                ObjectNode node = JsonLines.JSON.createObjectNode();
+            for (int row = 0; row < predictions.size(); row++) {
+                Roberta.Prediction p = predictions.get(row);
+                Inputs.Item item = items.get(row);
+                // the input's line (and id) in every row, so rows can be matched to inputs without counting
+                ObjectNode node = JsonLines.JSON.createObjectNode().put("line", item.line());
+                if (item.id() != null) node.set("id", item.id());
                 node.put("label", p.label()).put("score", p.score());
                 ObjectNode scores = node.putObject("scores");
                 for (int i = 0; i < p.scores().length; i++) scores.put(labels.getOrDefault(i, "LABEL_" + i), p.scores()[i]);

@@ -12,7 +12,8 @@ import roberta.engine.LayerSelection;
 import roberta.engine.Pooling;
 import roberta.engine.Roberta;
 import roberta.loader.Npy;
-import roberta.loader.SafetensorsWriter;
+import roberta.loader.AtomicFiles;
+import roberta.loader.DType;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = {"Feature extraction: the encoder's hidden states for each input, pooled.",
@@ -63,24 +64,38 @@ final class EmbedCommand implements Callable<Integer> {
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
         EmbedOptions options = new EmbedOptions(pool, layers, normalize, batchSize, maxLength, stride, false);
-        float[][] vectors = roberta.embed(texts, pairs, options, true);
         int width = selection.width(roberta.model().config().hiddenSize());
+        if (npy && (long) items.size() * width > Integer.MAX_VALUE - 8) // Npy takes one array; checked before any work
+            throw new IllegalArgumentException(output + ": " + items.size() + " x " + width + " values do not fit one .npy array here; write .safetensors or split the input");
+        float[][] vectors;
+        try {
+            vectors = roberta.embed(texts, pairs, options, true);
+        } catch (IllegalArgumentException e) {
+            throw Inputs.located(input, items, e);
+        }
         if (npy) {
             Npy.writeFloats(Path.of(output), flatten(vectors, width), vectors.length, width);
         } else if (safetensors) {
-            SafetensorsWriter w = new SafetensorsWriter().metadata("pooling", pool.name().toLowerCase()).metadata("layers", layers);
-            if (pool == Pooling.NONE) {
-                for (int i = 0; i < vectors.length; i++) w.addFloats("embeddings." + i, vectors[i], vectors[i].length / width, width);
-            } else {
-                w.addFloats("embeddings", flatten(vectors, width), vectors.length, width);
-            }
-            w.write(Path.of(output));
+            // row by row from the vectors: no second copy of the whole output
+            AtomicFiles.write(Path.of(output), ch -> {
+                TensorFile f = new TensorFile().metadata("pooling", pool.name().toLowerCase(java.util.Locale.ROOT)).metadata("layers", layers);
+                if (pool == Pooling.NONE) {
+                    for (int i = 0; i < vectors.length; i++) f.add("embeddings." + i, DType.F32, vectors[i].length / width, width);
+                } else {
+                    f.add("embeddings", DType.F32, vectors.length, width);
+                }
+                f.start(ch);
+                for (int i = 0; i < vectors.length; i++) {
+                    if (pool == Pooling.NONE) f.putFloats("embeddings." + i, 0, vectors[i]);
+                    else f.putFloats("embeddings", i, vectors[i]);
+                }
+            });
         } else {
             try (AtomicOutput out = new AtomicOutput(output)) {
                 for (int i = 0; i < vectors.length; i++) {
                     ObjectNode node = JsonLines.JSON.createObjectNode();
-                    node.put("index", i);
-                    if (items.get(i).json() != null && items.get(i).json().has("id")) node.set("id", items.get(i).json().get("id"));
+                    node.put("index", i).put("line", items.get(i).line());
+                    if (items.get(i).id() != null) node.set("id", items.get(i).id());
                     var arr = node.putArray("embedding");
                     if (pool == Pooling.NONE) {
                         for (int t = 0; t < vectors[i].length / width; t++) {

@@ -1,90 +1,119 @@
 package roberta.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.IOException;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import roberta.engine.train.LineReader;
 
 /**
  * Input texts from JSON lines ("text", optional "text_pair"), plain text (a line each), or
  * CSV/TSV with a header row and --text-column (and --pair-column). Errors name file and line.
+ *
+ * <p>One input per line (per record for CSV/TSV), always: outputs are matched to inputs by
+ * position, so a blank line or an empty text is an error naming its line rather than being
+ * skipped, which would shift every later row onto the wrong input.
  */
 final class Inputs {
-    /** One input: where it came from, its text and optional pair, and the JSON record if any. */
-    record Item(int line, String text, String pair, JsonNode json) {}
+    /** One input: the line it starts on, its text and optional pair, and its "id" (JSON value or CSV column) if any. */
+    record Item(int line, String text, String pair, JsonNode id) {}
 
     private Inputs() {}
 
-    static List<Item> read(String file, String textColumn, String pairColumn) throws IOException {
-        String lower = file.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.gz$", "");
-        List<Item> items;
+    static List<Item> read(String file, String textColumn, String pairColumn) {
+        String lower = file.toLowerCase(Locale.ROOT).replaceAll("\\.gz$", "");
+        String name = JsonLines.display(file);
+        List<Item> items = new ArrayList<>();
         if (lower.endsWith(".csv") || lower.endsWith(".tsv")) {
-            items = readDelimited(file, lower.endsWith(".tsv") ? '\t' : ',', textColumn == null ? "text" : textColumn, pairColumn);
+            readDelimited(file, lower.endsWith(".tsv") ? '\t' : ',', textColumn == null ? "text" : textColumn, pairColumn, items);
         } else if (lower.endsWith(".txt")) {
-            items = new ArrayList<>();
-            try (BufferedReader in = JsonLines.open(file)) {
+            try (LineReader in = JsonLines.open(file)) {
                 String line;
-                int n = 0;
-                while ((line = in.readLine()) != null) {
-                    n++;
-                    if (!line.isBlank()) items.add(new Item(n, line, null, null));
+                while ((line = in.next()) != null) {
+                    if (line.isBlank()) throw new IllegalArgumentException(name + ":" + in.line() + ": blank line (every line is an input; remove it or give it text)");
+                    items.add(new Item(in.line(), line, null, null));
                 }
             }
         } else {
-            items = new ArrayList<>();
             String field = textColumn == null ? "text" : textColumn, pairField = pairColumn == null ? "text_pair" : pairColumn;
             for (JsonLines.Line l : JsonLines.read(file)) {
-                String text = JsonLines.text(file, l, field, true);
-                items.add(new Item(l.number(), text, JsonLines.text(file, l, pairField, false), l.value()));
+                String where = name + ":" + l.number() + ": ";
+                String text = nonBlank(JsonLines.text(name, l, field, true), field, where);
+                String pair = JsonLines.text(name, l, pairField, false);
+                items.add(new Item(l.number(), text, pair == null ? null : nonBlank(pair, pairField, where), l.value().get("id")));
             }
         }
-        if (items.isEmpty()) throw new IllegalArgumentException(file + ": no input lines");
+        if (items.isEmpty()) throw new IllegalArgumentException(name + ": no input lines");
         return items;
     }
 
-    private static List<Item> readDelimited(String file, char sep, String textColumn, String pairColumn) throws IOException {
-        List<Item> items = new ArrayList<>();
-        try (BufferedReader in = JsonLines.open(file)) {
-            CsvReader csv = new CsvReader(in, sep, file);
+    private static final java.util.regex.Pattern INPUT_N = java.util.regex.Pattern.compile("^input (\\d+) ");
+
+    /**
+     * The engine names an input by its position ("input 3 has 600 tokens"); this puts the
+     * file and line in front, which is what a user can find. Other errors pass unchanged.
+     */
+    static IllegalArgumentException located(String file, List<Item> items, IllegalArgumentException e) {
+        var m = e.getMessage() == null ? null : INPUT_N.matcher(e.getMessage());
+        if (m == null || !m.find()) return e;
+        int n = Integer.parseInt(m.group(1));
+        if (n < 1 || n > items.size()) return e;
+        return new IllegalArgumentException(JsonLines.display(file) + ":" + items.get(n - 1).line() + ": " + e.getMessage(), e);
+    }
+
+    private static String nonBlank(String text, String field, String where) {
+        if (text.isBlank()) throw new IllegalArgumentException(where + "empty \"" + field + "\"");
+        return text;
+    }
+
+    private static void readDelimited(String file, char sep, String textColumn, String pairColumn, List<Item> items) {
+        String name = JsonLines.display(file);
+        try (LineReader in = JsonLines.open(file)) {
+            CsvReader csv = new CsvReader(in, sep);
             List<String> header = csv.next();
-            if (header == null) throw new IllegalArgumentException(file + ": empty file");
-            int textIdx = header.indexOf(textColumn), pairIdx = pairColumn == null ? -1 : header.indexOf(pairColumn);
-            if (textIdx < 0) throw new IllegalArgumentException(file + ":1: no column '" + textColumn + "' in header " + header + " (use --text-column)");
-            if (pairColumn != null && pairIdx < 0) throw new IllegalArgumentException(file + ":1: no column '" + pairColumn + "' in header " + header);
+            if (header == null) throw new IllegalArgumentException(name + ": empty file");
+            int textIdx = header.indexOf(textColumn), pairIdx = pairColumn == null ? -1 : header.indexOf(pairColumn), idIdx = header.indexOf("id");
+            String shown = LineReader.printable(header.toString(), 200); // a header may hold a quoted newline
+            if (textIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + textColumn + "' in header " + shown + " (use --text-column)");
+            if (pairColumn != null && pairIdx < 0) throw new IllegalArgumentException(name + ":1: no column '" + pairColumn + "' in header " + shown);
             List<String> row;
             while ((row = csv.next()) != null) {
-                if (row.size() == 1 && row.get(0).isEmpty()) continue;
-                if (row.size() != header.size())
-                    throw new IllegalArgumentException(file + ":" + csv.line() + ": " + row.size() + " fields, header has " + header.size());
-                items.add(new Item(csv.line(), row.get(textIdx), pairIdx < 0 ? null : row.get(pairIdx), null));
+                String where = name + ":" + csv.line() + ": ";
+                if (row.size() == 1 && row.get(0).isBlank()) throw new IllegalArgumentException(where + "blank row (every row is an input; remove it)");
+                if (row.size() != header.size()) throw new IllegalArgumentException(where + row.size() + " fields, header has " + header.size());
+                String text = nonBlank(row.get(textIdx), textColumn, where);
+                String pair = pairIdx < 0 ? null : nonBlank(row.get(pairIdx), pairColumn, where);
+                items.add(new Item(csv.line(), text, pair, idIdx < 0 ? null : TextNode.valueOf(row.get(idIdx))));
             }
         }
-        return items;
     }
 
-    /** RFC 4180 records: quoted fields may hold separators, doubled quotes and newlines. */
+    /**
+     * RFC 4180 records: quoted fields may hold separators, doubled quotes and newlines. A
+     * record is bounded like a line, so an unclosed quote cannot swallow a whole large file.
+     */
     static final class CsvReader {
-        private final BufferedReader in;
+        private final LineReader in;
         private final char sep;
-        private final String file;
-        private int line, recordLine;
+        private final long maxRecordChars = LineReader.maxLineBytes();
+        private int recordLine;
 
-        CsvReader(BufferedReader in, char sep, String file) {
+        CsvReader(LineReader in, char sep) {
             this.in = in;
             this.sep = sep;
-            this.file = file;
         }
 
+        /** The line the last record started on. */
         int line() {
             return recordLine;
         }
 
-        List<String> next() throws IOException {
-            String text = in.readLine();
+        List<String> next() {
+            String text = in.next();
             if (text == null) return null;
-            line++;
-            recordLine = line;
+            recordLine = in.line();
+            long chars = text.length();
             List<String> fields = new ArrayList<>();
             StringBuilder field = new StringBuilder();
             boolean quoted = false;
@@ -92,9 +121,11 @@ final class Inputs {
             while (true) {
                 if (i >= text.length()) {
                     if (!quoted) break;
-                    String more = in.readLine(); // newline inside a quoted field
-                    if (more == null) throw new IllegalArgumentException(file + ":" + recordLine + ": unterminated quoted field");
-                    line++;
+                    String more = in.next(); // newline inside a quoted field
+                    if (more == null) throw new IllegalArgumentException(in.name() + ":" + recordLine + ": unterminated quoted field");
+                    chars += more.length() + 1;
+                    if (chars > maxRecordChars)
+                        throw new IllegalArgumentException(in.name() + ":" + recordLine + ": record longer than " + maxRecordChars + " characters (an unclosed quote?)");
                     field.append('\n');
                     text = more;
                     i = 0;

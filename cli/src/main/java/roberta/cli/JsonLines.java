@@ -2,15 +2,17 @@ package roberta.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import roberta.engine.train.LineReader;
+import roberta.engine.train.TaskData;
 
-/** Reads JSON lines ("-" is stdin); a bad line is reported as FILE:LINE with what is wrong. */
+/**
+ * Reads JSON lines ("-" is stdin); a bad line is reported as FILE:LINE with what is wrong. Every
+ * line must hold one object, a blank line included: the outputs of embed, classify and
+ * tokenize have a row per input line, so a skipped line would shift every row after it.
+ */
 final class JsonLines {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -19,31 +21,32 @@ final class JsonLines {
 
     private JsonLines() {}
 
-    static List<Line> read(String name) throws IOException {
+    static List<Line> read(String name) {
         List<Line> out = new ArrayList<>();
-        try (BufferedReader in = open(name)) {
+        try (LineReader in = open(name)) {
             String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) continue;
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(name + ":" + number + ": not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-                }
-                if (!node.isObject()) throw new IllegalArgumentException(name + ":" + number + ": expected a JSON object");
-                out.add(new Line(number, node));
+            while ((line = in.next()) != null) {
+                String where = in.name() + ":" + in.line() + ": ";
+                if (line.isBlank()) throw new IllegalArgumentException(where + "blank line (each line is one input: a JSON object)");
+                out.add(new Line(in.line(), TaskData.object(line, where)));
             }
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(name + ": no input lines");
+        if (out.isEmpty()) throw new IllegalArgumentException(display(name) + ": no input lines");
         return out;
     }
 
-    static BufferedReader open(String name) throws IOException {
-        if (name.equals("-")) return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        return roberta.engine.train.TaskData.open(Path.of(name));
+    /** The input's name in messages. */
+    static String display(String name) {
+        return name.equals("-") ? "<stdin>" : name;
+    }
+
+    /** Bounded lines of a file (gunzipped for .gz) or of stdin for "-". */
+    static LineReader open(String name) {
+        if (name.equals("-")) return LineReader.of(new java.io.FilterInputStream(System.in) {
+            @Override
+            public void close() {} // stdin stays open for whoever runs next (tests run commands in one JVM)
+        }, "<stdin>", false);
+        return LineReader.open(Path.of(name));
     }
 
     /** The string field of a record, or an error naming the line; null if optional and absent. */

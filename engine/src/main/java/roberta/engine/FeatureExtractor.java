@@ -70,34 +70,45 @@ final class FeatureExtractor {
         int width = layers.width(h);
         float[][] sums = new float[texts.size()][];
         int[][] counts = new int[texts.size()][];
-        List<int[]> ids = windows.stream().map(Window::ids).toList();
-        Progress progress = showProgress ? new Progress("embed", ids.size(), "seq") : null;
-        roberta.states(ids, options.batchSize(), layers, (w, states, len) -> {
-            Window win = windows.get(w);
-            int input = win.input();
-            synchronized (sums) {
-                if (sums[input] == null) {
-                    sums[input] = new float[fullLen[input] * width];
-                    counts[input] = new int[fullLen[input]];
-                }
-                for (int t = 0; t < len; t++) {
-                    // <s> and </s> of every window map to the text's first and last rows
-                    int row = win.contentOffset() < 0 ? t : t == 0 ? 0 : t == len - 1 ? fullLen[input] - 1 : win.contentOffset() + t;
-                    for (int c = 0; c < width; c++) sums[input][row * width + c] += states[t * width + c];
-                    counts[input][row]++;
-                }
-            }
-        }, progress == null ? null : progress::advance);
-        if (progress != null) progress.close();
         float[][] out = new float[texts.size()][];
-        for (int i = 0; i < out.length; i++) {
-            float[] s = sums[i];
-            int rows = fullLen[i];
-            for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) s[r * width + c] /= counts[i][r];
-            float[] pooled = options.pooling().pool(s, rows, width);
-            if (options.normalize()) normalize(pooled, options.pooling() == Pooling.NONE ? width : pooled.length);
-            out[i] = pooled;
+        Progress progress = showProgress ? new Progress("embed", windows.size(), "seq") : null;
+        // a group of whole inputs at a time (windows are in input order): only the group's
+        // token states are held, each input is pooled once its group is done, so memory is
+        // the outputs plus one group, not every input's [tokens, width] states
+        int groupWindows = Math.max(options.batchSize() * 16, 256);
+        for (int g0 = 0; g0 < windows.size(); ) {
+            int g1 = Math.min(windows.size(), g0 + groupWindows);
+            while (g1 < windows.size() && windows.get(g1).input() == windows.get(g1 - 1).input()) g1++;
+            List<Window> group = windows.subList(g0, g1);
+            roberta.states(group.stream().map(Window::ids).toList(), options.batchSize(), layers, (w, states, len) -> {
+                Window win = group.get(w);
+                int input = win.input();
+                synchronized (sums) {
+                    if (sums[input] == null) {
+                        sums[input] = new float[fullLen[input] * width];
+                        counts[input] = new int[fullLen[input]];
+                    }
+                    for (int t = 0; t < len; t++) {
+                        // <s> and </s> of every window map to the text's first and last rows
+                        int row = win.contentOffset() < 0 ? t : t == 0 ? 0 : t == len - 1 ? fullLen[input] - 1 : win.contentOffset() + t;
+                        for (int c = 0; c < width; c++) sums[input][row * width + c] += states[t * width + c];
+                        counts[input][row]++;
+                    }
+                }
+            }, progress == null ? null : progress::advance);
+            for (int i = group.get(0).input(); i <= group.get(group.size() - 1).input(); i++) {
+                float[] s = sums[i];
+                int rows = fullLen[i];
+                for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) s[r * width + c] /= counts[i][r];
+                float[] pooled = options.pooling().pool(s, rows, width);
+                if (options.normalize()) normalize(pooled, options.pooling() == Pooling.NONE ? width : pooled.length);
+                out[i] = pooled;
+                sums[i] = null;
+                counts[i] = null;
+            }
+            g0 = g1;
         }
+        if (progress != null) progress.close();
         return out;
     }
 

@@ -132,6 +132,21 @@ public final class Roberta {
     public ForwardResult forward(List<int[]> ids, boolean withAttentions) {
         int t = 0;
         for (int[] s : ids) t = Math.max(t, s.length);
+        return forward(ids, withAttentions, t);
+    }
+
+    /**
+     * As {@link #forward(List, boolean)}, padded to paddedLength (at least the longest sequence),
+     * so that batches of one long input can be run one after another and written side by side.
+     */
+    public ForwardResult forward(List<int[]> ids, boolean withAttentions, int paddedLength) {
+        int t = paddedLength;
+        for (int[] s : ids) if (s.length > t) throw new IllegalArgumentException("a sequence of " + s.length + " tokens does not fit padded length " + t);
+        int hh = model.config().hiddenSize(), nh = model.config().numAttentionHeads();
+        long widest = Math.max((long) hh * t, withAttentions ? (long) nh * t * t : 0);
+        if (model.head() == HeadType.MASKED_LM) widest = Math.max(widest, (long) model.config().vocabSize() * t);
+        if (widest * ids.size() > Integer.MAX_VALUE - 16)
+            throw new IllegalArgumentException(ids.size() + " sequences of " + t + " tokens make an array over 2^31 values; run smaller batches");
         PackedBatch batch = PackedBatch.of(ids, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
         int h = model.config().hiddenSize(), heads = model.config().numAttentionHeads();
         List<float[]> hidden = new ArrayList<>(), att = new ArrayList<>();

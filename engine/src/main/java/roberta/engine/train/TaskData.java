@@ -2,18 +2,12 @@ package roberta.engine.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
 import roberta.engine.Objective;
 import roberta.engine.Targets;
 import roberta.tokenizer.EncodeOptions;
@@ -45,69 +39,134 @@ public final class TaskData {
 
     private TaskData() {}
 
-    static List<JsonNode> jsonLines(Path file) throws IOException {
+    /** Reads JSON objects strictly: trailing text after the object is an error, not ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader READER =
+            JSON.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    static List<JsonNode> jsonLines(Path file) {
         List<JsonNode> out = new ArrayList<>();
-        try (BufferedReader in = open(file)) {
+        try (LineReader in = LineReader.open(file)) {
             String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
+            while ((line = in.next()) != null) {
+                int n = in.line();
+                if (line.isBlank()) { // no output row stands for a training line, so a gap misleads no one
                     out.add(null);
                     continue;
                 }
-                try {
-                    JsonNode node = JSON.readTree(line);
-                    if (!node.isObject()) throw new IllegalArgumentException(file + ":" + n + ": expected a JSON object");
-                    out.add(node);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + ":" + n + ": not valid JSON: " + e.getOriginalMessage());
-                }
+                out.add(object(line, file + ":" + n + ": "));
             }
         }
         if (out.stream().allMatch(java.util.Objects::isNull)) throw new IllegalArgumentException(file + ": no examples");
         return out;
     }
 
-    /** A UTF-8 reader over a text file, gunzipped when its name ends in .gz; a missing file is a one-line error. */
-    public static BufferedReader open(Path file) throws IOException {
+    /** One line parsed as a JSON object; where is "FILE:LINE: " for the error. */
+    public static JsonNode object(String line, String where) {
+        JsonNode node;
         try {
-            java.io.InputStream raw = Files.newInputStream(file);
-            if (file.toString().endsWith(".gz")) raw = new GZIPInputStream(raw);
-            return new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8), 1 << 16);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
+            node = READER.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(where + "not valid JSON: " + oneLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(where + "not valid JSON: " + oneLine(e.getMessage()));
         }
+        if (node == null || !node.isObject()) throw new IllegalArgumentException(where + "expected a JSON object");
+        return node;
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : LineReader.printable(s.replaceAll("\\s*[\\r\\n]+\\s*", " "), 300);
+    }
+
+    /** Lines of a text file (gunzipped for .gz), each bounded in length; see {@link LineReader}. */
+    public static LineReader open(Path file) {
+        return LineReader.open(file);
     }
 
     /** The label names a seq-cls or token-cls file uses, sorted (used when the model has no labels yet). */
     public static Map<Integer, String> labelSet(Lines data, Task task) {
+        Objective.Problem problem = task == Task.SEQ_CLS ? problemOf(data) : Objective.Problem.SINGLE_LABEL;
+        if (problem == Objective.Problem.REGRESSION) return Map.of(0, "LABEL_0");
         TreeSet<String> names = new TreeSet<>();
-        Path file = data.file();
         List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
             JsonNode n = lines.get(i);
             if (n == null) continue;
-            JsonNode l = n.get(task == Task.TOKEN_CLS ? "labels" : "label");
-            if (l == null) throw new IllegalArgumentException(file + ":" + (i + 1) + ": missing \"" + (task == Task.TOKEN_CLS ? "labels" : "label") + "\"");
-            if (l.isArray()) l.forEach(x -> names.add(x.asText()));
-            else if (l.isNumber() && task == Task.SEQ_CLS) return Map.of(0, "LABEL_0"); // regression
-            else names.add(l.asText());
+            String where = data.file() + ":" + (i + 1) + ": ";
+            if (task == Task.TOKEN_CLS) names.addAll(stringList(n, "labels", where));
+            else if (problem == Objective.Problem.MULTI_LABEL) names.addAll(stringList(n, "label", where));
+            else names.add(className(n.get("label"), where));
         }
         Map<Integer, String> out = new java.util.LinkedHashMap<>();
         for (String s : names) out.put(out.size(), s);
         return out;
     }
 
-    /** True if the seq-cls file's labels are numbers (regression) or lists (multi-label). */
+    /**
+     * The problem a seq-cls file poses, from its first label: a number is regression, a list
+     * multi-label, a string single-label; anything else (null, true, an object) is an error.
+     */
     public static Objective.Problem problemOf(Lines data) {
-        for (JsonNode n : data.nodes()) {
-            if (n == null || n.get("label") == null) continue;
-            if (n.get("label").isNumber()) return Objective.Problem.REGRESSION;
-            if (n.get("label").isArray()) return Objective.Problem.MULTI_LABEL;
-            return Objective.Problem.SINGLE_LABEL;
+        List<JsonNode> lines = data.nodes();
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode n = lines.get(i);
+            if (n == null) continue;
+            JsonNode l = n.get("label");
+            String where = data.file() + ":" + (i + 1) + ": ";
+            if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
+            if (l.isNumber()) return Objective.Problem.REGRESSION;
+            if (l.isArray()) return Objective.Problem.MULTI_LABEL;
+            if (l.isTextual()) return Objective.Problem.SINGLE_LABEL;
+            throw new IllegalArgumentException(where + "label is " + what(l) + "; expected a class name (a string), a number (regression) or a list of names (multi-label)");
         }
         return Objective.Problem.SINGLE_LABEL;
+    }
+
+    /** A single-label class name: a non-empty string (a number, null or true is not silently made one). */
+    private static String className(JsonNode l, String where) {
+        if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
+        if (!l.isTextual())
+            throw new IllegalArgumentException(where + "label is " + what(l) + ", not a class name (a string"
+                    + (l.isNumber() ? "; quote it, or give every line a number for regression" : "") + ")");
+        if (l.asText().isBlank()) throw new IllegalArgumentException(where + "label is an empty string");
+        return l.asText();
+    }
+
+    /** A list of non-empty strings: multi-label "label", token-cls "labels" and "words". */
+    private static List<String> stringList(JsonNode n, String field, String where) {
+        JsonNode l = n.get(field);
+        if (l == null) throw new IllegalArgumentException(where + "missing \"" + field + "\"");
+        if (!l.isArray()) throw new IllegalArgumentException(where + "\"" + field + "\" is " + what(l) + ", expected a list of strings");
+        List<String> out = new ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) {
+            JsonNode x = l.get(i);
+            if (!x.isTextual()) throw new IllegalArgumentException(where + "\"" + field + "\" item " + (i + 1) + " is " + what(x) + ", expected a string");
+            if (x.asText().isBlank()) throw new IllegalArgumentException(where + "\"" + field + "\" item " + (i + 1) + " is an empty string");
+            out.add(x.asText());
+        }
+        return out;
+    }
+
+    /** A value's kind and, unless null, the value: "null", "a boolean (true)", "an object ({"x":1})". */
+    private static String what(JsonNode v) {
+        return v.isNull() ? "null" : kind(v) + " (" + brief(v) + ")";
+    }
+
+    /** What a JSON value is, for messages. */
+    private static String kind(JsonNode v) {
+        if (v.isNull()) return "null";
+        if (v.isBoolean()) return "a boolean";
+        if (v.isNumber()) return "a number";
+        if (v.isTextual()) return "a string";
+        if (v.isArray()) return "a list";
+        if (v.isObject()) return "an object";
+        return v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A value as JSON, cut short so that a message stays one readable line. */
+    private static String brief(JsonNode v) {
+        String s = oneLine(v.toString());
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
     public static List<Example> load(Path file, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
@@ -154,21 +213,23 @@ public final class TaskData {
             String text = text(n, "text", where);
             if (text.isBlank()) throw new IllegalArgumentException(where + "empty text");
             String pair = n.hasNonNull("text_pair") ? text(n, "text_pair", where) : null;
+            if (pair != null && pair.isBlank()) throw new IllegalArgumentException(where + "empty text_pair");
             JsonNode l = n.get("label");
             if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
             int label = -1;
             float[] values = null;
             switch (problem) {
                 case REGRESSION -> {
-                    if (!l.isNumber()) throw new IllegalArgumentException(where + "label " + l + " is not a number (regression)");
-                    values = new float[] {(float) l.asDouble()};
+                    if (!l.isNumber()) throw new IllegalArgumentException(where + "label is " + what(l) + ", not a number (this is a regression task)");
+                    float v = (float) l.asDouble();
+                    if (!Float.isFinite(v)) throw new IllegalArgumentException(where + "label " + brief(l) + " is too large for a 32-bit float");
+                    values = new float[] {v};
                 }
                 case MULTI_LABEL -> {
-                    if (!l.isArray()) throw new IllegalArgumentException(where + "label " + l + " is not a list (multi-label)");
                     values = new float[labels.size()];
-                    for (JsonNode x : l) values[labelId(ids, x.asText(), where)] = 1f;
+                    for (String x : stringList(n, "label", where)) values[labelId(ids, x, where)] = 1f;
                 }
-                case SINGLE_LABEL -> label = labelId(ids, l.asText(), where);
+                case SINGLE_LABEL -> label = labelId(ids, className(l, where), where);
             }
             Encoding e = tok.encode(text, pair, EncodeOptions.truncateTo(maxLength));
             return new Example(number, e.ids(), label, values, null);
@@ -177,7 +238,7 @@ public final class TaskData {
 
     private static int labelId(Map<String, Integer> ids, String name, String where) {
         Integer id = ids.get(name);
-        if (id == null) throw new IllegalArgumentException(where + "unknown label '" + name + "' (known: " + new TreeSet<>(ids.keySet()) + ")");
+        if (id == null) throw new IllegalArgumentException(where + "unknown label '" + LineReader.printable(name, 60) + "' (known: " + LineReader.printable(new TreeSet<>(ids.keySet()).toString(), 200) + ")");
         return id;
     }
 
@@ -191,11 +252,10 @@ public final class TaskData {
         Map<String, Integer> ids = inverse(labels);
         return parseLines(data, (n, number, where) -> {
             List<String> words = new ArrayList<>();
-            if (n.has("words") && n.get("words").isArray()) n.get("words").forEach(w -> words.add(w.asText()));
+            if (n.has("words")) words.addAll(stringList(n, "words", where));
             else for (String w : text(n, "text", where).trim().split("\\s+")) if (!w.isEmpty()) words.add(w);
             if (words.isEmpty()) throw new IllegalArgumentException(where + "empty text");
-            JsonNode l = n.get("labels");
-            if (l == null || !l.isArray()) throw new IllegalArgumentException(where + "\"labels\" missing or not a list");
+            List<String> l = stringList(n, "labels", where);
             if (l.size() != words.size())
                 throw new IllegalArgumentException(where + l.size() + " labels for " + words.size() + " words");
             // words joined by single spaces; each token belongs to the word its offsets fall in
@@ -214,7 +274,7 @@ public final class TaskData {
                 if (e.sequenceIds()[t] < 0 || e.offsetEnds()[t] <= e.offsetStarts()[t]) continue;
                 int w = java.util.Arrays.binarySearch(wordStart, e.offsetStarts()[t]);
                 if (w >= 0 && w != word) {
-                    tokenLabels[t] = labelId(ids, l.get(w).asText(), where);
+                    tokenLabels[t] = labelId(ids, l.get(w), where);
                     word = w;
                 }
             }
@@ -230,9 +290,9 @@ public final class TaskData {
             for (int i = 0; i < lines.size(); i++) if (lines.get(i) != null) texts.add(text(lines.get(i), "text", file + ":" + (i + 1) + ": "));
         } else {
             StringBuilder sb = new StringBuilder();
-            try (BufferedReader in = open(file)) {
+            try (LineReader in = LineReader.open(file)) {
                 String line;
-                while ((line = in.readLine()) != null) sb.append(line).append('\n');
+                while ((line = in.next()) != null) sb.append(line).append('\n');
             }
             texts.add(sb.toString());
         }
