@@ -1,5 +1,6 @@
 package roberta.cli;
 
+import roberta.engine.train.Problem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +19,7 @@ record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Ma
         Task task = Task.of(m.head());
         RobertaTokenizer tok = options.loadTokenizer();
         Map<Integer, String> labels = m.config().id2label();
-        Objective.Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Objective.Problem.SINGLE_LABEL;
+        Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Problem.SINGLE_LABEL;
         int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
         return new LabelledRun(m, tok, task, labels, TaskData.load(data, task, tok, labels, problem, max));
     }

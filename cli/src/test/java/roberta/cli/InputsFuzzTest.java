@@ -1,5 +1,6 @@
 package roberta.cli;
 
+import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
@@ -157,14 +158,14 @@ class InputsFuzzTest {
                 Task task = kind.equals("seq-cls") ? Task.SEQ_CLS : Task.TOKEN_CLS;
                 TaskData.Lines lines = TaskData.Lines.read(file);
                 if (rnd.nextBoolean()) { // finetune of a new head: problem and labels from the data
-                    Objective.Problem p = task == Task.SEQ_CLS ? TaskData.problemOf(lines) : Objective.Problem.SINGLE_LABEL;
+                    Problem p = task == Task.SEQ_CLS ? TaskData.problemOf(lines) : Problem.SINGLE_LABEL;
                     TaskData.load(lines, task, tok, TaskData.labelSet(lines, task), p, 32);
                 } else { // evaluate: labels and problem from the model
-                    Objective.Problem p = Objective.Problem.values()[rnd.nextInt(3)];
+                    Problem p = Problem.values()[rnd.nextInt(3)];
                     TaskData.load(lines, task, tok, Map.of(0, "neg", 1, "pos", 2, "O", 3, "B-PER"), p, 32);
                 }
             }
-            case "mlm" -> TaskData.load(file, Task.MLM, tok, Map.of(), Objective.Problem.SINGLE_LABEL, 32);
+            case "mlm" -> TaskData.load(file, Task.MLM, tok, Map.of(), Problem.SINGLE_LABEL, 32);
             default -> throw new IllegalStateException(kind);
         }
         return "parsed";

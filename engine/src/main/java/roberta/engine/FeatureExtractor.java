@@ -13,14 +13,16 @@ import roberta.tokenizer.TruncationStrategy;
  * whole text as if it had been one sequence.
  */
 final class FeatureExtractor {
-    private final Roberta roberta;
+    private final RobertaModel model;
+    private final RobertaTokenizer tok;
     private final EmbedOptions options;
     private final int maxLen;
 
-    FeatureExtractor(Roberta roberta, EmbedOptions options) {
-        this.roberta = roberta;
+    /** limit: the longest sequence the model's positions allow. */
+    FeatureExtractor(RobertaModel model, RobertaTokenizer tok, int limit, EmbedOptions options) {
+        this.model = model;
+        this.tok = tok;
         this.options = options;
-        int limit = roberta.maxTokens();
         if (options.maxLength() > limit)
             throw new IllegalArgumentException("max length " + options.maxLength() + " exceeds the model's " + limit + " tokens");
         this.maxLen = options.maxLength() > 0 ? options.maxLength() : limit;
@@ -33,8 +35,6 @@ final class FeatureExtractor {
     private record Window(int input, int contentOffset, int[] ids) {}
 
     float[][] extract(List<String> texts, List<String> pairs, boolean showProgress) {
-        RobertaTokenizer tok = roberta.tokenizer();
-        RobertaModel model = roberta.model();
         boolean truncate = options.truncate() || (options.maxLength() > 0 && options.stride() == 0);
         List<Window> windows = new ArrayList<>();
         int[] fullLen = new int[texts.size()];
@@ -80,7 +80,7 @@ final class FeatureExtractor {
             int g1 = Math.min(windows.size(), g0 + groupWindows);
             while (g1 < windows.size() && windows.get(g1).input() == windows.get(g1 - 1).input()) g1++;
             List<Window> group = windows.subList(g0, g1);
-            roberta.states(group.stream().map(Window::ids).toList(), options.batchSize(), layers, (w, states, len) -> {
+            HiddenStates.run(model, group.stream().map(Window::ids).toList(), options.batchSize(), layers, (w, states, len) -> {
                 Window win = group.get(w);
                 int input = win.input();
                 synchronized (sums) {

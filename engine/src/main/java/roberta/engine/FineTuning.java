@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,10 +84,10 @@ public final class FineTuning {
     }
 
     /** The examples, labels and problem type, all checked before training starts. */
-    private record Data(List<Example> train, List<Example> eval, Map<Integer, String> labels, Objective.Problem problem) {
+    private record Data(List<Example> train, List<Example> eval, Map<Integer, String> labels, Problem problem) {
         static Data read(Run run, Task t, RobertaConfig base, RobertaTokenizer tok, int maxTokens) throws IOException {
             Map<Integer, String> labels = null;
-            Objective.Problem problem = Objective.Problem.SINGLE_LABEL;
+            Problem problem = Problem.SINGLE_LABEL;
             // a classification file is parsed once: problem type, label set and examples come from that pass
             TaskData.Lines lines = t == Task.MLM ? null : TaskData.Lines.read(run.train());
             boolean sameHead = base.architecture() != null && base.architecture().equals(t.head.architecture);
@@ -103,12 +104,7 @@ public final class FineTuning {
         }
 
         String problemType(Task t) {
-            if (t != Task.SEQ_CLS) return null;
-            return switch (problem) {
-                case SINGLE_LABEL -> "single_label_classification";
-                case REGRESSION -> "regression";
-                case MULTI_LABEL -> "multi_label_classification";
-            };
+            return t == Task.SEQ_CLS ? problem.problemType() : null;
         }
     }
 

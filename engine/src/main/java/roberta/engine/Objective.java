@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import roberta.kernels.Backend;
 import roberta.loader.HeadType;
 
@@ -10,8 +11,6 @@ import roberta.loader.HeadType;
  */
 public final class Objective {
     private Objective() {}
-
-    public enum Problem { SINGLE_LABEL, REGRESSION, MULTI_LABEL }
 
     public static Problem problem(RobertaModel model) {
         String p = model.config().problemType();

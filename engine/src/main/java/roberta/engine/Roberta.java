@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,55 +67,15 @@ public final class Roberta {
      * Runs the encoder over token sequences, sorted by length into batches of batchSize, and
      * hands each sequence's selected states [len, width] to sink (in any order).
      */
-    public void states(List<int[]> sequences, int batchSize, LayerSelection layers, StateSink sink, IntConsumer progress) {
-        Integer[] order = new Integer[sequences.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences.get(i).length).reversed());
-        int h = model.config().hiddenSize(), numLayers = model.config().numHiddenLayers();
-        int width = layers.width(h);
-        for (int b0 = 0; b0 < order.length; b0 += batchSize) {
-            int b1 = Math.min(order.length, b0 + batchSize);
-            List<int[]> batchSeqs = new ArrayList<>();
-            for (int i = b0; i < b1; i++) batchSeqs.add(sequences.get(order[i]));
-            PackedBatch batch = PackedBatch.of(batchSeqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            List<float[]> selected = new ArrayList<>();
-            try (Graph g = Graph.inference(model.backend())) {
-                RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
-                for (int idx : layers.layers()) {
-                    Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
-                    selected.add(model.backend().toHost(v.value()));
-                }
-            }
-            for (int s = 0; s < batchSeqs.size(); s++) {
-                int len = batch.seqLen[s], start = batch.seqStart[s];
-                float[] states = new float[len * width];
-                for (int t = 0; t < len; t++) {
-                    for (int li = 0; li < selected.size(); li++) {
-                        float[] src = selected.get(li);
-                        if (layers.average()) {
-                            for (int c = 0; c < h; c++) states[t * width + c] += src[(start + t) * h + c] / selected.size();
-                        } else {
-                            System.arraycopy(src, (start + t) * h, states, t * width + li * h, h);
-                        }
-                    }
-                }
-                sink.accept(order[b0 + s], states, len);
-            }
-            if (progress != null) progress.accept(b1 - b0);
-        }
-    }
-
-    /** Receives one sequence's states [len, width]. */
-    @FunctionalInterface
-    public interface StateSink {
-        void accept(int index, float[] states, int len);
+    public void states(List<int[]> sequences, int batchSize, LayerSelection layers, HiddenStates.Sink sink, IntConsumer progress) {
+        HiddenStates.run(model, sequences, batchSize, layers, sink, progress);
     }
 
     // ------------------------------------------------------------------ feature extraction
 
     /** Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE, [tokens, width]. */
     public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, boolean showProgress) {
-        return new FeatureExtractor(this, options).extract(texts, pairs, showProgress);
+        return new FeatureExtractor(model, tokenizer(), maxTokens(), options).extract(texts, pairs, showProgress);
     }
 
     public float[][] embed(List<String> texts, EmbedOptions options) {
@@ -229,7 +190,7 @@ public final class Roberta {
                 throw new IllegalArgumentException("input " + (i + 1) + " has " + enc.get(i).length() + " tokens, more than the model's " + maxTokens() + "; pass a max length to truncate");
         List<int[]> ids = enc.stream().map(Encoding::ids).toList();
         float[][] logits = logits(ids, batchSize);
-        Objective.Problem problem = Objective.problem(model);
+        Problem problem = Objective.problem(model);
         List<Prediction> out = new ArrayList<>();
         for (float[] l : logits) {
             double[] scores = switch (problem) {

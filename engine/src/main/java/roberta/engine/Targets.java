@@ -7,7 +7,7 @@ import java.util.List;
  * are given per original (unpacked) position and use -100 for "ignore", as Hugging Face does.
  */
 public record Targets(int[] classes, float[] values, List<int[]> tokenLabels, int[] rowLabels) {
-    public static final int IGNORE = -100;
+    public static final int IGNORE = roberta.engine.train.Example.IGNORE;
 
     /** Single-label classification: one class per sequence. */
     public static Targets classes(int[] perSequence) {

@@ -195,11 +195,10 @@ public final class Trainer {
     /** Encoder states (eval mode) of every example, once: the <s> row for seq-cls, all rows for token-cls. */
     private List<float[]> computeFeatures(List<Example> examples) {
         List<float[]> cache = new ArrayList<>(java.util.Collections.nCopies(examples.size(), (float[]) null));
-        Roberta r = Roberta.of(model, tokenizer);
         int h = model.config().hiddenSize();
         LayerSelection last = LayerSelection.parse("last", model.config().numHiddenLayers());
         try (Progress bar = new Progress("caching features", examples.size(), "seq")) {
-            r.states(examples.stream().map(Example::ids).toList(), 32, last, (i, states, len) ->
+            HiddenStates.run(model, examples.stream().map(Example::ids).toList(), 32, last, (i, states, len) ->
                     cache.set(i, o.task() == Task.SEQ_CLS ? java.util.Arrays.copyOf(states, h) : states), bar::advance);
         }
         return cache;

@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,14 +19,14 @@ import roberta.loader.RobertaConfig;
  * dropout on (its masks depend only on the seed, so both evaluations see the same ones).
  */
 class FiniteDifferenceTest {
-    static RobertaModel tinyModel(HeadType head, Objective.Problem problem, float dropout, long seed) {
+    static RobertaModel tinyModel(HeadType head, Problem problem, float dropout, long seed) {
         ObjectNode json = (ObjectNode) RobertaConfig.of(41, 12, 2, 3, 19, 24).json();
         json.put("hidden_dropout_prob", dropout).put("attention_probs_dropout_prob", dropout);
         RobertaConfig c = RobertaConfig.fromJson(json, "test");
         java.util.Map<Integer, String> labels = java.util.Map.of(0, "a", 1, "b", 2, "c");
-        String type = problem == Objective.Problem.REGRESSION ? "regression" : problem == Objective.Problem.MULTI_LABEL ? "multi_label_classification" : null;
+        String type = problem == Problem.REGRESSION ? "regression" : problem == Problem.MULTI_LABEL ? "multi_label_classification" : null;
         if (head != HeadType.NONE && head != HeadType.MASKED_LM)
-            c = c.withHead(head.architecture, problem == Objective.Problem.REGRESSION ? java.util.Map.of(0, "y") : labels, type);
+            c = c.withHead(head.architecture, problem == Problem.REGRESSION ? java.util.Map.of(0, "y") : labels, type);
         else if (head == HeadType.MASKED_LM) c = c.withHead(head.architecture, null, null);
         RobertaModel m = RobertaModel.random(c, head, CpuBackend.INSTANCE, seed);
         // larger weights than the 0.02 init so every path carries signal
@@ -49,10 +50,10 @@ class FiniteDifferenceTest {
             case TOKEN -> HeadType.TOKEN_CLASSIFICATION;
             default -> HeadType.SEQUENCE_CLASSIFICATION;
         };
-        Objective.Problem problem = switch (which) {
-            case SEQ_REGRESSION -> Objective.Problem.REGRESSION;
-            case SEQ_MULTI -> Objective.Problem.MULTI_LABEL;
-            default -> Objective.Problem.SINGLE_LABEL;
+        Problem problem = switch (which) {
+            case SEQ_REGRESSION -> Problem.REGRESSION;
+            case SEQ_MULTI -> Problem.MULTI_LABEL;
+            default -> Problem.SINGLE_LABEL;
         };
         RobertaModel m = tinyModel(head, problem, 0.1f, 5);
         Random rng = new Random(11);

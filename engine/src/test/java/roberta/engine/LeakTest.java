@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +66,7 @@ class LeakTest {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 10; i++) sb.append("{\"text\": \"text number ").append(i).append("\", \"label\": \"").append(i % 2 == 0 ? "pos" : "neg").append("\"}\n");
         Path file = Files.writeString(dir.resolve("data.jsonl"), sb.toString());
-        return TaskData.load(file, Task.SEQ_CLS, tok, LABELS, Objective.Problem.SINGLE_LABEL, 32);
+        return TaskData.load(file, Task.SEQ_CLS, tok, LABELS, Problem.SINGLE_LABEL, 32);
     }
 
     @Test

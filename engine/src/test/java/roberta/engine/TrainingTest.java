@@ -1,5 +1,6 @@
 package roberta.engine;
 
+import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,7 +57,7 @@ class TrainingTest {
     }
 
     static List<Example> examples(Path file) throws Exception {
-        return TaskData.load(file, Task.SEQ_CLS, tok, LABELS, Objective.Problem.SINGLE_LABEL, 32);
+        return TaskData.load(file, Task.SEQ_CLS, tok, LABELS, Problem.SINGLE_LABEL, 32);
     }
 
     static TrainOptions options(int epochs, String freeze, String trainOnly, boolean cache) {
@@ -220,7 +221,7 @@ class TrainingTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> examples(f)).getMessage().contains("bad.jsonl:2: not valid JSON"));
         Files.writeString(f, "{\"words\": [\"John\", \"lives\"], \"labels\": [\"B-PER\"]}\n");
         var e4 = assertThrows(IllegalArgumentException.class,
-                () -> TaskData.load(f, Task.TOKEN_CLS, tok, Map.of(0, "O", 1, "B-PER"), Objective.Problem.SINGLE_LABEL, 32));
+                () -> TaskData.load(f, Task.TOKEN_CLS, tok, Map.of(0, "O", 1, "B-PER"), Problem.SINGLE_LABEL, 32));
         assertTrue(e4.getMessage().contains("bad.jsonl:1: 1 labels for 2 words"), e4.getMessage());
     }
 
@@ -229,7 +230,7 @@ class TrainingTest {
         Path f = dir.resolve("ner.jsonl");
         Files.writeString(f, "{\"words\": [\"Johnathan\", \"lives\", \"in\", \"Kuala-Lumpur\"], \"labels\": [\"B-PER\", \"O\", \"O\", \"B-LOC\"]}\n");
         Map<Integer, String> labels = Map.of(0, "O", 1, "B-PER", 2, "B-LOC");
-        Example e = TaskData.load(f, Task.TOKEN_CLS, tok, labels, Objective.Problem.SINGLE_LABEL, 64).get(0);
+        Example e = TaskData.load(f, Task.TOKEN_CLS, tok, labels, Problem.SINGLE_LABEL, 64).get(0);
         var enc = tok.encode("Johnathan lives in Kuala-Lumpur");
         assertArrayEquals(enc.ids(), e.ids());
         int labelled = 0;

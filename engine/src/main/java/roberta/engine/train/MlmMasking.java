@@ -3,7 +3,6 @@ package roberta.engine.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import roberta.engine.Targets;
 import roberta.tokenizer.RobertaTokenizer;
 
 /**
@@ -31,7 +30,7 @@ public final class MlmMasking {
     /** Masks ids in place of a copy; returns {maskedIds, labels}. */
     public static int[][] mask(int[] ids, int maskId, int vocab, int clsId, int sepId, int padId, SplittableRandom rng) {
         int[] masked = ids.clone(), labels = new int[ids.length];
-        java.util.Arrays.fill(labels, Targets.IGNORE);
+        java.util.Arrays.fill(labels, Example.IGNORE);
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
             if (id == clsId || id == sepId || id == padId) continue;

@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import roberta.engine.Objective;
-import roberta.engine.Targets;
 import roberta.tokenizer.EncodeOptions;
 import roberta.tokenizer.Encoding;
 import roberta.tokenizer.RobertaTokenizer;
@@ -85,8 +83,8 @@ public final class TaskData {
 
     /** The label names a seq-cls or token-cls file uses, sorted (used when the model has no labels yet). */
     public static Map<Integer, String> labelSet(Lines data, Task task) {
-        Objective.Problem problem = task == Task.SEQ_CLS ? problemOf(data) : Objective.Problem.SINGLE_LABEL;
-        if (problem == Objective.Problem.REGRESSION) return Map.of(0, "LABEL_0");
+        Problem problem = task == Task.SEQ_CLS ? problemOf(data) : Problem.SINGLE_LABEL;
+        if (problem == Problem.REGRESSION) return Map.of(0, "LABEL_0");
         TreeSet<String> names = new TreeSet<>();
         List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
@@ -94,7 +92,7 @@ public final class TaskData {
             if (n == null) continue;
             String where = data.file() + ":" + (i + 1) + ": ";
             if (task == Task.TOKEN_CLS) names.addAll(stringList(n, "labels", where));
-            else if (problem == Objective.Problem.MULTI_LABEL) names.addAll(stringList(n, "label", where));
+            else if (problem == Problem.MULTI_LABEL) names.addAll(stringList(n, "label", where));
             else names.add(className(n.get("label"), where));
         }
         Map<Integer, String> out = new java.util.LinkedHashMap<>();
@@ -106,7 +104,7 @@ public final class TaskData {
      * The problem a seq-cls file poses, from its first label: a number is regression, a list
      * multi-label, a string single-label; anything else (null, true, an object) is an error.
      */
-    public static Objective.Problem problemOf(Lines data) {
+    public static Problem problemOf(Lines data) {
         List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
             JsonNode n = lines.get(i);
@@ -114,12 +112,12 @@ public final class TaskData {
             JsonNode l = n.get("label");
             String where = data.file() + ":" + (i + 1) + ": ";
             if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
-            if (l.isNumber()) return Objective.Problem.REGRESSION;
-            if (l.isArray()) return Objective.Problem.MULTI_LABEL;
-            if (l.isTextual()) return Objective.Problem.SINGLE_LABEL;
+            if (l.isNumber()) return Problem.REGRESSION;
+            if (l.isArray()) return Problem.MULTI_LABEL;
+            if (l.isTextual()) return Problem.SINGLE_LABEL;
             throw new IllegalArgumentException(where + "label is " + what(l) + "; expected a class name (a string), a number (regression) or a list of names (multi-label)");
         }
-        return Objective.Problem.SINGLE_LABEL;
+        return Problem.SINGLE_LABEL;
     }
 
     /** A single-label class name: a non-empty string (a number, null or true is not silently made one). */
@@ -170,14 +168,14 @@ public final class TaskData {
     }
 
     public static List<Example> load(Path file, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
-                                     Objective.Problem problem, int maxLength) throws IOException {
+                                     Problem problem, int maxLength) throws IOException {
         if (task == Task.MLM) return mlmExamples(file, tok, maxLength);
         return load(Lines.read(file), task, tok, labels, problem, maxLength);
     }
 
     /** The examples of a seq-cls or token-cls file already read. */
     public static List<Example> load(Lines data, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
-                                     Objective.Problem problem, int maxLength) {
+                                     Problem problem, int maxLength) {
         return switch (task) {
             case SEQ_CLS -> sequenceExamples(data, tok, labels, problem, maxLength);
             case TOKEN_CLS -> tokenExamples(data, tok, labels, maxLength);
@@ -207,7 +205,7 @@ public final class TaskData {
     }
 
     private static List<Example> sequenceExamples(Lines data, RobertaTokenizer tok, Map<Integer, String> labels,
-                                                  Objective.Problem problem, int maxLength) {
+                                                  Problem problem, int maxLength) {
         Map<String, Integer> ids = inverse(labels);
         return parseLines(data, (n, number, where) -> {
             String text = text(n, "text", where);
@@ -268,7 +266,7 @@ public final class TaskData {
             }
             Encoding e = tok.encode(sb.toString(), null, EncodeOptions.truncateTo(maxLength));
             int[] tokenLabels = new int[e.length()];
-            java.util.Arrays.fill(tokenLabels, Targets.IGNORE);
+            java.util.Arrays.fill(tokenLabels, Example.IGNORE);
             int word = -1;
             for (int t = 0; t < e.length(); t++) {
                 if (e.sequenceIds()[t] < 0 || e.offsetEnds()[t] <= e.offsetStarts()[t]) continue;

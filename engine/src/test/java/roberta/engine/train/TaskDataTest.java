@@ -10,7 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import roberta.engine.Objective;
 import roberta.tokenizer.RobertaTokenizer;
 
 /** Labels of the wrong JSON type are refused with their line, never turned into classes named "null" or "true". */
@@ -32,7 +31,7 @@ class TaskDataTest {
         Files.writeString(f, content);
         try {
             TaskData.Lines lines = TaskData.Lines.read(f);
-            Objective.Problem problem = task == Task.SEQ_CLS ? TaskData.problemOf(lines) : Objective.Problem.SINGLE_LABEL;
+            Problem problem = task == Task.SEQ_CLS ? TaskData.problemOf(lines) : Problem.SINGLE_LABEL;
             TaskData.load(lines, task, tok, TaskData.labelSet(lines, task), problem, 32);
             return null;
         } catch (IllegalArgumentException e) {
@@ -41,7 +40,7 @@ class TaskDataTest {
     }
 
     /** The error of reading file for a model that has labels (evaluate, or finetune of a classifier). */
-    String knownLabelsError(String content, Task task, Objective.Problem problem, Map<Integer, String> labels) throws Exception {
+    String knownLabelsError(String content, Task task, Problem problem, Map<Integer, String> labels) throws Exception {
         Path f = dir.resolve("data.jsonl");
         Files.writeString(f, content);
         return assertThrows(IllegalArgumentException.class, () -> TaskData.load(f, task, tok, labels, problem, 32)).getMessage();
@@ -64,8 +63,8 @@ class TaskDataTest {
         assertEquals(null, newModelError(ok + "{\"text\": \"b\", \"label\": \"neg\"}\n", Task.SEQ_CLS));
         // a model whose classes are "0" and "1" still needs the label written as a string
         Map<Integer, String> digits = Map.of(0, "0", 1, "1");
-        assertMentions(knownLabelsError("{\"text\": \"b\", \"label\": 1}\n", Task.SEQ_CLS, Objective.Problem.SINGLE_LABEL, digits), "data.jsonl:1:", "a number");
-        assertMentions(knownLabelsError("{\"text\": \"b\", \"label\": true}\n", Task.SEQ_CLS, Objective.Problem.SINGLE_LABEL, Map.of(0, "true")), "data.jsonl:1:", "a boolean");
+        assertMentions(knownLabelsError("{\"text\": \"b\", \"label\": 1}\n", Task.SEQ_CLS, Problem.SINGLE_LABEL, digits), "data.jsonl:1:", "a number");
+        assertMentions(knownLabelsError("{\"text\": \"b\", \"label\": true}\n", Task.SEQ_CLS, Problem.SINGLE_LABEL, Map.of(0, "true")), "data.jsonl:1:", "a boolean");
     }
 
     @Test
@@ -96,7 +95,7 @@ class TaskDataTest {
         assertMentions(newModelError(ok + "{\"words\": [\"a\", 7], \"labels\": [\"O\", \"O\"]}\n", Task.TOKEN_CLS), "data.jsonl:2:", "\"words\" item 2");
         assertMentions(newModelError(ok + "{\"words\": \"a b\", \"labels\": [\"O\", \"O\"]}\n", Task.TOKEN_CLS), "data.jsonl:2:", "\"words\" is a string");
         Map<Integer, String> labels = Map.of(0, "O", 1, "null");
-        assertMentions(knownLabelsError("{\"words\": [\"a\"], \"labels\": [null]}\n", Task.TOKEN_CLS, Objective.Problem.SINGLE_LABEL, labels), "data.jsonl:1:", "null");
+        assertMentions(knownLabelsError("{\"words\": [\"a\"], \"labels\": [null]}\n", Task.TOKEN_CLS, Problem.SINGLE_LABEL, labels), "data.jsonl:1:", "null");
     }
 
     @Test
@@ -110,6 +109,6 @@ class TaskDataTest {
         assertMentions(assertThrows(IllegalArgumentException.class, () -> TaskData.Lines.read(f)).getMessage(), "train.jsonl.gz:", "cut short");
         Path mlm = dir.resolve("corpus.txt.gz");
         Files.write(mlm, java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> TaskData.load(mlm, Task.MLM, tok, Map.of(), Objective.Problem.SINGLE_LABEL, 32)).getMessage(), "corpus.txt.gz:");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> TaskData.load(mlm, Task.MLM, tok, Map.of(), Problem.SINGLE_LABEL, 32)).getMessage(), "corpus.txt.gz:");
     }
 }

@@ -1,0 +1,65 @@
+package roberta.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * The encoder run over many token sequences for their hidden states: sorted by length into
+ * batches (so each batch packs similar lengths), one inference graph per batch, the chosen
+ * layers copied out per sequence. What feature extraction, the feature cache and the Java
+ * API's states() are built on.
+ */
+public final class HiddenStates {
+    private HiddenStates() {}
+
+    /**
+     * Runs the encoder over token sequences, sorted by length into batches of batchSize, and
+     * hands each sequence's selected states [len, width] to sink (in any order).
+     */
+    static void run(RobertaModel model, List<int[]> sequences, int batchSize, LayerSelection layers, Sink sink, IntConsumer progress) {
+        Integer[] order = new Integer[sequences.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences.get(i).length).reversed());
+        int h = model.config().hiddenSize(), numLayers = model.config().numHiddenLayers();
+        int width = layers.width(h);
+        for (int b0 = 0; b0 < order.length; b0 += batchSize) {
+            int b1 = Math.min(order.length, b0 + batchSize);
+            List<int[]> batchSeqs = new ArrayList<>();
+            for (int i = b0; i < b1; i++) batchSeqs.add(sequences.get(order[i]));
+            PackedBatch batch = PackedBatch.of(batchSeqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
+            List<float[]> selected = new ArrayList<>();
+            try (Graph g = Graph.inference(model.backend())) {
+                RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
+                for (int idx : layers.layers()) {
+                    Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
+                    selected.add(model.backend().toHost(v.value()));
+                }
+            }
+            for (int s = 0; s < batchSeqs.size(); s++) {
+                int len = batch.seqLen[s], start = batch.seqStart[s];
+                float[] states = new float[len * width];
+                for (int t = 0; t < len; t++) {
+                    for (int li = 0; li < selected.size(); li++) {
+                        float[] src = selected.get(li);
+                        if (layers.average()) {
+                            for (int c = 0; c < h; c++) states[t * width + c] += src[(start + t) * h + c] / selected.size();
+                        } else {
+                            System.arraycopy(src, (start + t) * h, states, t * width + li * h, h);
+                        }
+                    }
+                }
+                sink.accept(order[b0 + s], states, len);
+            }
+            if (progress != null) progress.accept(b1 - b0);
+        }
+    }
+
+    /** Receives one sequence's states [len, width]. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(int index, float[] states, int len);
+    }
+}
