@@ -1,5 +1,6 @@
 package roberta.loader;
 
+import roberta.tokenizer.ModelFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package roberta.loader;
 
+import roberta.tokenizer.ModelFiles;
 /**
  * A safetensors file (or checkpoint folder) that cannot be read; the message names file and
  * tensor, on one line (control characters from names in the input are escaped).

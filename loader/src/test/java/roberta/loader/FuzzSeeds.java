@@ -1,5 +1,6 @@
 package roberta.loader;
 
+import roberta.tokenizer.Mutate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package roberta.loader;
 
+import roberta.tokenizer.Mutate;
+import roberta.tokenizer.Fuzz;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;

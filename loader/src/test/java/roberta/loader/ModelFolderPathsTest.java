@@ -1,5 +1,6 @@
 package roberta.loader;
 
+import roberta.tokenizer.ModelFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

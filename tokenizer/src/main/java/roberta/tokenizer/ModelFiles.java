@@ -11,19 +11,34 @@ import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
- * Files of an untrusted model folder (roberta.loader has a twin; keep them in step). No file
- * we read may lead outside the folder through a symbolic link, except that a Hugging Face cache snapshot
+ * Files of an untrusted model folder, for the tokenizer and the loader alike. A file named by
+ * the folder (a shard in the index) must be a plain name, and no file we read may lead outside
+ * the folder through a symbolic link, except that a Hugging Face cache snapshot
  * (.../models--org--name/snapshots/REV) may link into that repository's blobs/ folder, which
  * is how the hub cache stores every file.
  */
-final class ModelFiles {
+public final class ModelFiles {
     /** Real tokenizer files are tens of MB at most (XLM-R's tokenizer.json is 17 MB); memory grows with the file. */
-    static final long MAX_TOKENIZER_BYTES = 256L << 20;
+    public static final long MAX_TOKENIZER_BYTES = 256L << 20;
+    /** config.json and index files are kilobytes; a larger one is not what it claims to be. */
+    public static final long MAX_JSON_BYTES = 64L << 20;
 
     private ModelFiles() {}
 
+    /** The file called name in dir, refused (via error) if the name is not a plain file name. */
+    public static Path named(Path dir, String name, Function<String, RuntimeException> error) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.startsWith(".") || name.length() > 255
+                || name.chars().anyMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20))
+            throw error.apply("'" + quote(name) + "' is not a plain file name in the model folder");
+        try {
+            return dir.resolve(name);
+        } catch (java.nio.file.InvalidPathException e) { // e.g. characters the file system's encoding cannot spell
+            throw error.apply("'" + quote(name) + "' is not a valid file name here: " + e.getReason());
+        }
+    }
+
     /** Throws (via error) if file exists and is, or goes through, a link leading outside dir. */
-    static void checkInside(Path dir, Path file, Function<String, RuntimeException> error) {
+    public static void checkInside(Path dir, Path file, Function<String, RuntimeException> error) {
         if (!Files.exists(file)) return; // the reader reports a missing file in its own words
         try {
             Path real = file.toRealPath(), root = dir.toRealPath();
@@ -39,7 +54,7 @@ final class ModelFiles {
     }
 
     /** A small text file, strictly UTF-8, refused (via error) if larger than max bytes. */
-    static String readUtf8(Path file, long max, Function<String, RuntimeException> error) {
+    public static String readUtf8(Path file, long max, Function<String, RuntimeException> error) {
         // a FIFO or device would block or never end: only plain files are read
         if (Files.exists(file) && !Files.isRegularFile(file)) throw error.apply("is not a regular file");
         try {
@@ -58,7 +73,7 @@ final class ModelFiles {
     }
 
     /** s with control characters escaped: a message must stay on one line. */
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         if (s == null) return "null";
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -70,7 +85,7 @@ final class ModelFiles {
     }
 
     /** A name or value from the input, for a message: one line, at most 80 characters. */
-    static String quote(String s) {
+    public static String quote(String s) {
         String one = oneLine(s);
         return one.length() <= 80 ? one : one.substring(0, 77) + "...";
     }

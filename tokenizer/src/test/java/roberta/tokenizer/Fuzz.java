@@ -21,17 +21,17 @@ import java.util.function.Predicate;
  * any other throwable, a hang, an allocation over the cap, or a failed check of what was
  * accepted. The loop runs for {@code roberta.fuzz.seconds} (else the given CI default).
  */
-final class Fuzz {
+public final class Fuzz {
     /** Builds one case's files from rng and returns what to run on them. */
-    interface Target {
+    public interface Target {
         Action prepare(Random rng) throws Exception;
     }
 
-    interface Action {
+    public interface Action {
         void run() throws Exception;
     }
 
-    static final long SEED = Long.getLong("roberta.fuzz.seed", 20261201L);
+    public static final long SEED = Long.getLong("roberta.fuzz.seed", 20261201L);
     private static final Long ONLY_CASE = Long.getLong("roberta.fuzz.case");
     private static final long DEADLINE_MS = Long.getLong("roberta.fuzz.case.ms", 10_000L);
     /** Far above what any case needs (inputs are at most a few MB): an input that makes us allocate by its claims trips it. */
@@ -45,27 +45,27 @@ final class Fuzz {
     private final Map<String, String> defects = new TreeMap<>();
 
     /** names: the path every rejection message must contain; ours: the exceptions that are our own one-line errors. */
-    Fuzz(String name, Path names, Predicate<Throwable> ours) {
+    public Fuzz(String name, Path names, Predicate<Throwable> ours) {
         this.name = name;
         this.names = names;
         this.ours = ours;
     }
 
-    static double seconds(double ciDefault) {
+    public static double seconds(double ciDefault) {
         String s = System.getProperty("roberta.fuzz.seconds");
         return s == null || s.isBlank() ? ciDefault : Double.parseDouble(s);
     }
 
     private record Result(long bytes, Throwable thrown) {}
 
-    static long mix(long seed, long index) {
+    public static long mix(long seed, long index) {
         long z = seed * 0x9E3779B97F4A7C15L + index;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         return z ^ (z >>> 31);
     }
 
     /** Runs cases until the time is up (and at least minCases ran); returns the tally line. Fails listing every defect kind. */
-    String run(double ciSeconds, int minCases, Target target) throws Exception {
+    public String run(double ciSeconds, int minCases, Target target) throws Exception {
         long stop = System.nanoTime() + (long) (seconds(ciSeconds) * 1e9);
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "fuzz-" + name);

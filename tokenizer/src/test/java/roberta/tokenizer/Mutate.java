@@ -18,12 +18,12 @@ import java.util.regex.Pattern;
  * edits of any file, and structural edits of JSON (values swapped for hostile ones, keys
  * deleted, renamed or duplicated, junk nested in).
  */
-final class Mutate {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class Mutate {
+    public static final ObjectMapper JSON = new ObjectMapper();
     private static final String RAW = "@@raw@@";
 
     /** Values that break naive readers, as raw JSON text (some are deliberately not valid JSON). */
-    static final String[] HOSTILE = {
+    public static final String[] HOSTILE = {
         "0", "-1", "1", "2", "3", "7", "-2147483648", "2147483647", "2147483648", "4294967296", "1099511627776",
         "9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "1000000",
         "1500000000", "1e308", "1e400", "-1e400", "0.5", "-0.0", "1e-50", "1.0", "-1e-5", "NaN", "Infinity",
@@ -36,12 +36,12 @@ final class Mutate {
 
     private Mutate() {}
 
-    static String hostile(Random rng) {
+    public static String hostile(Random rng) {
         return HOSTILE[rng.nextInt(HOSTILE.length)];
     }
 
     /** One to four byte-level edits: flips, interesting bytes, deletions, duplications, truncation, junk, splices. */
-    static byte[] bytes(Random rng, byte[] in, byte[] other) {
+    public static byte[] bytes(Random rng, byte[] in, byte[] other) {
         byte[] b = in.clone();
         int edits = 1 + rng.nextInt(4);
         for (int e = 0; e < edits; e++) b = edit(rng, b, other, 0, b.length);
@@ -49,7 +49,7 @@ final class Mutate {
     }
 
     /** One edit at a random place in [from, to) of b (clamped to b). */
-    static byte[] edit(Random rng, byte[] b, byte[] other, int from, int to) {
+    public static byte[] edit(Random rng, byte[] b, byte[] other, int from, int to) {
         to = Math.min(to, b.length);
         if (b.length == 0 || to <= from) return append(b, junk(rng, 1 + rng.nextInt(16)));
         int at = from + rng.nextInt(to - from);
@@ -90,7 +90,7 @@ final class Mutate {
     }
 
     /** One to three structural edits of a JSON document; the result is text, sometimes deliberately invalid. */
-    static String json(Random rng, JsonNode root) {
+    public static String json(Random rng, JsonNode root) {
         JsonNode copy = root.deepCopy();
         List<String> raws = new ArrayList<>();
         int edits = 1 + rng.nextInt(3);
@@ -157,19 +157,19 @@ final class Mutate {
         return text.substring(0, h[0]) + key + hostile(rng) + "," + text.substring(h[0]);
     }
 
-    static byte[] junk(Random rng, int n) {
+    public static byte[] junk(Random rng, int n) {
         byte[] j = new byte[n];
         rng.nextBytes(j);
         return j;
     }
 
-    static byte[] concat(byte[] a, byte[] b) {
+    public static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 
-    static byte[] append(byte[] a, byte[] b) {
+    public static byte[] append(byte[] a, byte[] b) {
         return concat(a, b);
     }
 }
