@@ -21,7 +21,7 @@ import roberta.tokenizer.RobertaTokenizer;
  * <pre>{@code
  * Roberta roberta = Roberta.load(Path.of("roberta-base"));
  * float[][] vectors = roberta.embed(List.of("a sentence", "another"), EmbedOptions.DEFAULT);
- * List<Roberta.Candidate> top = roberta.fillMask("The capital of France is <mask>.", 5);
+ * List<List<Roberta.Candidate>> top = roberta.fillMask("The capital of France is <mask>.", 5); // per mask
  * }</pre>
  */
 public final class Roberta {
