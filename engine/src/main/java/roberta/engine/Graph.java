@@ -6,7 +6,8 @@ import roberta.kernels.Tensor;
 
 /**
  * The operations the model is written in. Each computes its forward with the backend and,
- * when a tape is present and an input needs a gradient, records its backward beside it.
+ * when a tape is present and an input needs a gradient, records its backward beside it (on
+ * the {@link Tape}); the memory they make belongs to the graph's {@link Scope}.
  * Without a tape (inference) nothing is recorded. Dropout is active only in training mode;
  * its random numbers come from (seed, call counter), so a run is reproducible.
  */
@@ -16,25 +17,20 @@ public final class Graph implements AutoCloseable {
     final boolean training;
     private final long seed;
     private long calls;
-    /** Every activation and activation gradient this graph allocated, handed back on close. */
-    private final java.util.List<Tensor> owned = new java.util.ArrayList<>();
-    /** Host integer arrays uploaded for this graph (a batch's ids and layout: once each), released on close. */
-    private final java.util.IdentityHashMap<int[], IntTensor> uploaded = new java.util.IdentityHashMap<>();
-    /** Tensors that recorded backward steps hold on to: the memory the tape costs. */
-    private final java.util.Set<Tensor> captured = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The memory this graph's operations made (released on close). */
+    private final Scope scope;
 
     Graph(Backend be, Tape tape, boolean training, long seed) {
         this.be = be;
         this.tape = tape;
         this.training = training;
         this.seed = seed;
+        this.scope = new Scope(be);
     }
 
     /** A tensor for an operation's output (overwritten entirely), returned to the backend on close. */
     private Tensor alloc(int... shape) {
-        Tensor t = be.empty(shape);
-        owned.add(t);
-        return t;
+        return scope.empty(shape);
     }
 
     /**
@@ -48,67 +44,43 @@ public final class Graph implements AutoCloseable {
     private Tensor grad(Var v) {
         if (v == null || !v.needsGrad()) return null;
         if (v instanceof Param) return v.gradFor(be);
-        if (v.grad == null) {
-            v.grad = be.zeros(v.value.shape());
-            owned.add(v.grad);
-        }
+        if (v.grad == null) v.grad = scope.zeros(v.value.shape());
         return v.grad;
     }
 
     /** Host values as a graph input that needs no gradient (cached features), released with the graph. */
     Var constant(float[] values, int... shape) {
-        Tensor t = be.fromHost(values, shape);
-        owned.add(t);
-        return new Var(t, false);
+        return new Var(scope.own(be.fromHost(values, shape)), false);
     }
 
-    /** Marks tensors a backward step will read, so they outlive their scope. */
     private void capture(Tensor... ts) {
-        for (Tensor t : ts) if (t != null) captured.add(t);
+        scope.capture(ts);
     }
 
     /** Floats the recorded backward steps hold (activations kept for the backward pass). */
     long capturedFloats() {
-        long n = 0;
-        for (Tensor t : captured) n += t.size();
-        return n;
+        return scope.capturedFloats();
     }
 
     /** A position in the allocation list, for {@link #releaseSince}. */
     int mark() {
-        return owned.size();
+        return scope.mark();
     }
 
-    /**
-     * Hands back every tensor allocated since mark that no backward step captured and that is
-     * not one of keep: a frozen layer's intermediates die with the layer, so memory falls
-     * with every frozen layer, and inference holds one layer's scratch at a time.
-     */
+    /** See {@link Scope#releaseSince}: a layer's scratch goes back unless a backward step needs it. */
     void releaseSince(int mark, java.util.Collection<Var> keep) {
-        java.util.Set<Tensor> keepSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Var v : keep) keepSet.add(v.value);
-        java.util.List<Tensor> tail = owned.subList(mark, owned.size());
-        java.util.List<Tensor> stay = new java.util.ArrayList<>();
-        for (Tensor t : tail) {
-            if (captured.contains(t) || keepSet.contains(t)) stay.add(t);
-            else be.release(t);
-        }
-        tail.clear();
-        owned.addAll(stay);
+        scope.releaseSince(mark, keep);
     }
 
     /** The backend's copy of host integers, uploaded the first time this graph uses that array. */
     IntTensor ints(int[] host) {
-        return uploaded.computeIfAbsent(host, be::ints);
+        return scope.ints(host);
     }
 
     /** Gives every intermediate tensor back to the backend: copy out what you need first. */
     @Override
     public void close() {
-        for (Tensor t : owned) be.release(t);
-        owned.clear();
-        for (IntTensor t : uploaded.values()) be.release(t);
-        uploaded.clear();
+        scope.close();
     }
 
     /** Inference: no tape, no dropout. */
