@@ -11,12 +11,13 @@ package roberta.kernels.cuda;
  * is the i-th float of an allocation (CUDA's pointer arithmetic). 0 is the null pointer.
  * Allocations are aligned to 256 bytes, as cudaMalloc's are.
  *
- * <p><b>Ordering</b>: every call is issued on one stream, in order; copies to the host
- * return when their data has arrived (as cudaMemcpy does: it waits for earlier work), copies
- * to the device may return before the device has read the source only where an
- * implementation documents it (neither does today: both copy synchronously). Errors
- * are exceptions: {@link DeviceFault} for memory misuse, {@link IllegalArgumentException}
- * naming the argument for a call cuBLAS or the driver would refuse.
+ * <p><b>Ordering</b>: every call is issued on one stream, in order. Host copies are
+ * synchronous for the host, as cudaMemcpy from pageable memory is: when copyToDevice
+ * returns the host array may be reused, when copyToHost returns its data is there (it waits
+ * for earlier work first). Kernels and BLAS calls may still be running when they return
+ * (not in the emulator: it runs everything at once). Errors are exceptions:
+ * {@link DeviceFault} for memory misuse, {@link IllegalArgumentException} naming the
+ * argument for a call cuBLAS or the driver would refuse.
  *
  * <p><b>Matrices</b> in the BLAS calls are COLUMN-major, as cuBLAS documents: element (i, j)
  * of a matrix with leading dimension ld is at index i + j * ld. A row-major [rows, cols]
@@ -24,7 +25,7 @@ package roberta.kernels.cuda;
  * row-major C = A B is issued as column-major C^T = B^T A^T: swap the operands and m with n.
  */
 public interface DeviceApi extends AutoCloseable {
-    /** Free device memory for {@code bytes} (>= 0; 0 gives a valid pointer no access may touch). Contents unspecified. */
+    /** Allocates {@code bytes} (>= 0) of device memory, contents unspecified; 0 bytes gives a valid pointer no access may touch. */
     long malloc(long bytes);
 
     /** Frees an allocation; {@code ptr} must be exactly what malloc returned. free(0) does nothing, as cudaFree(NULL). */
