@@ -66,7 +66,8 @@ public interface DeviceApi extends AutoCloseable {
      * exactly these types, each the PTX parameter it fills:
      * <ul>
      *   <li>{@link Ptr}: a pointer ({@code float*}, {@code const int*}, ...), PTX {@code .u64};
-     *   <li>{@link Integer}: {@code int}, PTX {@code .s32} (also for {@code unsigned}: same 32 bits);
+     *   <li>{@link Integer}: {@code int}, PTX {@code .u32} as nvcc emits it (also for {@code unsigned}; {@code .s32}
+     *       in hand-written PTX: the same 32 bits);
      *   <li>{@link Float}: {@code float}, PTX {@code .f32}.
      * </ul>
      * Nothing else: no Long (is it a pointer or a 64-bit count? wrap pointers in Ptr), no

@@ -14,17 +14,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * cuBLAS is {@link CublasReference} with cuBLAS's own argument checks; every call runs
  * synchronously, so {@link #synchronize} has nothing to wait for. Little-endian, as GPUs are.
  *
- * <p>{@link #launch} runs the {@link EmulatedKernel} registered under the kernel's name. The
- * registry holds only {@code fill_f32}, an example, until the real kernels arrive. How they
- * plug in: the .cu sources are compiled for the host by g++ (a small header maps
- * {@code __global__}, {@code blockIdx}/{@code threadIdx}/{@code blockDim}/{@code gridDim},
- * {@code __syncthreads} and {@code extern __shared__} onto loops over blocks and threads, one
- * thread per fibre or a loop split at each barrier), and one EmulatedKernel per name calls
- * the compiled function through FFM ({@link java.lang.foreign.Linker}) with each {@link Ptr}
- * argument replaced by {@link #segment}'s native address (bounds-checked for the extent the
- * kernel declares it touches), each Integer as a C int and each Float as a C float: the same
- * list {@link DeviceApi#launch} documents for PTX. Then a kernel's C and its Java twin can
- * be checked against each other here, and the same .cu built with nvcc runs on the GPU.
+ * <p>{@link #launch} runs the {@link EmulatedKernel} registered under the kernel's name. A
+ * new device knows only {@code fill_f32}, a Java example ({@code ExampleKernels});
+ * {@link HostKernels#device()} gives one with the project's .cu kernels, compiled for the
+ * host by g++ through a shim header ({@code src/main/cuda/host/cuda_host.h}: blocks in turn,
+ * a block's threads as fibres meeting at {@code __syncthreads}, {@code __shared__} per
+ * block) and called through FFM with each {@link Ptr} replaced by {@link #segment}'s native
+ * address, checked for the extent the kernel declares, each Integer as a C int and each
+ * Float as a C float: the list {@link DeviceApi#launch} documents for PTX. So a kernel's C
+ * and its Java twin are checked against each other here, and the same .cu built with nvcc
+ * runs on the GPU.
  */
 public final class EmulatedDevice implements DeviceApi {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

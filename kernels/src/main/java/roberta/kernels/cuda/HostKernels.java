@@ -1,0 +1,398 @@
+package roberta.kernels.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The project's CUDA kernels ({@code src/main/cuda/*.cu}) built for the CPU and run by
+ * {@link EmulatedDevice}: the same source nvcc compiles for the GPU, so CI without a GPU
+ * tests it against the CPU kernels it mirrors.
+ *
+ * <p>How: the .cu files and the shim {@code host/cuda_host.h} (which maps CUDA's built-ins
+ * onto fibres; its comment lists what it cannot do) are classpath resources, copied there
+ * from {@code src/main/cuda} by Maven, so they are found whatever the working directory and
+ * also from the jar. They are compiled once with {@code g++ -O2 -std=c++20 -shared -fPIC}
+ * into one shared library, cached as {@code hostcuda-<hash>.so} under
+ * {@code -Droberta.hostcuda.dir} (the kernels module's tests: {@code target/host-cuda}) or
+ * {@code ~/.cache/roberta-java/host-cuda}; the hash covers sources, flags and compiler, so
+ * an edit rebuilds and nothing else does. Several JVMs may build at once: each writes a
+ * temporary file and renames it into place. The library is loaded through FFM and each
+ * kernel registered in an EmulatedDevice under its extern "C" name.
+ *
+ * <p>{@link #KERNELS} is the Java side's declaration of each kernel's parameters: the kinds
+ * {@link DeviceApi#launch} passes (checked against the host build's own signature at load
+ * and, by a test, against nvcc's PTX) and, for each pointer, how many floats the kernel
+ * touches, so every pointer is resolved against the emulator's live allocations for that
+ * extent before native code sees it (a bad pointer is a {@link DeviceFault}, not a crash).
+ */
+public final class HostKernels {
+    /** A parameter's kind, as DeviceApi.launch passes it and PTX declares it. */
+    public enum Kind {
+        PTR('p', ".u64"), INT('i', ".u32"), FLOAT('f', ".f32");
+
+        /** The letter the shim's host_signature_NAME uses. */
+        public final char letter;
+        /** The PTX parameter type nvcc emits (int is .u32 in nvcc's PTX; .s32 means the same 32 bits). */
+        public final String ptx;
+
+        Kind(char letter, String ptx) {
+            this.letter = letter;
+            this.ptx = ptx;
+        }
+    }
+
+    /**
+     * One parameter. For a pointer, {@code extent} names int parameters whose product is the
+     * number of floats the kernel may touch from it; {@code nullable} pointers may be 0.
+     */
+    public record Param(String name, Kind kind, List<String> extent, boolean nullable) {
+        static Param ptr(String name, String... extent) {
+            return new Param(name, Kind.PTR, List.of(extent), false);
+        }
+
+        static Param nullablePtr(String name, String... extent) {
+            return new Param(name, Kind.PTR, List.of(extent), true);
+        }
+
+        static Param i32(String name) {
+            return new Param(name, Kind.INT, List.of(), false);
+        }
+
+        static Param f32(String name) {
+            return new Param(name, Kind.FLOAT, List.of(), false);
+        }
+
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case PTR -> "float* " + name + (nullable ? " (may be null)" : "");
+                case INT -> "int " + name;
+                case FLOAT -> "float " + name;
+            };
+        }
+    }
+
+    /**
+     * A kernel: its extern "C" name, the .cu file (under src/main/cuda) defining it, whether
+     * it calls __syncthreads (then the host runs each block's threads as fibres, else as a
+     * plain loop: a test checks this against bar.sync in the PTX), its parameters in order.
+     */
+    public record Kernel(String name, String file, boolean barriers, List<Param> params) {
+        Kernel(String name, String file, Param... params) {
+            this(name, file, false, List.of(params));
+        }
+
+        Kernel withBarriers() {
+            return new Kernel(name, file, true, params);
+        }
+
+        public String signature() {
+            return name + "(" + params.stream().map(Param::toString).collect(Collectors.joining(", ")) + ")";
+        }
+
+        String letters() {
+            StringBuilder s = new StringBuilder();
+            for (Param p : params) s.append(p.kind.letter);
+            return s.toString();
+        }
+    }
+
+    public static final List<Kernel> KERNELS = List.of(
+        new Kernel("fill_f32", "elementwise.cu", Param.ptr("out", "n"), Param.i32("n"), Param.f32("value")),
+        new Kernel("add_f32", "elementwise.cu", Param.ptr("out", "n"), Param.ptr("a", "n"), Param.ptr("b", "n"), Param.i32("n")),
+        new Kernel("scale_f32", "elementwise.cu", Param.ptr("x", "n"), Param.i32("n"), Param.f32("s")),
+        new Kernel("gelu_f32", "gelu.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("gelu_backward_f32", "gelu.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("layernorm_f32", "layernorm.cu", Param.ptr("out", "rows", "cols"), Param.nullablePtr("mean", "rows"),
+            Param.nullablePtr("rstd", "rows"), Param.ptr("x", "rows", "cols"), Param.ptr("gamma", "cols"), Param.ptr("beta", "cols"),
+            Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers());
+
+    /** The shim, relative to the sources' root. */
+    public static final String SHIM = "host/cuda_host.h";
+    private static final String RESOURCE_ROOT = "/roberta/kernels/cuda/src/";
+    private static final List<String> FLAGS = List.of("-O2", "-std=c++20", "-shared", "-fPIC", "-x", "c++");
+
+    private static HostKernels loaded;
+    private static RuntimeException failure;
+
+    private final Map<String, MethodHandle> entries;
+    /** Milliseconds spent compiling in this JVM (0 when the cached library was used). */
+    public final long compileMillis;
+    public final Path library;
+
+    private HostKernels(Map<String, MethodHandle> entries, long compileMillis, Path library) {
+        this.entries = entries;
+        this.compileMillis = compileMillis;
+        this.library = library;
+    }
+
+    /** The .cu files, in build order. */
+    public static List<String> sourceFiles() {
+        return KERNELS.stream().map(Kernel::file).distinct().toList();
+    }
+
+    /** A file under src/main/cuda (e.g. "gelu.cu" or {@link #SHIM}), from the classpath. */
+    public static String source(String file) {
+        try (InputStream in = HostKernels.class.getResourceAsStream(RESOURCE_ROOT + file)) {
+            if (in == null)
+                throw new IllegalStateException("CUDA source " + file + " is not on the classpath at " + RESOURCE_ROOT
+                    + " (Maven copies kernels/src/main/cuda there; was the build's resources step skipped?)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading CUDA source " + file, e);
+        }
+    }
+
+    /** A new emulator with every host-built kernel registered (after the first call, no compile). */
+    public static EmulatedDevice device() {
+        EmulatedDevice d = new EmulatedDevice();
+        load().registerAll(d);
+        return d;
+    }
+
+    /** Builds (or finds cached) and loads the library, once per JVM; a failure is remembered and rethrown. */
+    public static synchronized HostKernels load() {
+        if (loaded != null) return loaded;
+        if (failure != null) throw failure;
+        try {
+            loaded = build();
+            return loaded;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    /** Registers every kernel of {@link #KERNELS} in {@code device}, replacing any twin of the same name. */
+    public void registerAll(EmulatedDevice device) {
+        for (Kernel k : KERNELS) register(device, k);
+    }
+
+    /** Registers k (its name one of the library's) as declared: a test can declare one wrongly. */
+    void register(EmulatedDevice device, Kernel k) {
+        MethodHandle h = entries.get(k.name);
+        if (h == null) throw new IllegalArgumentException("no host kernel " + k.name);
+        device.register(k.name, (dev, grid, block, shared, args) -> launch(k, h, dev, grid, block, args));
+    }
+
+    private static void launch(Kernel k, MethodHandle entry, EmulatedDevice dev, Dim3 grid, Dim3 block, Object[] args) {
+        List<Param> ps = k.params;
+        boolean ok = args.length == ps.size();
+        for (int i = 0; ok && i < args.length; i++) {
+            ok = switch (ps.get(i).kind) {
+                case PTR -> args[i] instanceof Ptr;
+                case INT -> args[i] instanceof Integer;
+                case FLOAT -> args[i] instanceof Float;
+            };
+        }
+        if (!ok) throw new IllegalArgumentException(k.signature() + ": got " + Arrays.toString(args));
+        Map<String, Integer> ints = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) if (args[i] instanceof Integer v) ints.put(ps.get(i).name, v);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment argv = arena.allocate(ValueLayout.ADDRESS, args.length);
+            for (int i = 0; i < args.length; i++) {
+                Param p = ps.get(i);
+                MemorySegment slot;
+                switch (args[i]) {
+                    case Ptr ptr -> {
+                        slot = arena.allocate(ValueLayout.ADDRESS);
+                        slot.set(ValueLayout.ADDRESS, 0, resolve(k, p, ptr, ints, dev));
+                    }
+                    case Integer v -> slot = arena.allocateFrom(ValueLayout.JAVA_INT, v);
+                    case Float v -> slot = arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
+                    default -> throw new AssertionError();
+                }
+                argv.setAtIndex(ValueLayout.ADDRESS, i, slot);
+            }
+            MemorySegment dims = arena.allocateFrom(ValueLayout.JAVA_INT, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z());
+            int rc = (int) entry.invokeExact(dims, argv, k.barriers ? 1 : 0);
+            if (rc == -2)
+                throw new IllegalStateException(k.name + " called __syncthreads but HostKernels.KERNELS declares it without barriers: its results are wrong");
+            if (rc != 0) throw new IllegalStateException(k.name + ": host launch failed with " + rc);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(k.name + ": " + t, t);
+        }
+    }
+
+    /** The native address behind ptr, checked: 4-aligned and inside one live allocation for the extent p declares. */
+    private static MemorySegment resolve(Kernel k, Param p, Ptr ptr, Map<String, Integer> ints, EmulatedDevice dev) {
+        if (ptr.address() == 0 && p.nullable) return MemorySegment.NULL;
+        String what = "launch " + k.name + ": " + p.name;
+        if (ptr.address() % 4 != 0)
+            throw new DeviceFault(what + " = " + ptr + " is not 4-byte aligned (a float load there is cudaErrorMisalignedAddress)");
+        long floats = 1;
+        for (String f : p.extent) floats *= Math.max(0, ints.get(f));
+        try {
+            return dev.segment(ptr.address(), 4 * floats);
+        } catch (DeviceFault e) {
+            throw new DeviceFault(what + " (" + floats + " floats, " + String.join(" * ", p.extent) + "): " + e.getMessage());
+        }
+    }
+
+    // ---- build
+
+    private static HostKernels build() {
+        String cxx = compiler();
+        StringBuilder unity = new StringBuilder("#include \"" + SHIM + "\"\n");
+        for (String f : sourceFiles()) unity.append("#include \"").append(f).append("\"\n");
+        for (Kernel k : KERNELS) unity.append("HOSTCUDA_ENTRY(").append(k.name).append(")\n");
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(SHIM, source(SHIM));
+        for (String f : sourceFiles()) files.put(f, source(f));
+        files.put("unity.cpp", unity.toString());
+
+        String hash = hash(cxx, files);
+        Path dir = cacheDir();
+        Path lib = dir.resolve("hostcuda-" + hash + ".so");
+        long millis = 0;
+        if (!Files.isRegularFile(lib)) {
+            long t0 = System.nanoTime();
+            compile(cxx, files, dir, lib);
+            millis = (System.nanoTime() - t0) / 1_000_000;
+        }
+        SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
+        Linker linker = Linker.nativeLinker();
+        FunctionDescriptor launchDesc = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        FunctionDescriptor sigDesc = FunctionDescriptor.of(ValueLayout.ADDRESS);
+        Map<String, MethodHandle> entries = new LinkedHashMap<>();
+        for (Kernel k : KERNELS) {
+            MethodHandle sig = linker.downcallHandle(symbol(lookup, "host_signature_" + k.name, lib), sigDesc);
+            String letters;
+            try {
+                letters = ((MemorySegment) sig.invokeExact()).reinterpret(256).getString(0);
+            } catch (Throwable t) {
+                throw new IllegalStateException("host_signature_" + k.name + ": " + t, t);
+            }
+            if (!letters.equals(k.letters()))
+                throw new IllegalStateException(k.file + ": " + k.name + " takes parameters \"" + letters + "\" (p pointer, i int, f float, ? other) but "
+                    + "HostKernels.KERNELS declares " + k.signature() + " (\"" + k.letters() + "\")");
+            entries.put(k.name, linker.downcallHandle(symbol(lookup, "host_launch_" + k.name, lib), launchDesc));
+        }
+        return new HostKernels(Map.copyOf(entries), millis, lib);
+    }
+
+    private static MemorySegment symbol(SymbolLookup lookup, String name, Path lib) {
+        return lookup.find(name).orElseThrow(() -> new IllegalStateException(lib + " has no symbol " + name));
+    }
+
+    /** -Droberta.hostcuda.cxx, else g++ on PATH, else /usr/bin/g++; a one-line error when there is none. */
+    static String compiler() {
+        String set = System.getProperty("roberta.hostcuda.cxx");
+        if (set != null && !set.isBlank()) {
+            if (!Files.isExecutable(Path.of(set)))
+                throw new IllegalStateException("host CUDA kernels need a C++20 compiler: -Droberta.hostcuda.cxx=" + set + " is not an executable file");
+            return set;
+        }
+        Path found = onPath("g++");
+        if (found == null && Files.isExecutable(Path.of("/usr/bin/g++"))) found = Path.of("/usr/bin/g++");
+        if (found == null)
+            throw new IllegalStateException("host CUDA kernels need a C++20 compiler: g++ was not found on PATH or at /usr/bin/g++ "
+                + "(install g++ >= 11, or set -Droberta.hostcuda.cxx=/path/to/g++)");
+        return found.toString();
+    }
+
+    /** An executable called name in a directory of $PATH, or null. */
+    public static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) return null;
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (d.isEmpty()) continue;
+            Path p = Path.of(d, name);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p;
+        }
+        return null;
+    }
+
+    private static Path cacheDir() {
+        String set = System.getProperty("roberta.hostcuda.dir");
+        Path dir = set != null && !set.isBlank() ? Path.of(set)
+            : Path.of(System.getProperty("user.home"), ".cache", "roberta-java", "host-cuda");
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the host CUDA cache directory " + dir, e);
+        }
+    }
+
+    private static String hash(String cxx, Map<String, String> files) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((cxx + "\0" + String.join(" ", FLAGS) + "\0").getBytes(StandardCharsets.UTF_8));
+            for (Map.Entry<String, String> e : files.entrySet())
+                md.update((e.getKey() + "\0" + e.getValue().length() + "\0" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest(), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Writes the sources to a private temporary folder, compiles there, renames the library into place. */
+    private static void compile(String cxx, Map<String, String> files, Path dir, Path lib) {
+        Path work = null;
+        try {
+            work = Files.createTempDirectory(dir, "build-");
+            for (Map.Entry<String, String> e : files.entrySet()) {
+                Path p = work.resolve(e.getKey());
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, e.getValue());
+            }
+            Path out = work.resolve("lib.so");
+            List<String> cmd = new ArrayList<>(List.of(cxx));
+            cmd.addAll(FLAGS);
+            cmd.addAll(List.of("-I", work.toString(), "-o", out.toString(), work.resolve("unity.cpp").toString()));
+            Process proc = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
+            proc.getOutputStream().close();
+            String log = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!proc.waitFor(5, TimeUnit.MINUTES)) {
+                proc.destroyForcibly();
+                throw new IllegalStateException("host CUDA build: " + cxx + " did not finish in 5 minutes");
+            }
+            if (proc.exitValue() != 0)
+                throw new IllegalStateException("host CUDA build failed (" + String.join(" ", cmd) + "):\n" + tail(log, 4000));
+            Files.move(out, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("host CUDA build in " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("host CUDA build interrupted", e);
+        } finally {
+            if (work != null) deleteTree(work);
+        }
+    }
+
+    private static String tail(String s, int n) {
+        return s.length() <= n ? s : "..." + s.substring(s.length() - n);
+    }
+
+    private static void deleteTree(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary folder is harmless
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package roberta.kernels.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same .cu files build for the GPU: nvcc -ptx for sm_80 and sm_90, and each kernel's PTX
+ * .entry takes exactly the parameters HostKernels.KERNELS declares (what DeviceApi.launch
+ * passes), so a launch that works on the emulator is not garbage on a GPU. Skipped, saying
+ * so, where there is no nvcc.
+ */
+class CudaSourcesPtxTest {
+    private static final Pattern ENTRY = Pattern.compile("\\.visible\\s+\\.entry\\s+(\\w+)\\s*\\(([^)]*)\\)");
+    /** A CTA barrier in PTX: bar.sync / barrier.sync (what __syncthreads compiles to). */
+    private static final Pattern BARRIER = Pattern.compile("\\b(bar|barrier)(\\.cta)?\\.sync\\b");
+    private static final Pattern PARAM = Pattern.compile("\\.param\\s+(\\.\\w+)\\s+(\\w+)");
+
+    static Path nvcc() {
+        Path p = HostKernels.onPath("nvcc");
+        if (p == null && Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) p = Path.of("/usr/local/cuda/bin/nvcc");
+        return p;
+    }
+
+    /** Kernel name -> whether the PTX from its entry to the next has a barrier (helpers are inlined: nvcc -O3). */
+    static Map<String, Boolean> barriers(String ptx) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        List<java.util.regex.MatchResult> found = ENTRY.matcher(ptx).results().toList();
+        for (int i = 0; i < found.size(); i++) {
+            int end = i + 1 < found.size() ? found.get(i + 1).start() : ptx.length();
+            out.put(found.get(i).group(1), BARRIER.matcher(ptx.substring(found.get(i).end(), end)).find());
+        }
+        return out;
+    }
+
+    /** Kernel name -> its PTX parameter types, in order. */
+    static Map<String, List<String>> entries(String ptx) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        Matcher m = ENTRY.matcher(ptx);
+        while (m.find()) {
+            List<String> types = new ArrayList<>();
+            Matcher p = PARAM.matcher(m.group(2));
+            while (p.find()) types.add(p.group(1));
+            out.put(m.group(1), types);
+        }
+        return out;
+    }
+
+    @Test
+    void everyCuFileCompilesWithNvccAndItsEntriesTakeWhatJavaPasses(@TempDir Path tmp) throws Exception {
+        Path nvcc = nvcc();
+        Assumptions.assumeTrue(nvcc != null, "nvcc is not on PATH nor at /usr/local/cuda/bin/nvcc: the GPU build is not checked");
+        List<String> cmdFiles = new ArrayList<>();
+        for (String f : HostKernels.sourceFiles()) {
+            Path p = tmp.resolve(f);
+            Files.writeString(p, HostKernels.source(f));
+            cmdFiles.add(p.toString());
+        }
+        for (String arch : List.of("sm_80", "sm_90")) {
+            Path out = Files.createDirectories(tmp.resolve(arch));
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-arch=" + arch, "-ptx", "-odir", out.toString()));
+            cmd.addAll(cmdFiles);
+            run(cmd, tmp);
+            for (String f : HostKernels.sourceFiles()) {
+                String text = Files.readString(out.resolve(f.replace(".cu", ".ptx")));
+                Map<String, List<String>> ptx = entries(text);
+                Map<String, Boolean> bars = barriers(text);
+                List<HostKernels.Kernel> declared = HostKernels.KERNELS.stream().filter(k -> k.file().equals(f)).toList();
+                assertEquals(declared.stream().map(HostKernels.Kernel::name).sorted().toList(), ptx.keySet().stream().sorted().toList(),
+                    arch + " " + f + ": the entries nvcc emits are the kernels HostKernels declares");
+                for (HostKernels.Kernel k : declared) {
+                    List<String> expected = k.params().stream().map(p -> p.kind().ptx).toList();
+                    List<String> actual = ptx.get(k.name()).stream().map(t -> t.equals(".s32") ? ".u32" : t).toList();
+                    assertEquals(expected, actual, arch + " " + k.signature() + ": PTX parameters");
+                    assertEquals(k.barriers(), bars.get(k.name()), arch + " " + k.name() + ": has a barrier in its PTX iff declared withBarriers()");
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePtxParserReadsEntryParameterLists() {
+        String ptx = """
+            .visible .entry k1(
+            \t.param .u64 k1_param_0,
+            \t.param .u32 k1_param_1,
+            \t.param .f32 k1_param_2
+            )
+            {
+            }
+            .visible .entry k2()
+            {
+            	bar.sync 	0;
+            }
+            """;
+        assertEquals(Map.of("k1", List.of(".u64", ".u32", ".f32"), "k2", List.of()), entries(ptx));
+        assertEquals(Map.of("k1", false, "k2", true), barriers(ptx));
+    }
+
+    private static void run(List<String> cmd, Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "nvcc finished");
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + log);
+    }
+}

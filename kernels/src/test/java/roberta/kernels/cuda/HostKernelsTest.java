@@ -1,0 +1,248 @@
+package roberta.kernels.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import roberta.kernels.CpuBackend;
+import roberta.kernels.Tensor;
+
+/**
+ * The .cu kernels, built for the host by g++ through the shim, launched through the emulator
+ * (DeviceApi copies, launch by name) against the CPU kernels they mirror.
+ */
+class HostKernelsTest {
+    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final int[] SIZES = {1, 7, 1000, 4099};
+    private final EmulatedDevice dev = HostKernels.device();
+    private final Random rnd = new Random(42);
+
+    @AfterEach
+    void close() {
+        assertEquals(0, dev.liveAllocations(), "every test frees what it allocates");
+        dev.close();
+    }
+
+    private float[] randoms(int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextGaussian() * scale);
+        return a;
+    }
+
+    private long upload(float[] a) {
+        long p = dev.malloc(4L * a.length);
+        dev.copyToDevice(a, 0, p, 0, a.length);
+        return p;
+    }
+
+    private float[] download(long p, int n) {
+        float[] a = new float[n];
+        dev.copyToHost(p, 0, a, 0, n);
+        return a;
+    }
+
+    private float[] cpu(Tensor t) {
+        float[] a = CPU.toHost(t);
+        CPU.release(t);
+        return a;
+    }
+
+    /** Grids of 1 block, of too few blocks (grid-stride loops) and of enough blocks. */
+    private static int[][] launches(int n) {
+        return new int[][] {{1, 32}, {3, 64}, {(n + 127) / 128, 128}};
+    }
+
+    private static void close(float[] expected, float[] actual, double rel, double abs, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            double tol = abs + rel * Math.abs(expected[i]);
+            if (!(Math.abs(expected[i] - actual[i]) <= tol))
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", CPU has " + expected[i]);
+        }
+    }
+
+    @Test
+    void fillAddScaleMatchCpuBackendExactly() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] a = randoms(n, 3), b = randoms(n, 3);
+                long pa = upload(a), pb = upload(b), po = dev.malloc(4L * n);
+
+                dev.launch("add_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pa), new Ptr(pb), n);
+                Tensor ta = CPU.fromHost(a, n), tb = CPU.fromHost(b, n), to = CPU.zeros(n);
+                CPU.add(to, ta, tb);
+                assertArrayEquals(cpu(to), download(po, n), at);
+
+                dev.launch("scale_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pa), n, -0.37f);
+                CPU.scale(ta, -0.37f);
+                assertArrayEquals(cpu(ta), download(pa, n), at);
+
+                int blocks = (n + g[1] - 1) / g[1]; // fill is one thread per element: enough blocks
+                dev.launch("fill_f32", Dim3.of(blocks), Dim3.of(g[1]), 0, new Ptr(pb), n, 2.5f);
+                CPU.fill(tb, 2.5f);
+                assertArrayEquals(cpu(tb), download(pb, n), at);
+                dev.free(pa);
+                dev.free(pb);
+                dev.free(po);
+            }
+        }
+    }
+
+    @Test
+    void fillLeavesWhatATooSmallGridDoesNotReach() {
+        long p = dev.malloc(4 * 12);
+        dev.memset(p, 0, 4 * 12);
+        dev.launch("fill_f32", Dim3.of(2), Dim3.of(4), 0, new Ptr(p).plus(4), 11, 1f); // threads 0..7 of 11
+        assertArrayEquals(new float[] {0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, download(p, 12));
+        dev.free(p);
+    }
+
+    @Test
+    void geluForwardAndBackwardMatchActivations() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] x = randoms(n, 2.5f), dout = randoms(n, 1), dx0 = randoms(n, 1);
+                if (n >= 7) { x[0] = 0f; x[1] = -6f; x[2] = 6f; x[3] = -30f; } // erf's tails
+                long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n);
+
+                dev.launch("gelu_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(px), n);
+                Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n);
+                CPU.gelu(to, tx);
+                close(cpu(to), download(po, n), 2e-6, 1e-6, "gelu " + at);
+
+                dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n);
+                Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
+                CPU.geluBackward(tdx, tdo, tx);
+                close(cpu(tdx), download(pdx, n), 2e-6, 1e-6, "gelu backward (adds into dx) " + at);
+                CPU.release(tx);
+                CPU.release(tdo);
+                for (long p : new long[] {px, pdo, pdx, po}) dev.free(p);
+            }
+        }
+    }
+
+    @Test
+    void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
+        // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
+        // of 769; blocks smaller and larger than a row, not a power of two, a single thread
+        int[][] cases = {{5, 769, 256}, {3, 769, 100}, {4, 7, 32}, {2, 1, 1}, {1, 1000, 1024}, {9, 64, 64}};
+        for (int[] c : cases) {
+            int rows = c[0], cols = c[1], threads = c[2];
+            String at = rows + " x " + cols + ", " + threads + " threads";
+            float[] x = randoms(rows * cols, 2), gamma = randoms(cols, 1), beta = randoms(cols, 1);
+            for (int i = 0; i < cols; i++) x[i] += 100f; // a row far from 0: the two-pass variance
+            long px = upload(x), pg = upload(gamma), pb = upload(beta), po = dev.malloc(4L * rows * cols);
+            long pm = dev.malloc(4L * rows), pr = dev.malloc(4L * rows);
+            // one block more than rows: it must do nothing
+            dev.launch("layernorm_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(po), new Ptr(pm), new Ptr(pr),
+                new Ptr(px), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
+
+            Tensor tx = CPU.fromHost(x, rows, cols), tg = CPU.fromHost(gamma, cols), tb = CPU.fromHost(beta, cols);
+            Tensor to = CPU.zeros(rows, cols), tm = CPU.zeros(rows), tr = CPU.zeros(rows);
+            CPU.layerNorm(to, tm, tr, tx, tg, tb, 1e-5f);
+            close(cpu(tm), download(pm, rows), 1e-6, 1e-6, "mean " + at);
+            close(cpu(tr), download(pr, rows), 2e-5, 0, "rstd " + at);
+            close(cpu(to), download(po, rows * cols), 1e-4, 2e-5, "out " + at);
+
+            // mean and rstd may be null
+            dev.memset(po, 0, 4L * rows * cols);
+            dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(threads), 0, new Ptr(po), new Ptr(0), new Ptr(0),
+                new Ptr(px), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
+            CPU.layerNorm(to, null, null, tx, tg, tb, 1e-5f);
+            close(cpu(to), download(po, rows * cols), 1e-4, 2e-5, "out without mean/rstd " + at);
+            for (Tensor t : new Tensor[] {tx, tg, tb}) CPU.release(t);
+            for (long p : new long[] {px, pg, pb, po, pm, pr}) dev.free(p);
+        }
+    }
+
+    @Test
+    void badPointersAreTheEmulatorsFaultsNotACrash() {
+        long p = dev.malloc(4 * 10);
+        Ptr ok = new Ptr(p);
+        DeviceFault outside = assertThrows(DeviceFault.class,
+            () -> dev.launch("scale_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(0x1234_0000L), 10, 2f));
+        assertTrue(outside.getMessage().contains("not in any allocation"), outside.getMessage());
+        DeviceFault past = assertThrows(DeviceFault.class,
+            () -> dev.launch("add_f32", Dim3.of(1), Dim3.of(32), 0, ok, ok, ok.plus(4), 10));
+        assertTrue(past.getMessage().contains("out of bounds") && past.getMessage().contains("add_f32: b"), past.getMessage());
+        assertThrows(DeviceFault.class, () -> dev.launch("fill_f32", Dim3.of(1), Dim3.of(32), 0, ok.plus(2), 1, 0f));
+        assertThrows(DeviceFault.class, // null is accepted only where the kernel checks for it
+            () -> dev.launch("gelu_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(0), ok, 10));
+        long freed = dev.malloc(40);
+        dev.free(freed);
+        DeviceFault stale = assertThrows(DeviceFault.class,
+            () -> dev.launch("fill_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(freed), 10, 0f));
+        assertTrue(stale.getMessage().contains("use after free"), stale.getMessage());
+        IllegalArgumentException args = assertThrows(IllegalArgumentException.class,
+            () -> dev.launch("add_f32", Dim3.of(1), Dim3.of(32), 0, ok, ok, 10));
+        assertTrue(args.getMessage().contains("add_f32(float* out, float* a, float* b, int n)"), args.getMessage());
+        // the device still works: nothing was written by the refused launches
+        dev.launch("fill_f32", Dim3.of(1), Dim3.of(32), 0, ok, 10, 3f);
+        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, download(p, 10));
+        dev.free(p);
+    }
+
+    @Test
+    void launchesFromTwoThreadsEachHaveTheirOwnSharedMemory() throws Exception {
+        int rows = 3, cols = 769;
+        float[][] xs = {randoms(rows * cols, 1), randoms(rows * cols, 5)};
+        float[] ones = new float[cols], zeros = new float[cols];
+        java.util.Arrays.fill(ones, 1f);
+        long pg = upload(ones), pb = upload(zeros);
+        long[] px = {upload(xs[0]), upload(xs[1])}, pm = {dev.malloc(4 * rows), dev.malloc(4 * rows)};
+        long[] po = {dev.malloc(4L * rows * cols), dev.malloc(4L * rows * cols)};
+        float[][] expected = new float[2][];
+        for (int t = 0; t < 2; t++) {
+            dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(256), 0, new Ptr(po[t]), new Ptr(pm[t]), new Ptr(0),
+                new Ptr(px[t]), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
+            expected[t] = download(pm[t], rows);
+        }
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int me = t;
+                done.add(pool.submit(() -> {
+                    for (int rep = 0; rep < 10; rep++) {
+                        dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(256), 0, new Ptr(po[me]), new Ptr(pm[me]), new Ptr(0),
+                            new Ptr(px[me]), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
+                        assertArrayEquals(expected[me], download(pm[me], rows), "thread " + me + ", launch " + rep);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        for (long p : new long[] {pg, pb, px[0], px[1], pm[0], pm[1], po[0], po[1]}) dev.free(p);
+    }
+
+    @Test
+    void aMissingCompilerIsAOneLineError() {
+        System.setProperty("roberta.hostcuda.cxx", "/nonexistent/bin/g++");
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, HostKernels::compiler);
+            assertTrue(e.getMessage().contains("need a C++20 compiler") && !e.getMessage().contains("\n"), e.getMessage());
+        } finally {
+            System.clearProperty("roberta.hostcuda.cxx");
+        }
+    }
+
+    @Test
+    void aBarrierInAKernelDeclaredWithoutOneFailsTheLaunch() {
+        HostKernels.Kernel ln = HostKernels.KERNELS.stream().filter(k -> k.name().equals("layernorm_f32")).findFirst().orElseThrow();
+        HostKernels.load().register(dev, new HostKernels.Kernel(ln.name(), ln.file(), false, ln.params()));
+        long x = dev.malloc(4 * 8), g = dev.malloc(4 * 8), o = dev.malloc(4 * 8);
+        dev.memset(x, 0, 32);
+        dev.memset(g, 0, 32);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> dev.launch("layernorm_f32", Dim3.of(1), Dim3.of(8), 0,
+            new Ptr(o), new Ptr(0), new Ptr(0), new Ptr(x), new Ptr(g), new Ptr(g), 1, 8, 1e-5f));
+        assertTrue(e.getMessage().contains("called __syncthreads"), e.getMessage());
+        for (long p : new long[] {x, g, o}) dev.free(p);
+    }
+}
