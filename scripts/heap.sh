@@ -19,21 +19,37 @@ model_f32_bytes() {
   echo "$total"
 }
 
+# A config.json number (empty if absent).
+config_int() { grep -o "\"$2\" *: *[0-9]*" "$1" 2>/dev/null | head -1 | grep -o '[0-9]*$'; }
+
+# Bytes of float32 weights a --random-init model will have: its sizes from the flags, else config.json.
+random_init_bytes() {
+  local cfg="$1" h="${2:-$(config_int "$1" hidden_size)}" l="${3:-$(config_int "$1" num_hidden_layers)}" i="${4:-$(config_int "$1" intermediate_size)}"
+  local v p; v=$(config_int "$cfg" vocab_size); p=$(config_int "$cfg" max_position_embeddings)
+  case "$h$l$i$v$p" in *[!0-9]*|"") return 0 ;; esac
+  echo $(( 4 * (v * h + p * h + l * (4 * h * h + 2 * h * i)) ))
+}
+
 # Echoes -Xmx<N>m for: subcommand and its arguments.
 choose_heap() {
-  case "${ROBERTA_JAVA_OPTS:-}" in *-Xmx*|*MaxRAM*|*MaxHeapSize*) return 0 ;; esac
-  local cmd="" model="" batch=16 length=128 train=0 prev=""
+  # the user's own heap settings win (an -Xms above our -Xmx would stop the JVM from starting)
+  case "${ROBERTA_JAVA_OPTS:-}" in *-Xmx*|*-Xms*|*MaxRAM*|*MaxHeapSize*|*InitialHeapSize*|*InitialRAMPercentage*) return 0 ;; esac
+  local cmd="" model="" batch=16 length=128 train=0 prev="" random=0 hidden="" layers="" inter=""
   for a in "$@"; do
     case "$prev" in
       --model) model="$a" ;;
       --batch-size|--batch) batch="$a" ;;
       --max-length|--seq) length="$a" ;;
+      --hidden) hidden="$a" ;;
+      --layers) layers="$a" ;;
+      --intermediate) inter="$a" ;;
     esac
     case "$a" in
       --model=*) model="${a#--model=}" ;;
       --batch-size=*|--batch=*) batch="${a#*=}" ;;
       --max-length=*|--seq=*) length="${a#*=}" ;;
       --train) train=1 ;;
+      --random-init) random=1 ;;
       -*) ;;
       *) [ -z "$cmd" ] && [ -z "$prev" -o "${prev#-}" = "$prev" ] && cmd="$a" ;;
     esac
@@ -43,7 +59,9 @@ choose_heap() {
   case "$batch$length" in *[!0-9]*|"") return 0 ;; esac
   [ "$length" -gt 0 ] || length=512
   local s mb mem_mb tokens_k
-  s=$(model_f32_bytes "$model"); mb=$((s / 1048576 + 1))
+  if [ "$random" = 1 ]; then s=$(random_init_bytes "$model/config.json" "$hidden" "$layers" "$inter"); else s=$(model_f32_bytes "$model"); fi
+  [ -n "$s" ] || return 0
+  mb=$((s / 1048576 + 1))
   tokens_k=$(( (batch * length + 1023) / 1024 ))
   case "$cmd" in
     finetune|grad|evaluate) mb=$((4 * mb + 17 * mb * tokens_k / 10 + 1024)) ;;

@@ -24,7 +24,10 @@ final class BenchTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> lines = Files.readAllLines(input, StandardCharsets.UTF_8);
+        List<String> lines = new java.util.ArrayList<>();
+        try (var in = roberta.engine.train.LineReader.open(input)) { // bounded lines: /dev/zero is an error, not a heap
+            for (String l; (l = in.next()) != null; ) lines.add(l);
+        }
         long bytes = 0;
         for (String l : lines) bytes += l.getBytes(StandardCharsets.UTF_8).length;
         RobertaTokenizer tok = RobertaTokenizer.load(model);

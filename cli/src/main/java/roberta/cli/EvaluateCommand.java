@@ -22,8 +22,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LabelledRun run = LabelledRun.load(modelOptions, data, maxLength);
-        System.out.println(JsonLines.JSON.writeValueAsString(
-                Evaluation.evaluate(run.model(), run.tokenizer(), run.task(), run.examples(), run.labels(), batchSize, 0)));
+        var metrics = Evaluation.evaluate(run.model(), run.tokenizer(), run.task(), run.examples(), run.labels(), batchSize, 0);
+        if (Long.valueOf(0).equals(metrics.get("eval_masked_tokens")))
+            throw new IllegalArgumentException(data + ": no token was masked in its " + run.examples().size() + " texts (too short?), so there is no loss to report");
+        System.out.println(JsonLines.JSON.writeValueAsString(metrics));
         return 0;
     }
 }

@@ -23,6 +23,12 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code; errors become one line on stderr. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // a mistyped option or value: one line, not the whole usage text
+        cli.setParameterExceptionHandler((ex, argv) -> {
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            ex.getCommandLine().getErr().println("error: " + oneLine(ex) + " (see " + command + " --help)");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + oneLine(ex));
             if (System.getenv("ROBERTA_DEBUG") != null) ex.printStackTrace(commandLine.getErr());
@@ -50,8 +56,10 @@ public final class Main implements Runnable {
     }
 
     static String oneLine(Throwable ex) {
-        if (ex instanceof java.io.UncheckedIOException u && u.getCause() != null && String.valueOf(u.getMessage()).equals(u.getCause().toString()))
-            ex = u.getCause(); // new UncheckedIOException(e): the message is only e's class and text
+        // new UncheckedIOException(e), or a parallel stream rethrowing a worker's exception: the message
+        // is only the cause's class and text, so the cause says it better
+        while (ex.getCause() != null && ex.getCause() != ex && String.valueOf(ex.getMessage()).equals(ex.getCause().toString()))
+            ex = ex.getCause();
         String msg;
         if (ex instanceof java.nio.file.NoSuchFileException e) {
             msg = e.getFile() + ": no such file";

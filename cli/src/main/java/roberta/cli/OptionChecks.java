@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import roberta.loader.AtomicFiles;
 
 /**
  * Checks every command's options before it runs, in one place: numbers in range (a batch size
@@ -48,27 +49,37 @@ final class OptionChecks {
 
     private static void checkOutput(CommandLine.Model.CommandSpec spec, String output) {
         if (output.equals("-")) return;
+        if (output.isBlank()) throw new IllegalArgumentException("--output is empty: give a file name, or - for stdout");
         Path target = Path.of(output).toAbsolutePath();
         boolean folder = FOLDER_OUTPUT.contains(spec.name());
+        Path written; // where the bytes really go: a symlinked output's target
         if (folder) {
             if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(output + ": exists and is not a folder");
+            written = target;
         } else {
             if (Files.isDirectory(target)) throw new IllegalArgumentException(output + ": is a folder; give a file name");
-            Path parent = target.getParent();
+            try {
+                written = AtomicFiles.destination(target);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(output + ": " + e.getMessage());
+            }
+            Path parent = written.getParent();
             if (!Files.isDirectory(parent)) throw new IllegalArgumentException(output + ": folder " + parent + " does not exist");
-            if (!Files.isWritable(parent) && !(Files.exists(target) && !Files.isRegularFile(target)))
+            if (!Files.isWritable(parent) && !(Files.exists(written) && !Files.isRegularFile(written)))
                 throw new IllegalArgumentException(output + ": folder " + parent + " is not writable");
         }
         for (String name : INPUTS) {
             OptionSpec in = spec.findOption(name);
-            if (in == null || in.getValue() == null || in.getValue().toString().equals("-")) continue;
-            Path input = Path.of(in.getValue().toString());
-            if (sameFile(target, input))
-                throw new IllegalArgumentException(output + ": is also " + name + "; writing it would destroy the input (choose another --output)");
-            if (!folder && Files.isDirectory(input) && Files.exists(target) && sameFile(target.getParent(), input))
+            if (in == null || in.getValue() == null) continue;
+            boolean stdin = in.getValue().toString().equals("-");
+            Path input = Path.of(stdin ? "/dev/stdin" : in.getValue().toString()); // stdin redirected from the output file
+            if (sameFile(written, input))
+                throw new IllegalArgumentException(output + ": is also " + name + (stdin ? " (standard input)" : "") + "; writing it would destroy the input (choose another --output)");
+            if (!folder && !stdin && Files.isDirectory(input) && Files.exists(written) && sameFile(written.getParent(), input))
                 throw new IllegalArgumentException(output + ": is inside the " + name + " folder and would replace one of its files");
-            if (folder && Files.isDirectory(input) && isInside(input, target))
-                throw new IllegalArgumentException(output + ": the " + name + " folder " + input + " is inside it; choose another --output");
+            if (folder && !stdin && isInside(input, target))
+                throw new IllegalArgumentException(output + ": the " + name + " " + (Files.isDirectory(input) ? "folder " : "file ") + input
+                        + " is inside it and could be overwritten or deleted; choose another --output");
         }
     }
 

@@ -46,6 +46,7 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RobertaTokenizer tok = RobertaTokenizer.load(model);
         EncodeOptions options = new EncodeOptions(!noSpecialTokens, maxLength, TruncationStrategy.parse(truncation), stride);
+        if (text != null && input != null) throw new IllegalArgumentException("give --input FILE or a TEXT to tokenize, not both");
         if (text != null) {
             Encoding e = tok.encode(text, null, options);
             for (int i = 0; i < e.length(); i++)

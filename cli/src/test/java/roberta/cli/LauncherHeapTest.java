@@ -41,8 +41,15 @@ class LauncherHeapTest {
 
     @Test
     void aTinyModelGetsTheOneGigabyteFloor() throws Exception {
-        int mb = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--batch-size", "32"));
+        int mb = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--batch-size", "32"));
         assertTrue(mb >= 1024 && mb < 1300, "a 13 MB model needs about 1 GB, not a quarter of the machine: " + mb);
+        // the README's set-up job: a random model sized by the flags, not by the folder's weights
+        int small = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--hidden", "64",
+                "--layers", "2", "--intermediate", "256", "--batch-size", "32"));
+        int large = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--hidden", "1024",
+                "--layers", "24", "--intermediate", "4096"));
+        assertTrue(small >= 1024 && small < 1400, "the set-up job's model: " + small);
+        assertTrue(large > 4 * 1400, "a roberta-large-sized random model needs weights, gradients and moments: " + large);
     }
 
     @Test
@@ -62,6 +69,7 @@ class LauncherHeapTest {
         int bf16 = megabytes(heap("", "finetune", "--model", fakeModel(dir.resolve("b"), 200L << 20, "BF16").toString()));
         assertTrue(Math.abs(f32 - bf16) < 10, "BF16 weights are trained as float32: " + f32 + " vs " + bf16);
         assertEquals("", heap("-Xmx3g", "finetune", "--model", dir.resolve("a").toString()));
+        assertEquals("", heap("-Xms2g", "finetune", "--model", dir.resolve("a").toString()), "an -Xms above our -Xmx would stop the JVM");
         assertEquals("", heap("", "tokenize", "--model", dir.resolve("missing").toString()), "no model folder: the JVM decides");
     }
 }

@@ -35,16 +35,31 @@ public final class Checkpoints {
         Path dir = outDir.resolve("checkpoints");
         if (!Files.isDirectory(dir)) return null;
         try (var list = Files.list(dir)) {
-            return list.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.isRegularFile(p.resolve("trainer_state.json")))
+            return list.filter(p -> p.getFileName().toString().matches("epoch-\\d{1,9}") && Files.isRegularFile(p.resolve("trainer_state.json")))
                     .max(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(6)))).orElse(null);
         }
     }
 
     @SuppressWarnings("unchecked")
     public static State state(Path checkpoint) throws IOException {
-        var state = JSON.readTree(Files.readString(checkpoint.resolve("trainer_state.json")));
-        Map<String, Object> metrics = state.has("metrics") ? JSON.convertValue(state.get("metrics"), LinkedHashMap.class) : Map.of();
-        return new State(state.get("epoch").asInt(), state.get("step").asInt(), metrics);
+        Path file = checkpoint.resolve("trainer_state.json");
+        com.fasterxml.jackson.databind.JsonNode state;
+        try {
+            state = JSON.readTree(Files.readString(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON");
+        }
+        if (state == null || !state.path("epoch").isInt() || !state.path("step").isInt())
+            throw new IllegalArgumentException(file + ": needs whole numbers \"epoch\" and \"step\"");
+        int epoch = state.get("epoch").asInt(), step = state.get("step").asInt();
+        String name = checkpoint.getFileName().toString();
+        // the folder's name and the state must agree: a hand-edited epoch would resume from the wrong weights
+        if (name.matches("epoch-\\d{1,9}") && epoch != Integer.parseInt(name.substring(6)))
+            throw new IllegalArgumentException(file + ": says epoch " + epoch + ", but it is the checkpoint of epoch " + name.substring(6));
+        if (epoch < 1 || step < 0) throw new IllegalArgumentException(file + ": epoch " + epoch + " and step " + step + " cannot be a run's");
+        Map<String, Object> metrics = state.has("metrics") && state.get("metrics").isObject()
+                ? JSON.convertValue(state.get("metrics"), LinkedHashMap.class) : Map.of();
+        return new State(epoch, step, metrics);
     }
 
     /** "the last good checkpoint ... is intact", for the message of a failed save. */

@@ -20,6 +20,7 @@ public final class Evaluation {
         int pad = model.config().padTokenId(), maxPos = model.config().maxPositionEmbeddings();
         double lossSum = 0;
         int batches = 0;
+        long scored = 0; // MLM: masked positions scored
         List<Integer> gold = new ArrayList<>(), pred = new ArrayList<>();
         List<double[]> reg = new ArrayList<>();
         List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
@@ -43,6 +44,7 @@ public final class Evaluation {
                 if (task == Task.MLM) {
                     RobertaModel.MaskedLm masked = model.maskedLm(g, packed, last, mlm);
                     logits = masked.logits();
+                    scored += logits.value().rows();
                     targets = masked.targets();
                 } else {
                     logits = model.head(g, packed, last);
@@ -78,7 +80,10 @@ public final class Evaluation {
             }
         }
         m.put("eval_loss", lossSum / Math.max(1, batches));
-        if (task == Task.MLM) m.put("eval_perplexity", Math.exp(lossSum / Math.max(1, batches)));
+        if (task == Task.MLM) {
+            m.put("eval_perplexity", Math.exp(lossSum / Math.max(1, batches)));
+            m.put("eval_masked_tokens", scored); // 0: nothing was scored, and the loss means nothing
+        }
         if (!reg.isEmpty()) {
             double[] x = reg.stream().mapToDouble(v -> v[0]).toArray(), y = reg.stream().mapToDouble(v -> v[1]).toArray();
             m.put("eval_pearson", Metrics.pearson(x, y));

@@ -52,16 +52,19 @@ public final class FineTuning {
         Task t = requested.task();
         RobertaConfig base = RobertaConfig.load(run.model().resolve("config.json"));
         RobertaTokenizer tok = RobertaTokenizer.load(run.model());
-        TrainOptions options = requested.withMaxLength(Math.min(requested.maxLength(), base.maxPositionEmbeddings() - base.padTokenId() - 1));
+        int limit = base.maxPositionEmbeddings() - base.padTokenId() - 1;
+        // 0 asks for the model's limit, as embed's --max-length does
+        TrainOptions options = requested.withMaxLength(requested.maxLength() == 0 ? limit : Math.min(requested.maxLength(), limit));
         Data data = Data.read(run, t, base, tok, options.maxLength());
         RunFingerprint fingerprint = fingerprint(run, options, base);
-        Path output = run.output();
+        Path output = realFolder(run.output());
+        refuseInputsInside(output, run);
         if (!run.resume()) OutputFolder.checkNoForeignEntries(output); // before anything is written there
         try (OutputFolder folder = OutputFolder.lock(output)) {
             Path resumeFrom = run.resume() ? Checkpoints.latest(output) : null;
             if (resumeFrom == null) {
                 if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
-                refuseEarlierRun(run, folder);
+                refuseEarlierRun(run, output, folder);
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
@@ -80,6 +83,27 @@ public final class FineTuning {
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
             return new Outcome(r.metrics(), r.steps(), r.seconds(), false);
+        }
+    }
+
+    /**
+     * The output folder as it really is: a symlink to a folder is followed once, here, so every
+     * check below (an earlier run, the user's files, the lock) sees the folder that is written.
+     */
+    private static Path realFolder(Path output) throws IOException {
+        Path abs = output.toAbsolutePath();
+        if (Files.exists(abs)) return abs.toRealPath();
+        if (Files.isSymbolicLink(abs)) throw new IllegalArgumentException(output + ": is a link to " + Files.readSymbolicLink(abs) + ", which does not exist");
+        return abs.normalize();
+    }
+
+    /** The data and the model must not lie in the output folder, which a run writes and --overwrite clears. */
+    private static void refuseInputsInside(Path output, Run run) throws IOException {
+        Path[][] inputs = {{run.train(), Path.of("--train")}, {run.eval(), Path.of("--eval")}, {run.model(), Path.of("--model")}};
+        for (Path[] in : inputs) {
+            if (in[0] == null || !Files.exists(in[0])) continue;
+            if (in[0].toRealPath().startsWith(output))
+                throw new IllegalArgumentException(run.output() + ": the " + in[1] + " " + in[0] + " is inside it and could be overwritten or deleted; choose another --output");
         }
     }
 
@@ -124,8 +148,7 @@ public final class FineTuning {
     }
 
     /** A fresh run goes into an empty folder, or clears an earlier run's entries when asked to. */
-    private static void refuseEarlierRun(Run run, OutputFolder folder) throws IOException {
-        Path output = run.output();
+    private static void refuseEarlierRun(Run run, Path output, OutputFolder folder) throws IOException {
         OutputFolder.checkNoForeignEntries(output);
         List<String> earlier = OutputFolder.runEntries(output);
         if (!earlier.isEmpty() && !run.overwrite()) {

@@ -19,20 +19,23 @@ public final class Freezing {
     private Freezing() {}
 
     /** A frozen-or-not rule over parameter names. */
-    public record Mask(Predicate<String> frozen) {}
+    /** frozen: the rule; highestLayer: the highest layer a selector names (-1: none), checked against the model. */
+    public record Mask(Predicate<String> frozen, int highestLayer, String spec) {}
 
     /** From --freeze and --train-only (either may be null; both null means train everything). */
     public static Mask parse(String freeze, String trainOnly) {
         if (freeze != null && trainOnly != null) throw new IllegalArgumentException("give --freeze or --train-only, not both");
+        int[] highest = {-1};
         if (trainOnly != null) {
-            Predicate<String> trained = selectors(trainOnly);
-            return new Mask(trained.negate());
+            Predicate<String> trained = selectors(trainOnly, highest);
+            return new Mask(trained.negate(), highest[0], "--train-only " + trainOnly);
         }
-        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false);
-        return new Mask(selectors(freeze));
+        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false, -1, "--freeze none");
+        Predicate<String> frozen = selectors(freeze, highest);
+        return new Mask(frozen, highest[0], "--freeze " + freeze);
     }
 
-    private static Predicate<String> selectors(String spec) {
+    private static Predicate<String> selectors(String spec, int[] highestLayer) {
         List<Predicate<String>> parts = new ArrayList<>();
         for (String raw : spec.split(",")) {
             String s = raw.trim();
@@ -49,6 +52,7 @@ public final class Freezing {
                 try {
                     int a = Integer.parseInt(ab[0].trim()), b = ab.length > 1 ? Integer.parseInt(ab[1].trim()) : a;
                     if (ab.length > 2 || a > b || a < 0) throw new NumberFormatException();
+                    highestLayer[0] = Math.max(highestLayer[0], b);
                     parts.add(n -> {
                         int l = layerOf(n);
                         return l >= a && l <= b;
@@ -77,6 +81,10 @@ public final class Freezing {
 
     /** Sets every parameter's trainable flag; frozen ones hand back their gradient and optimizer state. */
     public static void apply(RobertaModel model, Mask mask) {
+        int layers = model.config().numHiddenLayers();
+        if (mask.highestLayer() >= layers)
+            throw new IllegalArgumentException(mask.spec() + ": names layer " + mask.highestLayer() + ", but the model has " + layers
+                    + " layers (0.." + (layers - 1) + ")");
         for (Param p : model.params().values()) {
             boolean trainable = !mask.frozen().test(p.name);
             p.trainable = trainable;

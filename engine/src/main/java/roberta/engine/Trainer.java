@@ -58,6 +58,8 @@ public final class Trainer {
         this.be = model.backend();
         this.mask = Freezing.parse(options.freeze(), options.trainOnly());
         Freezing.apply(model, mask);
+        if (model.params().values().stream().noneMatch(p -> p.trainable))
+            throw new IllegalArgumentException(mask.spec() + " leaves nothing to train");
         this.fingerprint = RunFingerprint.of(options);
     }
 

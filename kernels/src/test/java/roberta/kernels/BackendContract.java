@@ -113,9 +113,11 @@ abstract class BackendContract {
             float[] x = random(n * in), w = random(out * in), b = random(out);
             double[] ref = ReferenceOps.linear(x, w, b, n, in, out);
             Tensor y = be.empty(n, out);
-            Tensor packed = be.packedWeight(w.clone(), out, in);
+            float[] scratch = w.clone();
+            Tensor packed = be.packedWeight(scratch, out, in);
+            java.util.Arrays.fill(scratch, Float.NaN); // the caller reuses its buffer at once (loading does)
             be.linear(y, tensor(x, n, in), packed, tensor(b, out));
-            assertClose(ref, be.toHost(y), 1e-5, "packed weight");
+            assertClose(ref, be.toHost(y), 1e-5, "packed weight (its own copy, not the caller's buffer)");
             assertArrayEquals(w, be.toHost(packed), "a packed weight reads back as it was given");
             Tensor later = tensor(w, out, in);
             be.packForInference(later);

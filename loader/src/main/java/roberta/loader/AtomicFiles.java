@@ -25,8 +25,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <li>a regular file (or a new one) is written to a hidden temporary sibling and renamed over
  *     the target once complete; the temporary is deleted on failure and on Ctrl-C;</li>
  * <li>a symlink is followed: the file it points to is replaced the same way, the link stays;</li>
- * <li>anything else that exists (/dev/null, /dev/stdout, a FIFO) is written in place, never
+ * <li>anything else that exists (/dev/null, a FIFO, a terminal) is written in place, never
  *     renamed over, which would turn a device into a regular file;</li>
+ * <li>/dev/stdout and /dev/stderr (and /dev/fd/1, /proc/self/fd/2, ...) are the inherited
+ *     descriptor itself, so the shell's {@code >}, {@code >>} and pipes mean what they say;</li>
  * <li>the new file gets the old one's permissions, or the umask's (0666 masked), not 0600.</li>
  * </ul>
  */
@@ -51,8 +53,8 @@ public final class AtomicFiles {
             for (Path p : PENDING) {
                 try {
                     deleteTree(p);
-                } catch (IOException ignored) {
-                    // exiting anyway
+                } catch (IOException | RuntimeException ignored) {
+                    // exiting anyway: the next temporary still gets its turn
                 }
             }
         }, "atomic-files-cleanup"));
@@ -78,7 +80,12 @@ public final class AtomicFiles {
                 Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + pid);
                 deleteTree(old);
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    Files.move(old, abs, StandardCopyOption.ATOMIC_MOVE); // the previous folder goes back
+                    throw e;
+                }
                 deleteTree(old);
             } else {
                 Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
@@ -93,11 +100,13 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes a file or folder tree; links are deleted, never followed. */
+    /** Deletes a file or folder tree; links are deleted, never followed; entries already gone are fine. */
     public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        } catch (UncheckedIOException e) { // Files.walk's way of saying an entry vanished or could not be read
+            throw e.getCause();
         }
     }
 
@@ -114,7 +123,10 @@ public final class AtomicFiles {
             body.write(out.channel);
             out.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot write: " + e.getMessage(), e);
+            String why = "Illegal seek".equals(e.getMessage()) || String.valueOf(e.getMessage()).endsWith(": Illegal seek")
+                    ? "needs a file it can seek in (this format writes its header first), not a pipe: give a file name" : e.getMessage();
+            String msg = why != null && why.contains(": cannot write: ") ? why : target + ": cannot write: " + why;
+            throw new UncheckedIOException(msg, e);
         }
     }
 
@@ -130,11 +142,11 @@ public final class AtomicFiles {
      * Where the bytes for {@code target} really go: the end of its chain of symlinks (a dangling
      * link's target is created). Throws if that is a folder.
      */
-    static Path destination(Path target) throws IOException {
+    public static Path destination(Path target) throws IOException {
         Path p = target.toAbsolutePath();
         if (Files.exists(p)) {
             if (Files.isDirectory(p)) throw new IOException("is a folder");
-            return inPlace(p) ? p : p.toRealPath();
+            return inPlace(p) || standardStream(p) >= 0 ? p : p.toRealPath();
         }
         for (int hops = 0; Files.isSymbolicLink(p); hops++) { // dangling: follow by hand
             if (hops > 40) throw new IOException("too many levels of symbolic links");
@@ -143,13 +155,17 @@ public final class AtomicFiles {
         return p;
     }
 
-    /**
-     * Whether an existing path is written where it is instead of replaced: devices, FIFOs and
-     * sockets, and anything under /dev or /proc (/dev/stdout may be a shell's {@code >> log},
-     * which a rename would truncate).
-     */
+    /** Whether an existing path is written where it is instead of replaced: devices, FIFOs, sockets. */
     private static boolean inPlace(Path p) {
-        return !Files.isRegularFile(p) || p.startsWith("/dev/") || p.startsWith("/proc/");
+        return !Files.isRegularFile(p);
+    }
+
+    /** 1 or 2 when the path names this process's stdout or stderr (/dev/stdout, /dev/fd/2, /proc/self/fd/1), else -1. */
+    static int standardStream(Path p) {
+        String s = p.toAbsolutePath().normalize().toString();
+        if (s.equals("/dev/stdout") || s.equals("/dev/fd/1") || s.equals("/proc/self/fd/1")) return 1;
+        if (s.equals("/dev/stderr") || s.equals("/dev/fd/2") || s.equals("/proc/self/fd/2")) return 2;
+        return -1;
     }
 
     /** An output being written: {@link #commit} publishes it, {@link #close} without commit discards it. */
@@ -157,20 +173,32 @@ public final class AtomicFiles {
         private final Path destination;
         private final Path temp; // null when writing in place (a device or FIFO)
         final FileChannel channel;
+        /** stdout or stderr: flushed, never closed (the process goes on printing there). */
+        private final boolean borrowed;
         private OutputStream stream;
         private boolean done;
 
-        private Output(Path destination, Path temp, FileChannel channel) {
+        private Output(Path destination, Path temp, FileChannel channel, boolean borrowed) {
             this.destination = destination;
             this.temp = temp;
             this.channel = channel;
+            this.borrowed = borrowed;
+        }
+
+        private Output(Path destination, Path temp, FileChannel channel) {
+            this(destination, temp, channel, false);
         }
 
         public static Output open(Path target) throws IOException {
             Path dest = destination(target);
             Path parent = dest.getParent();
-            if (Files.exists(dest) && inPlace(dest)) // a device, FIFO or /dev/stdout: written where it is
-                return new Output(dest, null, FileChannel.open(dest, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            int fd = standardStream(dest);
+            if (fd > 0) { // the inherited descriptor, as the shell set it up (a file, >> log, a pipe)
+                var stream = new java.io.FileOutputStream(fd == 1 ? java.io.FileDescriptor.out : java.io.FileDescriptor.err);
+                return new Output(dest, null, stream.getChannel(), true);
+            }
+            if (Files.exists(dest) && inPlace(dest)) // a device or FIFO: written where it is
+                return new Output(dest, null, FileChannel.open(dest, StandardOpenOption.WRITE));
             if (!Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
             while (true) {
                 Path temp = parent.resolve("." + dest.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
@@ -195,7 +223,20 @@ public final class AtomicFiles {
             if (stream == null) stream = new FilterOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
+                    try {
+                        out.write(b, off, len);
+                    } catch (IOException e) {
+                        throw failed(e);
+                    }
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    try {
+                        out.flush();
+                    } catch (IOException e) {
+                        throw failed(e);
+                    }
                 }
 
                 @Override
@@ -206,17 +247,28 @@ public final class AtomicFiles {
             return stream;
         }
 
+        /** A write error that names the file and says what became of the old one (a full disk, say). */
+        private IOException failed(IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(destination.toString())) return e;
+            String kept = temp == null ? "" : Files.exists(destination) ? "; the previous file is untouched" : "; nothing was written there";
+            return new IOException(destination + ": cannot write: " + e.getMessage() + kept, e);
+        }
+
         /** Makes the output visible: flushed to disk, then renamed over the target. */
         public void commit() throws IOException {
-            if (stream != null) stream.flush();
-            if (temp == null) {
-                channel.close();
-            } else {
-                DiskFullForTests.wrote(channel.size());
-                channel.force(false);
-                channel.close();
-                Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                PENDING.remove(temp);
+            try {
+                if (stream != null) stream.flush();
+                if (temp == null) {
+                    if (!borrowed) channel.close();
+                } else {
+                    DiskFullForTests.wrote(channel.size());
+                    channel.force(false);
+                    channel.close();
+                    Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    PENDING.remove(temp);
+                }
+            } catch (IOException e) {
+                throw failed(e);
             }
             done = true;
         }
@@ -226,7 +278,7 @@ public final class AtomicFiles {
             if (done) return;
             done = true;
             try {
-                channel.close();
+                if (!borrowed) channel.close();
             } finally {
                 if (temp != null) {
                     Files.deleteIfExists(temp);

@@ -86,8 +86,9 @@ public record RobertaConfig(
         int maxPositions = r.positiveInt("max_position_embeddings", 514);
         int typeVocab = r.positiveInt("type_vocab_size", 1);
         String act = r.string("hidden_act", "gelu");
-        if (!act.equals("gelu") && !act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh") && !act.equals("relu"))
-            throw fail(source, "hidden_act '" + ModelFiles.quote(act) + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)");
+        // the engine computes the exact erf GELU, what every RoBERTa checkpoint uses; another activation would be ignored silently
+        if (!act.equals("gelu"))
+            throw fail(source, "hidden_act '" + ModelFiles.quote(act) + "' is not supported (the engine computes gelu, the exact erf form)");
         String posType = r.string("position_embedding_type", "absolute");
         if (!posType.equals("absolute"))
             throw fail(source, "position_embedding_type '" + ModelFiles.quote(posType) + "' is not supported (absolute)");

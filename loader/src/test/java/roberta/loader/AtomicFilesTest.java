@@ -54,6 +54,20 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aRegularFileUnderDevShmIsReplacedNotAppendedTo() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        assertTrue(Files.isDirectory(shm) && Files.isWritable(shm), "/dev/shm: this project runs on Linux");
+        Path f = Files.createTempFile(shm, "roberta-atomic-", ".txt");
+        try {
+            AtomicFiles.writeString(f, "first");
+            AtomicFiles.writeString(f, "second");
+            assertEquals("second", Files.readString(f));
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+
+    @Test
     void devNullStaysADevice() {
         AtomicFiles.writeString(Path.of("/dev/null"), "discarded");
         assertFalse(Files.isRegularFile(Path.of("/dev/null")), "/dev/null is still a device");
