@@ -50,6 +50,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same data and options; checked)") boolean resume;
     @Option(names = "--overwrite", description = "Start afresh in an --output that holds an earlier run, deleting what finetune wrote there (refused if it holds other files)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
+    @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints (0: all). Default: ${DEFAULT-VALUE}") int keepCheckpoints;
     @Option(names = "--device", defaultValue = "auto", description = "cpu or auto (the best that works here). Default: ${DEFAULT-VALUE}") String device;
 
     @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
@@ -65,7 +66,7 @@ final class FinetuneCommand implements Callable<Integer> {
         TrainOptions options = new TrainOptions(Task.parse(task), epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze,
                 gradAccum, clip, freeze, trainOnly, !noCache);
         FineTuning.RandomInit init = randomInit ? new FineTuning.RandomInit(hidden, layers, heads, intermediate) : null;
-        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite), be);
+        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints), be);
         if (!done.alreadyFinished())
             System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", done.steps(), done.seconds(), output.resolve("model"));
         System.out.println(JsonLines.JSON.writeValueAsString(done.metrics()));

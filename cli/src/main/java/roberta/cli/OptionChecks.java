@@ -18,7 +18,7 @@ import roberta.loader.AtomicFiles;
 final class OptionChecks {
     private static final Set<String> AT_LEAST_ONE = Set.of("--batch-size", "--top-k", "--threads", "--epochs", "--grad-accum", "--batch",
             "--seq", "--hidden", "--heads", "--intermediate", "--rounds", "--layers");
-    private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip");
+    private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip", "--keep-checkpoints");
     private static final Set<String> POSITIVE = Set.of("--lr", "--llrd", "--seconds", "--peak-gflops-per-core");
     /** Options that name what a command reads: its output must not be one of them. */
     private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer");

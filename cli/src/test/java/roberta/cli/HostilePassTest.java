@@ -156,4 +156,21 @@ class HostilePassTest {
         assertTrue(out.contains("is also --input (standard input)"), out);
         assertEquals("{\"text\": \"hello\"}\n", Files.readString(in));
     }
+
+    @Test
+    void checkpointsThatCannotFitAreRefusedUpFrontAndOldOnesCanBeDropped(@TempDir Path dir) throws Exception {
+        Path train = data(dir), out = dir.resolve("out");
+        List<String> endless = finetune(train, out);
+        endless.set(endless.indexOf("--epochs") + 1, "100000000");
+        CliTest.assertOneLineError(run(endless), "checkpoints and the model need about", "--keep-checkpoints");
+        assertFalse(Files.exists(out.resolve("checkpoints")), "nothing trained or written");
+
+        List<String> kept = finetune(train, dir.resolve("kept"), "--keep-checkpoints", "1");
+        kept.set(kept.indexOf("--epochs") + 1, "3");
+        assertEquals(0, run(kept).code());
+        try (var list = Files.list(dir.resolve("kept/checkpoints"))) {
+            assertEquals(List.of("epoch-3"), list.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(3, Files.readAllLines(dir.resolve("kept/metrics.jsonl")).size(), "every epoch's metrics line stays");
+    }
 }

@@ -98,6 +98,15 @@ public final class Checkpoints {
         PausePoints.reach("checkpoint-done:" + epoch);
     }
 
+    /** Deletes the checkpoints older than the newest keep (epoch-1 .. epoch-(latest - keep)). */
+    static void keepNewest(Path outDir, int latest, int keep) throws IOException {
+        for (int e = latest - keep; e >= 1; e--) {
+            Path old = outDir.resolve("checkpoints").resolve("epoch-" + e);
+            if (!Files.exists(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) break; // the earlier ones went before
+            AtomicFiles.deleteTree(old);
+        }
+    }
+
     /** The AdamW moments a checkpoint saved, back into the model's parameters (the model was loaded from it). */
     static void restoreMoments(RobertaModel model, Path checkpoint) {
         Backend be = model.backend();

@@ -38,9 +38,15 @@ public final class FineTuning {
      * set); eval may be null; options.maxLength() is clipped to what the model's positions allow.
      */
     public record Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit,
-                      boolean resume, boolean overwrite) {
+                      boolean resume, boolean overwrite, int keepCheckpoints) {
         public Run {
             if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
+            if (keepCheckpoints < 0) throw new IllegalArgumentException("--keep-checkpoints must be 0 (all) or more, got " + keepCheckpoints);
+        }
+
+        /** Every checkpoint kept. */
+        public Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit, boolean resume, boolean overwrite) {
+            this(model, train, eval, output, options, randomInit, resume, overwrite, 0);
         }
     }
 
@@ -77,6 +83,9 @@ public final class FineTuning {
             RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed());
             Trainer trainer = new Trainer(m, tok, run.model(), options, output);
             trainer.fingerprint(fingerprint);
+            trainer.keepCheckpoints(run.keepCheckpoints());
+            int startEpoch = resumeFrom == null ? 0 : Checkpoints.state(resumeFrom).epoch();
+            checkDiskSpace(output, m, options.epochs() - startEpoch, run.keepCheckpoints());
             if (resumeFrom != null) {
                 trainer.resume(resumeFrom);
                 System.err.println("resuming from " + resumeFrom);
@@ -95,6 +104,25 @@ public final class FineTuning {
         if (Files.exists(abs)) return abs.toRealPath();
         if (Files.isSymbolicLink(abs)) throw new IllegalArgumentException(output + ": is a link to " + Files.readSymbolicLink(abs) + ", which does not exist");
         return abs.normalize();
+    }
+
+    /**
+     * Refuses a run whose checkpoints cannot fit: each holds the weights (4 bytes a value) and the
+     * AdamW moments of the trainable ones (8), so 100,000,000 epochs of a small model would
+     * otherwise fill the disk one checkpoint at a time.
+     */
+    private static void checkDiskSpace(Path output, RobertaModel m, int epochsLeft, int keep) throws IOException {
+        long weights = 0, trainable = 0;
+        for (Param p : m.params().values()) {
+            weights += p.value.size();
+            if (p.trainable) trainable += p.value.size();
+        }
+        long perCheckpoint = 4 * weights + 8 * trainable + (4L << 20); // + tokenizer files
+        long count = (keep > 0 ? Math.min(keep, epochsLeft) + 1 : epochsLeft) + 1L; // + one being written, + the final model
+        long needed = perCheckpoint * count, free = Files.getFileStore(output).getUsableSpace();
+        if (needed > free)
+            throw new IllegalArgumentException(output + ": " + count + " checkpoints and the model need about " + (needed >> 20) + " MB, but "
+                    + (free >> 20) + " MB are free there; keep only the newest with --keep-checkpoints N, or train fewer --epochs");
     }
 
     /** The data and the model must not lie in the output folder, which a run writes and --overwrite clears. */

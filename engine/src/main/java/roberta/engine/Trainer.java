@@ -63,6 +63,13 @@ public final class Trainer {
         this.fingerprint = RunFingerprint.of(options);
     }
 
+    /** 0: keep every checkpoint; N: after each save, delete all but the newest N. */
+    private int keepCheckpoints;
+
+    public void keepCheckpoints(int n) {
+        keepCheckpoints = n;
+    }
+
     /** Replaces the fingerprint recorded in checkpoints (by default the options alone) with a fuller one. */
     public void fingerprint(RunFingerprint fp) {
         this.fingerprint = fp;
@@ -154,6 +161,7 @@ public final class Trainer {
             if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
             metrics = m;
             saveCheckpoint(epoch, m); // before the metrics line: metrics.jsonl never runs ahead of the checkpoints
+            if (keepCheckpoints > 0) Checkpoints.keepNewest(outDir, epoch + 1, keepCheckpoints);
             Checkpoints.appendMetrics(outDir, m);
             System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
             if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
