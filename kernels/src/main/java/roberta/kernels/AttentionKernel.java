@@ -28,6 +28,7 @@ final class AttentionKernel {
     /** probs null: nobody reads the probabilities (inference), so each head's live in a per-thread scratch block. */
     static void forward(float[] ctx, float[] probsOrNull, float[] probsDropped, float[] q, float[] k, float[] v,
                         int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP, long seed) {
+        if (probsOrNull == null && dropoutP > 0) throw new IllegalArgumentException("attention dropout needs the probabilities materialised");
         int d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
         int[] pOff = probOffsets(seqLen, heads);
