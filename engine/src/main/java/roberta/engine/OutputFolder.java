@@ -84,6 +84,7 @@ public final class OutputFolder implements AutoCloseable {
     @Override
     public void close() {
         try {
+            channel.truncate(0); // the pid is there only while a run holds the folder
             lock.release();
             channel.close();
         } catch (IOException ignored) {
