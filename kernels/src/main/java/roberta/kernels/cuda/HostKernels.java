@@ -123,8 +123,11 @@ public final class HostKernels {
         new Kernel("fill_f32", "elementwise.cu", Param.ptr("out", "n"), Param.i32("n"), Param.f32("value")),
         new Kernel("add_f32", "elementwise.cu", Param.ptr("out", "n"), Param.ptr("a", "n"), Param.ptr("b", "n"), Param.i32("n")),
         new Kernel("scale_f32", "elementwise.cu", Param.ptr("x", "n"), Param.i32("n"), Param.f32("s")),
+        new Kernel("accumulate_f32", "elementwise.cu", Param.ptr("acc", "n"), Param.ptr("x", "n"), Param.i32("n")),
         new Kernel("gelu_f32", "gelu.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n")),
         new Kernel("gelu_backward_f32", "gelu.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("tanh_f32", "tanh.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("tanh_backward_f32", "tanh.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("out", "n"), Param.i32("n")),
         new Kernel("layernorm_f32", "layernorm.cu", Param.ptr("out", "rows", "cols"), Param.nullablePtr("mean", "rows"),
             Param.nullablePtr("rstd", "rows"), Param.ptr("x", "rows", "cols"), Param.ptr("gamma", "cols"), Param.ptr("beta", "cols"),
             Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers());

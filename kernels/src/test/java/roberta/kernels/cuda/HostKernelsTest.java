@@ -129,6 +129,56 @@ class HostKernelsTest {
     }
 
     @Test
+    void accumulateMatchesCpuBackendExactly() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] acc = randoms(n, 3), x = randoms(n, 3);
+                long pa = upload(acc), px = upload(x);
+                dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pa), new Ptr(px), n);
+                Tensor ta = CPU.fromHost(acc, n), tx = CPU.fromHost(x, n);
+                CPU.accumulate(ta, tx);
+                assertArrayEquals(cpu(ta), download(pa, n), at);
+                // acc may be x: x += x
+                dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(px), new Ptr(px), n);
+                CPU.accumulate(tx, tx);
+                assertArrayEquals(cpu(tx), download(px, n), "x += x, " + at);
+                dev.free(pa);
+                dev.free(px);
+            }
+        }
+    }
+
+    @Test
+    void tanhForwardAndBackwardMatchActivations() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] x = randoms(n, 2.5f), dout = randoms(n, 1), dx0 = randoms(n, 1);
+                if (n >= 7) { x[0] = 0f; x[1] = -20f; x[2] = 20f; x[3] = 1e-7f; } // saturation and the origin
+                long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n);
+
+                dev.launch("tanh_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(px), n);
+                Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n);
+                CPU.tanh(to, tx);
+                float[] out = CPU.toHost(to);
+                close(out, download(po, n), 2e-6, 1e-7, "tanh " + at);
+
+                // backward from the CPU's forward output, so only the backward formula is compared
+                dev.copyToDevice(out, 0, po, 0, n);
+                dev.launch("tanh_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(po), n);
+                Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
+                CPU.tanhBackward(tdx, tdo, to);
+                assertArrayEquals(cpu(tdx), download(pdx, n), "tanh backward (adds into dx) " + at);
+                CPU.release(to);
+                CPU.release(tx);
+                CPU.release(tdo);
+                for (long p : new long[] {px, pdo, pdx, po}) dev.free(p);
+            }
+        }
+    }
+
+    @Test
     void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
         // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
         // of 769; blocks smaller and larger than a row, not a power of two, a single thread
