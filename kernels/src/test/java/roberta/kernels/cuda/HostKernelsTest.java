@@ -179,6 +179,50 @@ class HostKernelsTest {
     }
 
     @Test
+    void dropoutMasksAreBitIdenticalToCpuBackendForTheSameSeed() {
+        // seeds with the top bit set and with both halves non-zero: the 64-bit seed crosses as two unsigned ints
+        long[] seeds = {0L, 1L, 0xDEADBEEF_CAFEF00DL, -1L, 0x8000_0000_0000_0001L};
+        float[] ps = {0.1f, 0.5f, 0.9f};
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                for (long seed : seeds) {
+                    float p = ps[Math.floorMod((int) seed + n, ps.length)];
+                    String at = "n = " + n + ", grid " + g[0] + " x " + g[1] + ", p = " + p + ", seed " + Long.toHexString(seed);
+                    float[] x = randoms(n, 2), dout = randoms(n, 1), dx0 = randoms(n, 1);
+                    long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n), pm = dev.malloc(4L * n);
+                    dev.launch("dropout_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pm), new Ptr(px), n, p,
+                        (int) seed, (int) (seed >>> 32));
+                    Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n), tm = CPU.zeros(n);
+                    CPU.dropout(to, tm, tx, p, seed);
+                    float[] mask = CPU.toHost(tm);
+                    assertArrayEquals(mask, download(pm, n), "mask " + at);
+                    assertArrayEquals(cpu(to), download(po, n), "out " + at);
+
+                    dev.launch("dropout_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(pm), n);
+                    Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
+                    CPU.dropoutBackward(tdx, tdo, tm);
+                    assertArrayEquals(cpu(tdx), download(pdx, n), "dropout backward (adds into dx) " + at);
+                    for (Tensor t : new Tensor[] {tx, tm, tdo}) CPU.release(t);
+                    for (long q : new long[] {px, pdo, pdx, po, pm}) dev.free(q);
+                }
+            }
+        }
+        // in place (out = x), and the mask really drops about p of the elements
+        int n = 4099;
+        float[] x = randoms(n, 1);
+        long px = upload(x), pm = dev.malloc(4L * n);
+        dev.launch("dropout_f32", Dim3.of(5), Dim3.of(128), 0, new Ptr(px), new Ptr(pm), new Ptr(px), n, 0.25f, 12345, 0);
+        Tensor tx = CPU.fromHost(x, n), tm = CPU.zeros(n);
+        CPU.dropout(tx, tm, tx, 0.25f, 12345L);
+        assertArrayEquals(cpu(tx), download(px, n), "in place");
+        int dropped = 0;
+        for (float m : cpu(tm)) if (m == 0f) dropped++;
+        assertTrue(dropped > n / 5 && dropped < n * 3 / 10, dropped + " of " + n + " dropped at p = 0.25");
+        dev.free(px);
+        dev.free(pm);
+    }
+
+    @Test
     void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
         // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
         // of 769; blocks smaller and larger than a row, not a power of two, a single thread
