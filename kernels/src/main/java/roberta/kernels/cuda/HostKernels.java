@@ -131,6 +131,9 @@ public final class HostKernels {
         new Kernel("dropout_f32", "dropout.cu", Param.ptr("out", "n"), Param.ptr("mask", "n"), Param.ptr("x", "n"), Param.i32("n"),
             Param.f32("p"), Param.i32("seed_lo"), Param.i32("seed_hi")),
         new Kernel("dropout_backward_f32", "dropout.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("mask", "n"), Param.i32("n")),
+        new Kernel("adamw_f32", "adamw.cu", Param.ptr("param", "n"), Param.ptr("grad", "n"), Param.ptr("m", "n"), Param.ptr("v", "n"),
+            Param.i32("n"), Param.f32("lr"), Param.f32("beta1"), Param.f32("beta2"), Param.f32("eps"), Param.f32("weight_decay"),
+            Param.f32("bc1"), Param.f32("bc2")),
         new Kernel("layernorm_f32", "layernorm.cu", Param.ptr("out", "rows", "cols"), Param.nullablePtr("mean", "rows"),
             Param.nullablePtr("rstd", "rows"), Param.ptr("x", "rows", "cols"), Param.ptr("gamma", "cols"), Param.ptr("beta", "cols"),
             Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers());

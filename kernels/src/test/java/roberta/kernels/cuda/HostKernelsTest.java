@@ -223,6 +223,35 @@ class HostKernelsTest {
     }
 
     @Test
+    void adamwMatchesCpuBackendOverSeveralStepsWithHostBiasCorrections() {
+        float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, wd = 0.01f;
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] p0 = randoms(n, 1);
+                long pp = upload(p0), pg = dev.malloc(4L * n), pm = upload(new float[n]), pv = upload(new float[n]);
+                Tensor tp = CPU.fromHost(p0, n), tm = CPU.zeros(n), tv = CPU.zeros(n);
+                for (int t = 1; t <= 3; t++) { // step 1's large bias correction, then later ones
+                    float[] grad = randoms(n, t == 2 ? 1e-3f : 1f);
+                    if (n >= 7) grad[0] = 0f; // m, v and the step stay 0: only the decay moves it
+                    dev.copyToDevice(grad, 0, pg, 0, n);
+                    float bc1 = (float) (1 - Math.pow(beta1, t)), bc2 = (float) (1 - Math.pow(beta2, t));
+                    dev.launch("adamw_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pp), new Ptr(pg), new Ptr(pm), new Ptr(pv),
+                        n, lr, beta1, beta2, eps, wd, bc1, bc2);
+                    Tensor tg = CPU.fromHost(grad, n);
+                    CPU.adamw(tp, tg, tm, tv, lr, beta1, beta2, eps, wd, t);
+                    CPU.release(tg);
+                    close(CPU.toHost(tm), download(pm, n), 1e-6, 1e-12, "m, step " + t + ", " + at);
+                    close(CPU.toHost(tv), download(pv, n), 1e-6, 1e-15, "v, step " + t + ", " + at);
+                    close(CPU.toHost(tp), download(pp, n), 1e-6, 1e-9, "param, step " + t + ", " + at);
+                }
+                for (Tensor t : new Tensor[] {tp, tm, tv}) CPU.release(t);
+                for (long q : new long[] {pp, pg, pm, pv}) dev.free(q);
+            }
+        }
+    }
+
+    @Test
     void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
         // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
         // of 769; blocks smaller and larger than a row, not a power of two, a single thread
