@@ -251,6 +251,94 @@ class HostKernelsTest {
         }
     }
 
+    private long uploadInts(int[] a) {
+        long p = dev.malloc(4L * a.length);
+        dev.copyToDevice(a, 0, p, 0, a.length);
+        return p;
+    }
+
+    @Test
+    void embeddingForwardAndBackwardMatchCpuBackendWithRepeatedIdsAndPadding() {
+        // {n, h, vocab}: one id of one column; ids repeating a lot (vocab 3, 11); a row wider than a block
+        int[][] cases = {{1, 1, 1}, {7, 5, 3}, {1000, 7, 50}, {300, 64, 11}, {5, 300, 1000}};
+        for (int[] c : cases) {
+            int n = c[0], h = c[1], vocab = c[2], padding = vocab > 1 ? 1 : -1;
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) ids[i] = rnd.nextInt(vocab);
+            if (n >= 7) { ids[0] = padding; ids[1] = vocab - 1; ids[2] = 0; ids[3] = vocab - 1; }
+            float[] table = randoms(vocab * h, 1), out0 = randoms(n * h, 1), dout = randoms(n * h, 1), dtable0 = randoms(vocab * h, 1);
+            Tensor tt = CPU.fromHost(table, vocab, h), tdo = CPU.fromHost(dout, n, h);
+            var tids = CPU.ints(ids);
+            long pt = upload(table), pids = uploadInts(ids), pdo = upload(dout);
+            for (int[] g : launches(n * h)) {
+                String at = n + " ids, h = " + h + ", vocab " + vocab + ", grid " + g[0] + " x " + g[1];
+                for (int acc = 0; acc <= 1; acc++) {
+                    long po = upload(out0);
+                    dev.launch("embedding_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), n, h, vocab, acc);
+                    Tensor to = CPU.fromHost(out0.clone(), n, h);
+                    CPU.embedding(to, tt, tids, acc != 0);
+                    assertArrayEquals(cpu(to), download(po, n * h), (acc != 0 ? "accumulate " : "copy ") + at);
+                    dev.free(po);
+                }
+                long pdt = upload(dtable0);
+                dev.launch("embedding_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdt), new Ptr(pdo), new Ptr(pids),
+                    n, h, vocab, padding);
+                Tensor tdt = CPU.fromHost(dtable0.clone(), vocab, h);
+                CPU.embeddingBackward(tdt, tdo, tids, padding);
+                float[] expected = cpu(tdt), actual = download(pdt, vocab * h);
+                // repeated ids: the atomic adds' order differs from the CPU's, so rounding only
+                close(expected, actual, 1e-5, 2e-5, "embedding backward " + at);
+                if (padding >= 0)
+                    for (int j = 0; j < h; j++)
+                        assertEquals(dtable0[padding * h + j], actual[padding * h + j], "the padding row is untouched, " + at);
+                dev.free(pdt);
+            }
+            CPU.release(tt);
+            CPU.release(tdo);
+            CPU.release(tids);
+            for (long q : new long[] {pt, pids, pdo}) dev.free(q);
+        }
+    }
+
+    @Test
+    void embeddingSkipsIdsOutsideTheTableInsteadOfReadingPastIt() {
+        int h = 3, vocab = 2;
+        long pt = upload(new float[] {1, 2, 3, 4, 5, 6}), pids = uploadInts(new int[] {1, -1, 2, 0});
+        long po = upload(new float[12]);
+        dev.memset(po, 0, 48);
+        dev.launch("embedding_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), 4, h, vocab, 0);
+        assertArrayEquals(new float[] {4, 5, 6, 0, 0, 0, 0, 0, 0, 1, 2, 3}, download(po, 12));
+        long pdo = upload(new float[] {1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4});
+        dev.launch("embedding_backward_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(pt), new Ptr(pdo), new Ptr(pids), 4, h, vocab, -1);
+        assertArrayEquals(new float[] {5, 6, 7, 5, 6, 7}, download(pt, 6));
+        for (long q : new long[] {pt, pids, po, pdo}) dev.free(q);
+    }
+
+    @Test
+    void hostAtomicAddIsAtomicAcrossConcurrentLaunches() throws Exception {
+        // two Java threads' launches add into the same table row at once: without a real atomic, adds are lost
+        int n = 20000, h = 1, vocab = 1;
+        int[] ids = new int[n];
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        long pids = uploadInts(ids), pdo = upload(ones), pdt = dev.malloc(4);
+        dev.memset(pdt, 0, 4);
+        int reps = 20;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++)
+                done.add(pool.submit(() -> {
+                    for (int r = 0; r < reps; r++)
+                        dev.launch("embedding_backward_f32", Dim3.of(40), Dim3.of(128), 0, new Ptr(pdt), new Ptr(pdo), new Ptr(pids),
+                            n, h, vocab, -1);
+                    return null;
+                }));
+            for (var f : done) f.get();
+        }
+        assertEquals(2f * reps * n, download(pdt, 1)[0], "every add landed (sums of 1s are exact below 2^24)");
+        for (long q : new long[] {pids, pdo, pdt}) dev.free(q);
+    }
+
     @Test
     void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
         // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
