@@ -150,7 +150,13 @@ public final class HostKernels {
             Param.intPtr("ids", "n"), Param.i32("n"), Param.i32("h"), Param.i32("vocab"), Param.i32("padding_idx")),
         new Kernel("layernorm_f32", "layernorm.cu", Param.ptr("out", "rows", "cols"), Param.nullablePtr("mean", "rows"),
             Param.nullablePtr("rstd", "rows"), Param.ptr("x", "rows", "cols"), Param.ptr("gamma", "cols"), Param.ptr("beta", "cols"),
-            Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers());
+            Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers(),
+        new Kernel("layernorm_backward_dx_f32", "layernorm.cu", Param.ptr("dx", "rows", "cols"), Param.ptr("dout", "rows", "cols"),
+            Param.ptr("x", "rows", "cols"), Param.ptr("mean", "rows"), Param.ptr("rstd", "rows"), Param.ptr("gamma", "cols"),
+            Param.i32("rows"), Param.i32("cols")).withBarriers(),
+        new Kernel("layernorm_backward_params_f32", "layernorm.cu", Param.nullablePtr("dgamma", "cols"), Param.nullablePtr("dbeta", "cols"),
+            Param.ptr("dout", "rows", "cols"), Param.ptr("x", "rows", "cols"), Param.ptr("mean", "rows"), Param.ptr("rstd", "rows"),
+            Param.i32("rows"), Param.i32("cols")));
 
     /** The shim, relative to the sources' root. */
     public static final String SHIM = "host/cuda_host.h";

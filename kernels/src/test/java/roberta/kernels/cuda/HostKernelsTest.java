@@ -374,6 +374,45 @@ class HostKernelsTest {
     }
 
     @Test
+    void layerNormBackwardMatchesLayerNormKernelInBothParts() {
+        // {rows, cols, threads per block (dx), blocks (params)}: as the forward's cases; the params kernel
+        // with a grid smaller than cols (grid-stride) and with one thread per column
+        int[][] cases = {{5, 769, 256, 2}, {3, 769, 100, 7}, {4, 7, 32, 1}, {2, 1, 1, 1}, {1, 1000, 1024, 8}, {33, 64, 64, 1}};
+        for (int[] c : cases) {
+            int rows = c[0], cols = c[1], threads = c[2], blocks = c[3];
+            String at = rows + " x " + cols + ", " + threads + " threads";
+            float[] x = randoms(rows * cols, 2), gamma = randoms(cols, 1), beta = randoms(cols, 1), dout = randoms(rows * cols, 1);
+            for (int i = 0; i < cols; i++) x[i] += 100f;
+            float[] dx0 = randoms(rows * cols, 1), dg0 = randoms(cols, 1), db0 = randoms(cols, 1);
+            Tensor tx = CPU.fromHost(x, rows, cols), tg = CPU.fromHost(gamma, cols), tb = CPU.fromHost(beta, cols);
+            Tensor to = CPU.zeros(rows, cols), tm = CPU.zeros(rows), tr = CPU.zeros(rows), tdo = CPU.fromHost(dout, rows, cols);
+            CPU.layerNorm(to, tm, tr, tx, tg, tb, 1e-5f);
+            long px = upload(x), pg = upload(gamma), pdo = upload(dout), pm = upload(CPU.toHost(tm)), pr = upload(CPU.toHost(tr));
+            long pdx = upload(dx0), pdg = upload(dg0), pdb = upload(db0);
+            dev.launch("layernorm_backward_dx_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px),
+                new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols);
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(Math.min(threads, 128)), 0, new Ptr(pdg), new Ptr(pdb),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            Tensor tdx = CPU.fromHost(dx0.clone(), rows, cols), tdg = CPU.fromHost(dg0.clone(), cols), tdb = CPU.fromHost(db0.clone(), cols);
+            CPU.layerNormBackward(tdx, tdg, tdb, tdo, tx, tm, tr, tg);
+            close(CPU.toHost(tdx), download(pdx, rows * cols), 1e-4, 2e-5, "dx (adds) " + at);
+            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma (adds) " + at);
+            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta (adds) " + at);
+
+            // dgamma or dbeta may be null: the other is still added
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(0), new Ptr(pdb),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(pdg), new Ptr(0),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            CPU.layerNormBackward(null, tdg, tdb, tdo, tx, tm, tr, tg);
+            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma, second pass " + at);
+            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta, second pass " + at);
+            for (Tensor t : new Tensor[] {tx, tg, tb, to, tm, tr, tdo, tdx, tdg, tdb}) CPU.release(t);
+            for (long p : new long[] {px, pg, pdo, pm, pr, pdx, pdg, pdb}) dev.free(p);
+        }
+    }
+
+    @Test
     void badPointersAreTheEmulatorsFaultsNotACrash() {
         long p = dev.malloc(4 * 10);
         Ptr ok = new Ptr(p);
