@@ -20,3 +20,9 @@ extern "C" __global__ void scale_f32(float* x, int n, float s) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
         x[i] *= s;
 }
+
+// CpuBackend.accumulate: acc += x (acc may be x). Grid-stride, any grid covers any n.
+extern "C" __global__ void accumulate_f32(float* acc, const float* x, int n) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+        acc[i] += x[i];
+}

@@ -50,3 +50,58 @@ extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, c
     }
     for (int i = threadIdx.x; i < cols; i += blockDim.x) outr[i] = (xr[i] - m) * rs * gamma[i] + beta[i];
 }
+
+// LayerNorm backward; mirrors roberta.kernels.LayerNormKernel.backward
+// (CpuBackend.layerNormBackward), from the mean and rstd the forward saved. Two kernels, as
+// the CPU kernel has two parts, each ADDING into its gradients as the CPU does:
+//
+// layernorm_backward_dx_f32: dx += (dnorm - mean(dnorm) - norm * mean(dnorm * norm)) * rstd
+// per row, dnorm = dout * gamma, norm = (x - mean) * rstd. One block per row, as the
+// forward (grid.x = rows, blocks past rows do nothing; a 1-D block of up to 1024 threads):
+// both row means are block-wide sums in shared memory. The CPU sums them in double, here in
+// float: agreement to rounding.
+extern "C" __global__ void layernorm_backward_dx_f32(float* dx, const float* dout, const float* x, const float* mean,
+                                                     const float* rstd, const float* gamma, int rows, int cols) {
+    __shared__ float sh[LN_MAX_THREADS];
+    int row = blockIdx.x;
+    if (row >= rows) return;  // the whole block leaves together
+    long long o = (long long)row * cols;
+    float m = mean[row], rs = rstd[row];
+
+    float sd = 0.0f, sdn = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        float norm = (x[o + i] - m) * rs;
+        float dnorm = dout[o + i] * gamma[i];
+        sd += dnorm;
+        sdn += dnorm * norm;
+    }
+    float a = ln_block_sum(sd, sh) / cols;
+    float b = ln_block_sum(sdn, sh) / cols;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        float norm = (x[o + i] - m) * rs;
+        float dnorm = dout[o + i] * gamma[i];
+        dx[o + i] += (dnorm - a - norm * b) * rs;
+    }
+}
+
+// layernorm_backward_params_f32: dgamma += sum over rows of dout * norm, dbeta += sum over
+// rows of dout (either may be null). A reduction over ROWS, so not one block per row: one
+// thread per column (grid-stride over cols, any 1-D grid), each summing its column over the
+// rows in row order, as the CPU does, into its own dgamma/dbeta entry: race-free without
+// atomics, and the same float additions in the same order as the CPU. (Parallel only over
+// cols: fine for hidden sizes of hundreds to thousands; a very tall, narrow input would want
+// a split over rows and a second pass.)
+extern "C" __global__ void layernorm_backward_params_f32(float* dgamma, float* dbeta, const float* dout, const float* x,
+                                                         const float* mean, const float* rstd, int rows, int cols) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < cols; i += blockDim.x * gridDim.x) {
+        float g = dgamma ? dgamma[i] : 0.0f, bsum = dbeta ? dbeta[i] : 0.0f;
+        for (int r = 0; r < rows; r++) {
+            long long o = (long long)r * cols + i;
+            float d = dout[o];
+            g += d * (x[o] - mean[r]) * rstd[r];
+            bsum += d;
+        }
+        if (dgamma) dgamma[i] = g;
+        if (dbeta) dbeta[i] = bsum;
+    }
+}

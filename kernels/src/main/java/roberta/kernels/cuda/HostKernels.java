@@ -65,11 +65,21 @@ public final class HostKernels {
 
     /**
      * One parameter. For a pointer, {@code extent} names int parameters whose product is the
-     * number of floats the kernel may touch from it; {@code nullable} pointers may be 0.
+     * number of floats (or, for {@code ints}, int32s) the kernel may touch from it;
+     * {@code nullable} pointers may be 0.
      */
-    public record Param(String name, Kind kind, List<String> extent, boolean nullable) {
+    public record Param(String name, Kind kind, List<String> extent, boolean nullable, boolean ints) {
+        public Param(String name, Kind kind, List<String> extent, boolean nullable) {
+            this(name, kind, extent, nullable, false);
+        }
+
         static Param ptr(String name, String... extent) {
             return new Param(name, Kind.PTR, List.of(extent), false);
+        }
+
+        /** A pointer to int32s (an IntTensor's data: ids, positions); the extent counts ints, 4 bytes each as floats. */
+        static Param intPtr(String name, String... extent) {
+            return new Param(name, Kind.PTR, List.of(extent), false, true);
         }
 
         static Param nullablePtr(String name, String... extent) {
@@ -87,7 +97,7 @@ public final class HostKernels {
         @Override
         public String toString() {
             return switch (kind) {
-                case PTR -> "float* " + name + (nullable ? " (may be null)" : "");
+                case PTR -> (ints ? "int* " : "float* ") + name + (nullable ? " (may be null)" : "");
                 case INT -> "int " + name;
                 case FLOAT -> "float " + name;
             };
@@ -123,11 +133,30 @@ public final class HostKernels {
         new Kernel("fill_f32", "elementwise.cu", Param.ptr("out", "n"), Param.i32("n"), Param.f32("value")),
         new Kernel("add_f32", "elementwise.cu", Param.ptr("out", "n"), Param.ptr("a", "n"), Param.ptr("b", "n"), Param.i32("n")),
         new Kernel("scale_f32", "elementwise.cu", Param.ptr("x", "n"), Param.i32("n"), Param.f32("s")),
+        new Kernel("accumulate_f32", "elementwise.cu", Param.ptr("acc", "n"), Param.ptr("x", "n"), Param.i32("n")),
         new Kernel("gelu_f32", "gelu.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n")),
         new Kernel("gelu_backward_f32", "gelu.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("tanh_f32", "tanh.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n")),
+        new Kernel("tanh_backward_f32", "tanh.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("out", "n"), Param.i32("n")),
+        new Kernel("dropout_f32", "dropout.cu", Param.ptr("out", "n"), Param.ptr("mask", "n"), Param.ptr("x", "n"), Param.i32("n"),
+            Param.f32("p"), Param.i32("seed_lo"), Param.i32("seed_hi")),
+        new Kernel("dropout_backward_f32", "dropout.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("mask", "n"), Param.i32("n")),
+        new Kernel("adamw_f32", "adamw.cu", Param.ptr("param", "n"), Param.ptr("grad", "n"), Param.ptr("m", "n"), Param.ptr("v", "n"),
+            Param.i32("n"), Param.f32("lr"), Param.f32("beta1"), Param.f32("beta2"), Param.f32("eps"), Param.f32("weight_decay"),
+            Param.f32("bc1"), Param.f32("bc2")),
+        new Kernel("embedding_f32", "embedding.cu", Param.ptr("out", "n", "h"), Param.ptr("table", "vocab", "h"), Param.intPtr("ids", "n"),
+            Param.i32("n"), Param.i32("h"), Param.i32("vocab"), Param.i32("accumulate")),
+        new Kernel("embedding_backward_f32", "embedding.cu", Param.ptr("dtable", "vocab", "h"), Param.ptr("dout", "n", "h"),
+            Param.intPtr("ids", "n"), Param.i32("n"), Param.i32("h"), Param.i32("vocab"), Param.i32("padding_idx")),
         new Kernel("layernorm_f32", "layernorm.cu", Param.ptr("out", "rows", "cols"), Param.nullablePtr("mean", "rows"),
             Param.nullablePtr("rstd", "rows"), Param.ptr("x", "rows", "cols"), Param.ptr("gamma", "cols"), Param.ptr("beta", "cols"),
-            Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers());
+            Param.i32("rows"), Param.i32("cols"), Param.f32("eps")).withBarriers(),
+        new Kernel("layernorm_backward_dx_f32", "layernorm.cu", Param.ptr("dx", "rows", "cols"), Param.ptr("dout", "rows", "cols"),
+            Param.ptr("x", "rows", "cols"), Param.ptr("mean", "rows"), Param.ptr("rstd", "rows"), Param.ptr("gamma", "cols"),
+            Param.i32("rows"), Param.i32("cols")).withBarriers(),
+        new Kernel("layernorm_backward_params_f32", "layernorm.cu", Param.nullablePtr("dgamma", "cols"), Param.nullablePtr("dbeta", "cols"),
+            Param.ptr("dout", "rows", "cols"), Param.ptr("x", "rows", "cols"), Param.ptr("mean", "rows"), Param.ptr("rstd", "rows"),
+            Param.i32("rows"), Param.i32("cols")));
 
     /** The shim, relative to the sources' root. */
     public static final String SHIM = "host/cuda_host.h";

@@ -129,6 +129,219 @@ class HostKernelsTest {
     }
 
     @Test
+    void accumulateMatchesCpuBackendExactly() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] acc = randoms(n, 3), x = randoms(n, 3);
+                long pa = upload(acc), px = upload(x);
+                dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pa), new Ptr(px), n);
+                Tensor ta = CPU.fromHost(acc, n), tx = CPU.fromHost(x, n);
+                CPU.accumulate(ta, tx);
+                assertArrayEquals(cpu(ta), download(pa, n), at);
+                // acc may be x: x += x
+                dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(px), new Ptr(px), n);
+                CPU.accumulate(tx, tx);
+                assertArrayEquals(cpu(tx), download(px, n), "x += x, " + at);
+                dev.free(pa);
+                dev.free(px);
+            }
+        }
+    }
+
+    @Test
+    void tanhForwardAndBackwardMatchActivations() {
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] x = randoms(n, 2.5f), dout = randoms(n, 1), dx0 = randoms(n, 1);
+                if (n >= 7) { x[0] = 0f; x[1] = -20f; x[2] = 20f; x[3] = 1e-7f; } // saturation and the origin
+                long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n);
+
+                dev.launch("tanh_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(px), n);
+                Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n);
+                CPU.tanh(to, tx);
+                float[] out = CPU.toHost(to);
+                close(out, download(po, n), 2e-6, 1e-7, "tanh " + at);
+
+                // backward from the CPU's forward output, so only the backward formula is compared
+                dev.copyToDevice(out, 0, po, 0, n);
+                dev.launch("tanh_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(po), n);
+                Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
+                CPU.tanhBackward(tdx, tdo, to);
+                // a rounding apart at most: g++ may fuse the multiply-add (aarch64 does by default), the JVM does not
+                close(cpu(tdx), download(pdx, n), 1e-6, 1e-7, "tanh backward (adds into dx) " + at);
+                CPU.release(to);
+                CPU.release(tx);
+                CPU.release(tdo);
+                for (long p : new long[] {px, pdo, pdx, po}) dev.free(p);
+            }
+        }
+    }
+
+    @Test
+    void dropoutMasksAreBitIdenticalToCpuBackendForTheSameSeed() {
+        // seeds with the top bit set and with both halves non-zero: the 64-bit seed crosses as two unsigned ints
+        long[] seeds = {0L, 1L, 0xDEADBEEF_CAFEF00DL, -1L, 0x8000_0000_0000_0001L};
+        float[] ps = {0.1f, 0.5f, 0.9f};
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                for (long seed : seeds) {
+                    float p = ps[Math.floorMod((int) seed + n, ps.length)];
+                    String at = "n = " + n + ", grid " + g[0] + " x " + g[1] + ", p = " + p + ", seed " + Long.toHexString(seed);
+                    float[] x = randoms(n, 2), dout = randoms(n, 1), dx0 = randoms(n, 1);
+                    long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n), pm = dev.malloc(4L * n);
+                    dev.launch("dropout_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pm), new Ptr(px), n, p,
+                        (int) seed, (int) (seed >>> 32));
+                    Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n), tm = CPU.zeros(n);
+                    CPU.dropout(to, tm, tx, p, seed);
+                    float[] mask = CPU.toHost(tm);
+                    assertArrayEquals(mask, download(pm, n), "mask " + at);
+                    assertArrayEquals(cpu(to), download(po, n), "out " + at);
+
+                    dev.launch("dropout_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(pm), n);
+                    Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
+                    CPU.dropoutBackward(tdx, tdo, tm);
+                    // a rounding apart at most: g++ may fuse the multiply-add (aarch64 does by default), the JVM does not
+                    close(cpu(tdx), download(pdx, n), 1e-6, 1e-7, "dropout backward (adds into dx) " + at);
+                    for (Tensor t : new Tensor[] {tx, tm, tdo}) CPU.release(t);
+                    for (long q : new long[] {px, pdo, pdx, po, pm}) dev.free(q);
+                }
+            }
+        }
+        // in place (out = x), and the mask really drops about p of the elements
+        int n = 4099;
+        float[] x = randoms(n, 1);
+        long px = upload(x), pm = dev.malloc(4L * n);
+        dev.launch("dropout_f32", Dim3.of(5), Dim3.of(128), 0, new Ptr(px), new Ptr(pm), new Ptr(px), n, 0.25f, 12345, 0);
+        Tensor tx = CPU.fromHost(x, n), tm = CPU.zeros(n);
+        CPU.dropout(tx, tm, tx, 0.25f, 12345L);
+        assertArrayEquals(cpu(tx), download(px, n), "in place");
+        int dropped = 0;
+        for (float m : cpu(tm)) if (m == 0f) dropped++;
+        assertTrue(dropped > n / 5 && dropped < n * 3 / 10, dropped + " of " + n + " dropped at p = 0.25");
+        dev.free(px);
+        dev.free(pm);
+    }
+
+    @Test
+    void adamwMatchesCpuBackendOverSeveralStepsWithHostBiasCorrections() {
+        float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, wd = 0.01f;
+        for (int n : SIZES) {
+            for (int[] g : launches(n)) {
+                String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
+                float[] p0 = randoms(n, 1);
+                long pp = upload(p0), pg = dev.malloc(4L * n), pm = upload(new float[n]), pv = upload(new float[n]);
+                Tensor tp = CPU.fromHost(p0, n), tm = CPU.zeros(n), tv = CPU.zeros(n);
+                for (int t = 1; t <= 3; t++) { // step 1's large bias correction, then later ones
+                    float[] grad = randoms(n, t == 2 ? 1e-3f : 1f);
+                    if (n >= 7) grad[0] = 0f; // m, v and the step stay 0: only the decay moves it
+                    dev.copyToDevice(grad, 0, pg, 0, n);
+                    float bc1 = (float) (1 - Math.pow(beta1, t)), bc2 = (float) (1 - Math.pow(beta2, t));
+                    dev.launch("adamw_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pp), new Ptr(pg), new Ptr(pm), new Ptr(pv),
+                        n, lr, beta1, beta2, eps, wd, bc1, bc2);
+                    Tensor tg = CPU.fromHost(grad, n);
+                    CPU.adamw(tp, tg, tm, tv, lr, beta1, beta2, eps, wd, t);
+                    CPU.release(tg);
+                    close(CPU.toHost(tm), download(pm, n), 1e-6, 1e-12, "m, step " + t + ", " + at);
+                    close(CPU.toHost(tv), download(pv, n), 1e-6, 1e-15, "v, step " + t + ", " + at);
+                    close(CPU.toHost(tp), download(pp, n), 1e-6, 1e-9, "param, step " + t + ", " + at);
+                }
+                for (Tensor t : new Tensor[] {tp, tm, tv}) CPU.release(t);
+                for (long q : new long[] {pp, pg, pm, pv}) dev.free(q);
+            }
+        }
+    }
+
+    private long uploadInts(int[] a) {
+        long p = dev.malloc(4L * a.length);
+        dev.copyToDevice(a, 0, p, 0, a.length);
+        return p;
+    }
+
+    @Test
+    void embeddingForwardAndBackwardMatchCpuBackendWithRepeatedIdsAndPadding() {
+        // {n, h, vocab}: one id of one column; ids repeating a lot (vocab 3, 11); a row wider than a block
+        int[][] cases = {{1, 1, 1}, {7, 5, 3}, {1000, 7, 50}, {300, 64, 11}, {5, 300, 1000}};
+        for (int[] c : cases) {
+            int n = c[0], h = c[1], vocab = c[2], padding = vocab > 1 ? 1 : -1;
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) ids[i] = rnd.nextInt(vocab);
+            if (n >= 7) { ids[0] = padding; ids[1] = vocab - 1; ids[2] = 0; ids[3] = vocab - 1; }
+            float[] table = randoms(vocab * h, 1), out0 = randoms(n * h, 1), dout = randoms(n * h, 1), dtable0 = randoms(vocab * h, 1);
+            Tensor tt = CPU.fromHost(table, vocab, h), tdo = CPU.fromHost(dout, n, h);
+            var tids = CPU.ints(ids);
+            long pt = upload(table), pids = uploadInts(ids), pdo = upload(dout);
+            for (int[] g : launches(n * h)) {
+                String at = n + " ids, h = " + h + ", vocab " + vocab + ", grid " + g[0] + " x " + g[1];
+                for (int acc = 0; acc <= 1; acc++) {
+                    long po = upload(out0);
+                    dev.launch("embedding_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), n, h, vocab, acc);
+                    Tensor to = CPU.fromHost(out0.clone(), n, h);
+                    CPU.embedding(to, tt, tids, acc != 0);
+                    assertArrayEquals(cpu(to), download(po, n * h), (acc != 0 ? "accumulate " : "copy ") + at);
+                    dev.free(po);
+                }
+                long pdt = upload(dtable0);
+                dev.launch("embedding_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdt), new Ptr(pdo), new Ptr(pids),
+                    n, h, vocab, padding);
+                Tensor tdt = CPU.fromHost(dtable0.clone(), vocab, h);
+                CPU.embeddingBackward(tdt, tdo, tids, padding);
+                float[] expected = cpu(tdt), actual = download(pdt, vocab * h);
+                // repeated ids: the atomic adds' order differs from the CPU's, so rounding only
+                close(expected, actual, 1e-5, 2e-5, "embedding backward " + at);
+                if (padding >= 0)
+                    for (int j = 0; j < h; j++)
+                        assertEquals(dtable0[padding * h + j], actual[padding * h + j], "the padding row is untouched, " + at);
+                dev.free(pdt);
+            }
+            CPU.release(tt);
+            CPU.release(tdo);
+            CPU.release(tids);
+            for (long q : new long[] {pt, pids, pdo}) dev.free(q);
+        }
+    }
+
+    @Test
+    void embeddingSkipsIdsOutsideTheTableInsteadOfReadingPastIt() {
+        int h = 3, vocab = 2;
+        long pt = upload(new float[] {1, 2, 3, 4, 5, 6}), pids = uploadInts(new int[] {1, -1, 2, 0});
+        long po = upload(new float[12]);
+        dev.memset(po, 0, 48);
+        dev.launch("embedding_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), 4, h, vocab, 0);
+        assertArrayEquals(new float[] {4, 5, 6, 0, 0, 0, 0, 0, 0, 1, 2, 3}, download(po, 12));
+        long pdo = upload(new float[] {1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4});
+        dev.launch("embedding_backward_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(pt), new Ptr(pdo), new Ptr(pids), 4, h, vocab, -1);
+        assertArrayEquals(new float[] {5, 6, 7, 5, 6, 7}, download(pt, 6));
+        for (long q : new long[] {pt, pids, po, pdo}) dev.free(q);
+    }
+
+    @Test
+    void hostAtomicAddIsAtomicAcrossConcurrentLaunches() throws Exception {
+        // two Java threads' launches add into the same table row at once: without a real atomic, adds are lost
+        int n = 20000, h = 1, vocab = 1;
+        int[] ids = new int[n];
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        long pids = uploadInts(ids), pdo = upload(ones), pdt = dev.malloc(4);
+        dev.memset(pdt, 0, 4);
+        int reps = 20;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++)
+                done.add(pool.submit(() -> {
+                    for (int r = 0; r < reps; r++)
+                        dev.launch("embedding_backward_f32", Dim3.of(40), Dim3.of(128), 0, new Ptr(pdt), new Ptr(pdo), new Ptr(pids),
+                            n, h, vocab, -1);
+                    return null;
+                }));
+            for (var f : done) f.get();
+        }
+        assertEquals(2f * reps * n, download(pdt, 1)[0], "every add landed (sums of 1s are exact below 2^24)");
+        for (long q : new long[] {pids, pdo, pdt}) dev.free(q);
+    }
+
+    @Test
     void layerNormMatchesLayerNormKernelWithABlockWideReduction() {
         // {rows, cols, threads per block}: a block of 256 threads meeting at the barrier over rows
         // of 769; blocks smaller and larger than a row, not a power of two, a single thread
@@ -159,6 +372,45 @@ class HostKernelsTest {
             close(cpu(to), download(po, rows * cols), 1e-4, 2e-5, "out without mean/rstd " + at);
             for (Tensor t : new Tensor[] {tx, tg, tb}) CPU.release(t);
             for (long p : new long[] {px, pg, pb, po, pm, pr}) dev.free(p);
+        }
+    }
+
+    @Test
+    void layerNormBackwardMatchesLayerNormKernelInBothParts() {
+        // {rows, cols, threads per block (dx), blocks (params)}: as the forward's cases; the params kernel
+        // with a grid smaller than cols (grid-stride) and with one thread per column
+        int[][] cases = {{5, 769, 256, 2}, {3, 769, 100, 7}, {4, 7, 32, 1}, {2, 1, 1, 1}, {1, 1000, 1024, 8}, {33, 64, 64, 1}};
+        for (int[] c : cases) {
+            int rows = c[0], cols = c[1], threads = c[2], blocks = c[3];
+            String at = rows + " x " + cols + ", " + threads + " threads";
+            float[] x = randoms(rows * cols, 2), gamma = randoms(cols, 1), beta = randoms(cols, 1), dout = randoms(rows * cols, 1);
+            for (int i = 0; i < cols; i++) x[i] += 100f;
+            float[] dx0 = randoms(rows * cols, 1), dg0 = randoms(cols, 1), db0 = randoms(cols, 1);
+            Tensor tx = CPU.fromHost(x, rows, cols), tg = CPU.fromHost(gamma, cols), tb = CPU.fromHost(beta, cols);
+            Tensor to = CPU.zeros(rows, cols), tm = CPU.zeros(rows), tr = CPU.zeros(rows), tdo = CPU.fromHost(dout, rows, cols);
+            CPU.layerNorm(to, tm, tr, tx, tg, tb, 1e-5f);
+            long px = upload(x), pg = upload(gamma), pdo = upload(dout), pm = upload(CPU.toHost(tm)), pr = upload(CPU.toHost(tr));
+            long pdx = upload(dx0), pdg = upload(dg0), pdb = upload(db0);
+            dev.launch("layernorm_backward_dx_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px),
+                new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols);
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(Math.min(threads, 128)), 0, new Ptr(pdg), new Ptr(pdb),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            Tensor tdx = CPU.fromHost(dx0.clone(), rows, cols), tdg = CPU.fromHost(dg0.clone(), cols), tdb = CPU.fromHost(db0.clone(), cols);
+            CPU.layerNormBackward(tdx, tdg, tdb, tdo, tx, tm, tr, tg);
+            close(CPU.toHost(tdx), download(pdx, rows * cols), 1e-4, 2e-5, "dx (adds) " + at);
+            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma (adds) " + at);
+            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta (adds) " + at);
+
+            // dgamma or dbeta may be null: the other is still added
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(0), new Ptr(pdb),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(pdg), new Ptr(0),
+                new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
+            CPU.layerNormBackward(null, tdg, tdb, tdo, tx, tm, tr, tg);
+            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma, second pass " + at);
+            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta, second pass " + at);
+            for (Tensor t : new Tensor[] {tx, tg, tb, to, tm, tr, tdo, tdx, tdg, tdb}) CPU.release(t);
+            for (long p : new long[] {px, pg, pdo, pm, pr, pdx, pdg, pdb}) dev.free(p);
         }
     }
 
