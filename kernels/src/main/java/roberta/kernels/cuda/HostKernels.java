@@ -156,7 +156,34 @@ public final class HostKernels {
             Param.i32("rows"), Param.i32("cols")).withBarriers(),
         new Kernel("layernorm_backward_params_f32", "layernorm.cu", Param.nullablePtr("dgamma", "cols"), Param.nullablePtr("dbeta", "cols"),
             Param.ptr("dout", "rows", "cols"), Param.ptr("x", "rows", "cols"), Param.ptr("mean", "rows"), Param.ptr("rstd", "rows"),
-            Param.i32("rows"), Param.i32("cols")));
+            Param.i32("rows"), Param.i32("cols")),
+        new Kernel("dropout_offset_f32", "dropout.cu", Param.ptr("out", "n"), Param.ptr("x", "n"), Param.i32("n"), Param.f32("p"),
+            Param.i32("seed_lo"), Param.i32("seed_hi"), Param.i32("index_offset")),
+        // CudaBackend's small kernels (backend.cu); a double* is declared by its 32-bit words
+        new Kernel("bias_add_f32", "backend.cu", Param.ptr("out", "rows", "cols"), Param.ptr("b", "cols"), Param.i32("rows"), Param.i32("cols")),
+        new Kernel("column_sum_f32", "backend.cu", Param.ptr("acc", "cols"), Param.ptr("x", "rows", "cols"), Param.i32("rows"), Param.i32("cols")),
+        new Kernel("gather_rows_f32", "backend.cu", Param.ptr("out", "n", "h"), Param.ptr("x", "xrows", "h"), Param.intPtr("rows", "n"),
+            Param.i32("n"), Param.i32("h"), Param.i32("xrows")),
+        new Kernel("gather_rows_backward_f32", "backend.cu", Param.ptr("dx", "xrows", "h"), Param.ptr("dout", "n", "h"), Param.intPtr("rows", "n"),
+            Param.i32("n"), Param.i32("h"), Param.i32("xrows")),
+        new Kernel("sum_squares_f32", "backend.cu", Param.ptr("partials", "words"), Param.i32("words"), Param.i32("first"),
+            Param.ptr("x", "n"), Param.i32("n")).withBarriers(),
+        new Kernel("widen_half_f32", "backend.cu", Param.ptr("out", "n"), Param.ptr("bits", "words"), Param.i32("n"), Param.i32("words"),
+            Param.i32("bf16")),
+        new Kernel("cross_entropy_f32", "backend.cu", Param.ptr("row_loss", "words"), Param.i32("words"), Param.nullablePtr("dlogits", "rows", "cols"),
+            Param.ptr("logits", "rows", "cols"), Param.intPtr("labels", "rows"), Param.i32("rows"), Param.i32("cols"), Param.i32("ignore_index"),
+            Param.i32("count")).withBarriers(),
+        new Kernel("mse_f32", "backend.cu", Param.ptr("partials", "words"), Param.i32("words"), Param.nullablePtr("dpred", "n"),
+            Param.ptr("pred", "n"), Param.ptr("target", "n"), Param.i32("n")).withBarriers(),
+        new Kernel("bce_with_logits_f32", "backend.cu", Param.ptr("partials", "words"), Param.i32("words"), Param.nullablePtr("dlogits", "n"),
+            Param.ptr("logits", "n"), Param.ptr("target", "n"), Param.i32("n")).withBarriers(),
+        // attention's row and element-wise steps (attention.cu)
+        new Kernel("softmax_rows_f32", "attention.cu", Param.ptr("x", "rows", "cols"), Param.i32("rows"), Param.i32("cols"),
+            Param.f32("scale")).withBarriers(),
+        new Kernel("softmax_backward_rows_f32", "attention.cu", Param.ptr("dp", "rows", "cols"), Param.ptr("p", "rows", "cols"),
+            Param.i32("rows"), Param.i32("cols"), Param.f32("scale")).withBarriers(),
+        new Kernel("attention_dropout_backward_f32", "attention.cu", Param.ptr("dp", "n"), Param.ptr("dropped", "n"), Param.i32("n"),
+            Param.f32("keep")));
 
     /** The shim, relative to the sources' root. */
     public static final String SHIM = "host/cuda_host.h";
