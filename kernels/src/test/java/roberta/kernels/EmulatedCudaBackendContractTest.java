@@ -146,6 +146,66 @@ class EmulatedCudaBackendContractTest extends BackendContract {
         return format == HalfFormat.F16 ? Float.float16ToFloat(bits) : Float.intBitsToFloat(bits << 16);
     }
 
+    @Test
+    void aGlobalSumOfSquaresIsOneReadBack() {
+        ReadBackCounter counter = new ReadBackCounter(device);
+        try (CudaBackend be = new CudaBackend(counter)) {
+            List<Tensor> ts = new ArrayList<>();
+            double expected = 0;
+            for (int n : new int[] {1, 4099, 70_001, 0, 33}) {
+                float[] a = random(n);
+                for (float v : a) expected += (double) v * v;
+                ts.add(be.fromHost(a, n));
+            }
+            int before = counter.readBacks;
+            assertEquals(expected, be.sumOfSquares(ts), 1e-9 * 80_000);
+            assertEquals(before + 1, counter.readBacks, "one read back for all the tensors");
+            Tensor g = be.empty(2, 3);
+            before = counter.readBacks;
+            be.crossEntropy(g, be.fromHost(random(6), 2, 3), be.ints(new int[] {0, 2}), -100);
+            be.mse(g, g, new float[6]);
+            assertEquals(before + 2, counter.readBacks, "a loss is one read back");
+        }
+    }
+
+    /** Counts the device-to-host copies (each a synchronisation on a GPU), passing everything on. */
+    private static final class ReadBackCounter implements roberta.kernels.cuda.DeviceApi {
+        private final roberta.kernels.cuda.DeviceApi d;
+        int readBacks;
+
+        ReadBackCounter(roberta.kernels.cuda.DeviceApi d) {
+            this.d = d;
+        }
+
+        @Override public long malloc(long bytes) { return d.malloc(bytes); }
+        @Override public void free(long ptr) { d.free(ptr); }
+        @Override public int liveAllocations() { return d.liveAllocations(); }
+        @Override public void copyToDevice(float[] s, int o, long dst, long off, int n) { d.copyToDevice(s, o, dst, off, n); }
+        @Override public void copyToDevice(int[] s, int o, long dst, long off, int n) { d.copyToDevice(s, o, dst, off, n); }
+        @Override public void copyToDevice(short[] s, int o, long dst, long off, int n) { d.copyToDevice(s, o, dst, off, n); }
+        @Override public void copyToHost(long src, long off, float[] t, int o, int n) { readBacks++; d.copyToHost(src, off, t, o, n); }
+        @Override public void copyToHost(long src, long off, int[] t, int o, int n) { readBacks++; d.copyToHost(src, off, t, o, n); }
+        @Override public void copyToHost(long src, long off, short[] t, int o, int n) { readBacks++; d.copyToHost(src, off, t, o, n); }
+        @Override public void copyDeviceToDevice(long src, long dst, long bytes) { d.copyDeviceToDevice(src, dst, bytes); }
+        @Override public void memset(long dst, int v, long bytes) { d.memset(dst, v, bytes); }
+        @Override public void synchronize() { d.synchronize(); }
+        @Override public void launch(String k, roberta.kernels.cuda.Dim3 g, roberta.kernels.cuda.Dim3 b, int sh, Object... args) { d.launch(k, g, b, sh, args); }
+
+        @Override
+        public void sgemmStridedBatched(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda, long sa, long b, int ldb, long sb,
+                                        float beta, long c, int ldc, long sc, int batch) {
+            d.sgemmStridedBatched(ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+        }
+
+        @Override
+        public void gemmEx(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, roberta.kernels.cuda.DataType at, int lda,
+                           long b, roberta.kernels.cuda.DataType bt, int ldb, float beta, long c, roberta.kernels.cuda.DataType ct, int ldc) {
+            d.gemmEx(ta, tb, m, n, k, alpha, a, at, lda, b, bt, ldb, beta, c, ct, ldc);
+        }
+
+        @Override public void close() {}
+    }
+
     private static double[] toDouble(float[] a) {
         double[] r = new double[a.length];
         for (int i = 0; i < a.length; i++) r[i] = a[i];
