@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,5 +48,31 @@ class DeviceChoiceTest {
                 "-cp", System.getProperty("java.class.path"), "-Droberta.quiet=true", Main.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    /** The CUDA code path end to end on the emulated device: the same vectors and the same training losses as the CPU. */
+    @Test
+    void theEmulatedCudaDeviceGivesWhatTheCpuGives(@TempDir Path dir) throws Exception {
+        Path cpu = dir.resolve("cpu.safetensors"), cuda = dir.resolve("cuda.safetensors");
+        assertEquals(0, CliTest.run("embed", "--model", M, "--input", INPUTS, "--output", cpu.toString(), "--device", "cpu").code());
+        assertEquals(0, CliTest.run("embed", "--model", M, "--input", INPUTS, "--output", cuda.toString(), "--device", "cuda-emulated").code());
+        try (var a = roberta.loader.SafetensorsFile.open(cpu); var b = roberta.loader.SafetensorsFile.open(cuda)) {
+            float[] x = a.floats("embeddings"), y = b.floats("embeddings");
+            assertEquals(x.length, y.length);
+            for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-5, "embedding value " + i);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) sb.append("{\"text\": \"cheap pills ").append(i).append("\", \"label\": \"spam\"}\n{\"text\": \"meeting at ").append(i).append("\", \"label\": \"ham\"}\n");
+        Path train = Files.writeString(dir.resolve("train.jsonl"), sb.toString());
+        double[] losses = new double[2];
+        String[] devices = {"cpu", "cuda-emulated"};
+        for (int d = 0; d < 2; d++) {
+            CliTest.Run r = CliTest.run("finetune", "--model", M, "--random-init", "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32",
+                    "--task", "seq-cls", "--train", train.toString(), "--epochs", "2", "--batch-size", "4", "--max-length", "16", "--lr", "1e-2",
+                    "--output", dir.resolve("run-" + devices[d]).toString(), "--device", devices[d]);
+            assertEquals(0, r.code(), r.err());
+            losses[d] = JsonLines.JSON.readTree(r.out()).get("train_loss").asDouble();
+        }
+        assertEquals(losses[0], losses[1], 1e-6, "two epochs of training on either device");
     }
 }

@@ -17,12 +17,25 @@ class FixtureForwardTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-roberta-mlm", "tiny-roberta-mlm-f16", "tiny-roberta-mlm-bf16", "tiny-roberta-cls", "tiny-roberta-ner", "tiny-roberta-base"})
     void matchesReference(String name) {
-        RobertaModel model = RobertaModel.load(TestData.model(name), CpuBackend.INSTANCE, null, null, 0);
+        check(name, CpuBackend.INSTANCE);
+    }
+
+    /** The whole forward pass through the CUDA backend, on the emulated device (the .cu kernels run on the host). */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-roberta-mlm", "tiny-roberta-mlm-f16", "tiny-roberta-mlm-bf16", "tiny-roberta-cls", "tiny-roberta-ner", "tiny-roberta-base"})
+    void matchesReferenceOnTheEmulatedCudaBackend(String name) {
+        try (roberta.kernels.Backend be = roberta.kernels.Devices.open("cuda-emulated", null)) {
+            check(name, be);
+        }
+    }
+
+    private static void check(String name, roberta.kernels.Backend be) {
+        RobertaModel model = RobertaModel.load(TestData.model(name), be, null, null, 0);
         try (SafetensorsFile exp = SafetensorsFile.open(TestData.model(name).resolve("expected.safetensors"))) {
             List<int[]> ids = TestData.rows(exp, "input_ids"), mask = TestData.rows(exp, "attention_mask");
             int b = ids.size(), t = ids.get(0).length, h = model.config().hiddenSize(), heads = model.config().numAttentionHeads();
             PackedBatch batch = PackedBatch.of(ids, mask, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            Graph g = Graph.inference(CpuBackend.INSTANCE);
+            Graph g = Graph.inference(be);
             RobertaModel.EncoderOutput out = model.encode(g, batch, true, true);
             int compared = 0;
             for (int l = 0; l < out.hiddenStates().size(); l++) {

@@ -24,8 +24,21 @@ class GradientFixtureTest {
         check("tiny-roberta-mlm", true);
     }
 
+    /** Loss and every gradient through the CUDA backend on the emulated device. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-roberta-mlm", "tiny-roberta-cls", "tiny-roberta-ner"})
+    void lossAndGradientsMatchOnTheEmulatedCudaBackend(String name) {
+        try (roberta.kernels.Backend be = roberta.kernels.Devices.open("cuda-emulated", null)) {
+            check(name, false, be);
+        }
+    }
+
     void check(String name, boolean labelledRowsOnly) {
-        RobertaModel model = RobertaModel.load(TestData.model(name), CpuBackend.INSTANCE, null, null, 0);
+        check(name, labelledRowsOnly, CpuBackend.INSTANCE);
+    }
+
+    void check(String name, boolean labelledRowsOnly, roberta.kernels.Backend be) {
+        RobertaModel model = RobertaModel.load(TestData.model(name), be, null, null, 0);
         Freezing.apply(model, Freezing.parse("none", null));
         try (SafetensorsFile exp = SafetensorsFile.open(TestData.model(name).resolve("expected.safetensors"))) {
             List<int[]> ids = TestData.rows(exp, "input_ids"), mask = TestData.rows(exp, "attention_mask");
@@ -34,7 +47,7 @@ class GradientFixtureTest {
                     ? Targets.classes(java.util.Arrays.stream(exp.longs("labels")).mapToInt(x -> (int) x).toArray())
                     : Targets.perToken(TestData.rows(exp, "labels"));
             Tape tape = new Tape();
-            Graph g = new Graph(CpuBackend.INSTANCE, tape, false, 0);
+            Graph g = new Graph(be, tape, false, 0);
             Var last = model.encode(g, batch, false, false).last();
             Var logits;
             if (labelledRowsOnly) {
@@ -56,7 +69,7 @@ class GradientFixtureTest {
                 Param p = model.params().get(param);
                 assertTrue(p != null, "no parameter " + param);
                 float[] want = exp.floats(key);
-                float[] got = p.grad == null ? new float[want.length] : CpuBackend.INSTANCE.toHost(p.grad);
+                float[] got = p.grad == null ? new float[want.length] : be.toHost(p.grad);
                 float max = 0;
                 for (float w : want) max = Math.max(max, Math.abs(w));
                 float tol = Math.max(1e-4f * max, 1e-7f);
