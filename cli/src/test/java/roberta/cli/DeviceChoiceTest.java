@@ -75,4 +75,42 @@ class DeviceChoiceTest {
         }
         assertEquals(losses[0], losses[1], 1e-6, "two epochs of training on either device");
     }
+
+    /** forward and grad, every tensor they write, the same through the emulated CUDA device as on the CPU (within 1e-4). */
+    @Test
+    void forwardAndGradThroughTheEmulatedCudaDeviceMatchTheCpu(@TempDir Path dir) throws Exception {
+        Path texts = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \"a short one\"}\n{\"text\": \"and a somewhat longer second text here\"}\n");
+        Path labelled = Files.writeString(dir.resolve("l.jsonl"), "{\"text\": \"a short one\", \"label\": \"positive\"}\n{\"text\": \"a longer second text\", \"label\": \"negative\"}\n");
+        // a small classifier with the fixture's tokenizer, to take gradients of
+        Path cls = dir.resolve("cls");
+        assertEquals(0, CliTest.run("finetune", "--model", M, "--random-init", "--hidden", "16", "--layers", "2", "--heads", "2", "--intermediate", "32",
+                "--task", "seq-cls", "--train", labelled.toString(), "--epochs", "1", "--batch-size", "2", "--max-length", "16",
+                "--output", cls.toString()).code());
+        String[][] jobs = {{"forward", "--model", M, "--input", texts.toString(), "--attentions"},
+                {"grad", "--model", cls.resolve("model").toString(), "--input", labelled.toString()}};
+        for (String[] job : jobs) {
+            Path[] out = {dir.resolve(job[0] + "-cpu.safetensors"), dir.resolve(job[0] + "-cuda.safetensors")};
+            String[] devices = {"cpu", "cuda-emulated"};
+            for (int d = 0; d < 2; d++) {
+                List<String> args = new java.util.ArrayList<>(List.of(job));
+                args.addAll(List.of("--output", out[d].toString(), "--device", devices[d]));
+                CliTest.Run r = CliTest.run(args.toArray(String[]::new));
+                assertEquals(0, r.code(), job[0] + " on " + devices[d] + ": " + r.err());
+            }
+            try (var a = roberta.loader.SafetensorsFile.open(out[0]); var b = roberta.loader.SafetensorsFile.open(out[1])) {
+                assertEquals(a.tensors().keySet(), b.tensors().keySet());
+                int compared = 0;
+                for (String name : a.tensors().keySet()) {
+                    if (!a.info(name).dtype().isFloat()) continue;
+                    float[] x = a.floats(name), y = b.floats(name);
+                    double scale = 1;
+                    for (float v : x) scale = Math.max(scale, Math.abs(v));
+                    for (int i = 0; i < x.length; i++)
+                        if (Math.abs(x[i] - y[i]) > 1e-4 * scale) throw new AssertionError(job[0] + " " + name + "[" + i + "]: cpu " + x[i] + ", cuda-emulated " + y[i]);
+                    compared++;
+                }
+                assertTrue(compared > 3, job[0] + ": float tensors compared: " + compared);
+            }
+        }
+    }
 }
