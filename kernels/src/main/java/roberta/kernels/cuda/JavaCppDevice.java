@@ -230,6 +230,7 @@ public final class JavaCppDevice implements DeviceApi {
         if (closed) return;
         closed = true;
         // best effort, in reverse order; report the first failure after releasing everything
+        cuCtxSetCurrent(context); // cuModuleUnload (driver API) needs the context current on this thread
         int s = cudaStreamSynchronize(stream);
         kernels.close();
         int b = cublasDestroy_v2(blas);
