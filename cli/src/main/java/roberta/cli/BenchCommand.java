@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
     @Option(names = "--threads", description = "Kernel threads (default: all cores)") Integer threads;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto or cuda-emulated. Default: ${DEFAULT-VALUE}") String device;
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto, cuda or cuda-emulated. Default: ${DEFAULT-VALUE}") String device;
     @Option(names = "--seconds", defaultValue = "10", description = "Timed seconds after warm-up. Default: ${DEFAULT-VALUE}") double seconds;
     @Option(names = "--json", description = "End with one JSON line") boolean json;
     @Option(names = "--train", description = "Time forward + backward + AdamW of a sequence classifier") boolean train;

@@ -51,7 +51,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Start afresh in an --output that holds an earlier run, deleting what finetune wrote there (refused if it holds other files)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
     @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints (0: all). Default: ${DEFAULT-VALUE}") int keepCheckpoints;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the best that works here) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}") String device;
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the GPU when one works here, else the CPU), cuda (the GPU, through JavaCPP) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}") String device;
 
     @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
     @Option(names = "--hidden", description = "With --random-init: hidden size") Integer hidden;

@@ -19,7 +19,7 @@ final class ModelOptions {
     @Option(names = "--threads", description = "Kernel threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the best that works here) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the GPU when one works here, else the CPU), cuda (the GPU, through JavaCPP) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}")
     String device;
 
     /** The backend --device names (the one place a command chooses it: {@link Devices}). */

@@ -29,7 +29,7 @@ class FixtureForwardTest {
         }
     }
 
-    private static void check(String name, roberta.kernels.Backend be) {
+    static void check(String name, roberta.kernels.Backend be) {
         RobertaModel model = RobertaModel.load(TestData.model(name), be, null, null, 0);
         try (SafetensorsFile exp = SafetensorsFile.open(TestData.model(name).resolve("expected.safetensors"))) {
             List<int[]> ids = TestData.rows(exp, "input_ids"), mask = TestData.rows(exp, "attention_mask");

@@ -4,8 +4,10 @@ import java.util.List;
 
 /**
  * The one place a backend is chosen: every command ({@code --device}) and the Java API come
- * here. Names: {@code cpu}; {@code auto}, the best device that works on this machine (the CPU
- * until the JavaCPP device exists); {@code cuda-emulated}, the CUDA backend on the emulated
+ * here. Names: {@code cpu}; {@code cuda}, the GPU through JavaCPP ({@link roberta.kernels.cuda.JavaCppDevice}),
+ * refused in one line naming what is missing when {@link roberta.kernels.cuda.CudaProbe} finds no
+ * usable driver or GPU; {@code auto}, CUDA when the probe finds a GPU (said once on stderr), else
+ * the CPU silently; {@code cuda-emulated}, the CUDA backend on the emulated
  * device (the project's .cu kernels compiled for the host, cuBLAS by a reference GEMM): the whole
  * CUDA code path on a machine without a GPU, slowly, for checking it. Opening the CPU backend is where its needs are checked: the
  * Vector API module (a command that needs no backend, such as tokenize, runs without it) and
@@ -13,7 +15,7 @@ import java.util.List;
  */
 public final class Devices {
     /** What {@code --device} accepts. */
-    public static final List<String> NAMES = List.of("auto", "cpu", "cuda-emulated");
+    public static final List<String> NAMES = List.of("auto", "cpu", "cuda", "cuda-emulated");
 
     private static volatile boolean warned;
 
@@ -23,7 +25,9 @@ public final class Devices {
     public static Backend open(String name, Integer threads) {
         String n = name == null ? "auto" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (n) {
-            case "auto", "cpu" -> cpu(threads);
+            case "cpu" -> cpu(threads);
+            case "auto" -> auto(threads);
+            case "cuda" -> cuda();
             case "cuda-emulated" -> emulatedCuda();
             default -> throw new IllegalArgumentException("unknown device '" + name + "' (" + String.join(", ", NAMES) + ")");
         };
@@ -32,6 +36,36 @@ public final class Devices {
     /** The default device, all cores. */
     public static Backend auto() {
         return open("auto", null);
+    }
+
+    private static volatile boolean toldAuto;
+
+    /** The real GPU, or a one-line refusal naming what is missing (the probe's reason, cached: the same every time). */
+    private static Backend cuda() {
+        roberta.kernels.cuda.CudaProbe.Result p = roberta.kernels.cuda.CudaProbe.probe();
+        if (!p.ok())
+            throw new IllegalStateException("--device cuda: " + p.reason() + " (use --device cpu, or cuda-emulated to run the CUDA code path on the CPU)");
+        return new roberta.kernels.cuda.CudaBackend(new roberta.kernels.cuda.JavaCppDevice());
+    }
+
+    /** CUDA when the probe finds a GPU and the device opens; otherwise the CPU, silently when there simply is no GPU. */
+    private static Backend auto(Integer threads) {
+        if (roberta.kernels.cuda.CudaProbe.available()) {
+            try {
+                Backend b = cuda();
+                if (!toldAuto) {
+                    toldAuto = true;
+                    System.err.println("device: cuda (" + roberta.kernels.cuda.JavaCppDevice.describe() + ")");
+                }
+                return b;
+            } catch (RuntimeException e) { // a GPU is there but will not open: say why once, then use the CPU
+                if (!toldAuto) {
+                    toldAuto = true;
+                    System.err.println("warning: device auto: the GPU did not open (" + e.getMessage() + "); using the CPU");
+                }
+            }
+        }
+        return cpu(threads);
     }
 
     private static Backend emulatedCuda() {
