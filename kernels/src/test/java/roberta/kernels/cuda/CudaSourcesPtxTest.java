@@ -112,11 +112,44 @@ class CudaSourcesPtxTest {
         assertEquals(Map.of("k1", false, "k2", true), barriers(ptx));
     }
 
-    private static void run(List<String> cmd, Path dir) throws IOException, InterruptedException {
+    private static String run(List<String> cmd, Path dir) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "nvcc finished");
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), cmd.get(0) + " finished");
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + log);
+        return log;
+    }
+
+    /** "Function properties for K: N bytes stack frame, S bytes spill stores, L bytes spill loads" and "Used R registers". */
+    private static final Pattern SPILLS = Pattern.compile("Function properties for (\\w+)\\s*\\n\\s*\\d+ bytes stack frame, (\\d+) bytes spill stores, (\\d+) bytes spill loads");
+    private static final Pattern REGISTERS = Pattern.compile("Compiling entry function '(\\w+)' for '(sm_\\d+)'\\s*\\n(?:.*\\n)*?.*Used (\\d+) registers");
+
+    /** ptxas assembles every kernel for sm_80 and sm_90 (-v): no register spills, and within the 255 registers a thread may use. */
+    @Test
+    void everyKernelAssemblesWithoutSpills(@TempDir Path tmp) throws Exception {
+        Path nvcc = nvcc();
+        assertNotNull(nvcc, "nvcc is not on PATH nor at /usr/local/cuda/bin/nvcc");
+        List<String> cmdFiles = new ArrayList<>();
+        for (String f : HostKernels.sourceFiles()) {
+            Files.writeString(tmp.resolve(f), HostKernels.source(f));
+            cmdFiles.add(f);
+        }
+        for (String arch : List.of("sm_80", "sm_90")) {
+            Path out = Files.createDirectories(tmp.resolve("cubin-" + arch));
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-arch=" + arch, "-cubin", "-Xptxas", "-v", "-odir", out.toString()));
+            cmd.addAll(cmdFiles);
+            String log = run(cmd, tmp);
+            Matcher spills = SPILLS.matcher(log);
+            int kernels = 0;
+            while (spills.find()) {
+                kernels++;
+                assertEquals("0", spills.group(2), arch + " " + spills.group(1) + " spills registers to local memory:\n" + log);
+                assertEquals("0", spills.group(3), arch + " " + spills.group(1) + " loads spilled registers:\n" + log);
+            }
+            assertTrue(kernels >= HostKernels.KERNELS.size(), arch + ": ptxas -v reported " + kernels + " functions for " + HostKernels.KERNELS.size() + " kernels:\n" + log);
+            Matcher regs = REGISTERS.matcher(log);
+            while (regs.find()) assertTrue(Integer.parseInt(regs.group(3)) <= 255, regs.group(1) + " uses " + regs.group(3) + " registers");
+        }
     }
 }
