@@ -14,24 +14,13 @@ final class AttentionKernel {
 
     private AttentionKernel() {}
 
-    /** Offset of each sequence's [heads, len, len] block in the probs buffer. */
-    static int[] probOffsets(int[] seqLen, int heads) {
-        int[] off = new int[seqLen.length];
-        int o = 0;
-        for (int s = 0; s < seqLen.length; s++) {
-            off[s] = o;
-            o += heads * seqLen[s] * seqLen[s];
-        }
-        return off;
-    }
-
     /** probs null: nobody reads the probabilities (inference), so each head's live in a per-thread scratch block. */
     static void forward(float[] ctx, float[] probsOrNull, float[] probsDropped, float[] q, float[] k, float[] v,
                         int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP, long seed) {
         if (probsOrNull == null && dropoutP > 0) throw new IllegalArgumentException("attention dropout needs the probabilities materialised");
         int d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
-        int[] pOff = probOffsets(seqLen, heads);
+        int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
         Parallel.forRange(pairs, 1, (from, to) -> {
             float[][] holder = SCRATCH.get();
@@ -119,7 +108,7 @@ final class AttentionKernel {
                          float[] probs, float[] probsDropped, int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP) {
         int d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
-        int[] pOff = probOffsets(seqLen, heads);
+        int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
         Parallel.forRange(pairs, 1, (from, to) -> {
             float[][] holder = SCRATCH.get();

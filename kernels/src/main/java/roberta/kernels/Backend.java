@@ -146,6 +146,17 @@ public interface Backend extends AutoCloseable {
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dctx, Tensor q, Tensor k, Tensor v,
                            Tensor probs, Tensor probsDropped, IntTensor seqStart, IntTensor seqLen, int heads, float dropoutP);
 
+    /** Where each sequence's [heads, len, len] block starts in the probabilities buffer. */
+    static int[] attentionProbOffsets(int[] seqLen, int heads) {
+        int[] off = new int[seqLen.length];
+        int o = 0;
+        for (int s = 0; s < seqLen.length; s++) {
+            off[s] = o;
+            o += heads * seqLen[s] * seqLen[s];
+        }
+        return off;
+    }
+
     static int attentionProbsSize(int[] seqLen, int heads) {
         long n = 0;
         for (int len : seqLen) n += (long) heads * len * len;

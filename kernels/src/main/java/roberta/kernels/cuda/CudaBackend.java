@@ -227,7 +227,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
-        int n = t.size();
+        int n = t.size(); // fill_f32 is one thread per element, not grid-stride: a grid that covers n, uncapped
         if (n > 0) device.launch("fill_f32", Dim3.of((n + THREADS - 1) / THREADS), Dim3.of(THREADS), 0, p(t), n, value);
         t.touch();
     }
@@ -457,16 +457,6 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ attention
 
-    private static int[] probOffsets(int[] seqLen, int heads) {
-        int[] off = new int[seqLen.length];
-        int o = 0;
-        for (int s = 0; s < seqLen.length; s++) {
-            off[s] = o;
-            o += heads * seqLen[s] * seqLen[s];
-        }
-        return off;
-    }
-
     private static int maxLen(int[] seqLen) {
         int m = 0;
         for (int l : seqLen) m = Math.max(m, l);
@@ -480,7 +470,7 @@ public final class CudaBackend implements Backend {
         int[] seqStart = host(seqStartT), seqLen = host(seqLenT);
         int hidden = q.cols(), d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
-        int[] pOff = probOffsets(seqLen, heads);
+        int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int longest = maxLen(seqLen);
         long scratch = probs == null && longest > 0 ? alloc(4L * heads * longest * longest) : 0;
         try {
@@ -514,7 +504,7 @@ public final class CudaBackend implements Backend {
         int[] seqStart = host(seqStartT), seqLen = host(seqLenT);
         int hidden = q.cols(), d = hidden / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
-        int[] pOff = probOffsets(seqLen, heads);
+        int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int longest = maxLen(seqLen);
         boolean needDp = dq != null || dk != null;
         long dp = needDp && longest > 0 ? alloc(4L * heads * longest * longest) : 0;
