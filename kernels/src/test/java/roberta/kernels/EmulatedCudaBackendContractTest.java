@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import roberta.kernels.cuda.CudaBackend;
 import roberta.kernels.cuda.EmulatedDevice;
@@ -18,20 +17,10 @@ import roberta.kernels.cuda.HostKernels;
  * project's .cu kernels built for the CPU, cuBLAS by its reference), plus what the contract
  * does not reach: leaks, attention dropout against the CPU backend, half-precision corner values.
  */
-class EmulatedCudaBackendContractTest extends BackendContract {
-    private final EmulatedDevice device = HostKernels.device();
-    private final CudaBackend cuda = new CudaBackend(device);
-
+class EmulatedCudaBackendContractTest extends CudaBackendContract<EmulatedDevice> {
     @Override
-    Backend backend() {
-        return cuda;
-    }
-
-    @AfterEach
-    void closeFreesEverything() {
-        cuda.close();
-        assertEquals(0, device.liveAllocations(), "the backend's close frees all it allocated");
-        device.close();
+    EmulatedDevice newDevice() {
+        return HostKernels.device();
     }
 
     @Test

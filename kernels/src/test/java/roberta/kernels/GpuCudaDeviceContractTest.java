@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import roberta.kernels.cuda.CudaBackend;
 import roberta.kernels.cuda.CudaProbe;
 import roberta.kernels.cuda.Dim3;
 import roberta.kernels.cuda.JavaCppDevice;
@@ -18,20 +16,10 @@ import roberta.kernels.cuda.Ptr;
  * scripts/gpu-check.sh runs it, with -Dtest=Gpu*Test. On a machine without a GPU it FAILS
  * (constructing the device throws with the probe's reason): it is never silently skipped.
  */
-class GpuCudaDeviceContractTest extends BackendContract {
-    private final JavaCppDevice device = new JavaCppDevice();
-    private final CudaBackend cuda = new CudaBackend(device);
-
+class GpuCudaDeviceContractTest extends CudaBackendContract<JavaCppDevice> {
     @Override
-    Backend backend() {
-        return cuda;
-    }
-
-    @AfterEach
-    void closeFreesEverything() {
-        cuda.close();
-        assertEquals(0, device.liveAllocations(), "the backend's close frees all it allocated");
-        device.close();
+    JavaCppDevice newDevice() {
+        return new JavaCppDevice();
     }
 
     /** The smallest round trip, first: if this fails, read its message before anything else. */

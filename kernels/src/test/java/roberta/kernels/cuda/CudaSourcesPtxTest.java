@@ -36,6 +36,24 @@ class CudaSourcesPtxTest {
         return p;
     }
 
+    /** nvcc, which this project's machines have: without it the GPU build is unchecked, a failure, not a skip. */
+    static Path requireNvcc() {
+        Path nvcc = nvcc();
+        assertNotNull(nvcc, "nvcc is not on PATH nor at /usr/local/cuda/bin/nvcc: install the CUDA compiler (see README) so the GPU build is checked");
+        return nvcc;
+    }
+
+    /** The .cu sources written into dir, as nvcc's file arguments. */
+    static List<String> writeSources(Path dir) throws IOException {
+        List<String> files = new ArrayList<>();
+        for (String f : HostKernels.sourceFiles()) {
+            Path p = dir.resolve(f);
+            Files.writeString(p, HostKernels.source(f));
+            files.add(p.toString());
+        }
+        return files;
+    }
+
     /** Kernel name -> whether the PTX from its entry to the next has a barrier (helpers are inlined: nvcc -O3). */
     static Map<String, Boolean> barriers(String ptx) {
         Map<String, Boolean> out = new LinkedHashMap<>();
@@ -62,15 +80,8 @@ class CudaSourcesPtxTest {
 
     @Test
     void everyCuFileCompilesWithNvccAndItsEntriesTakeWhatJavaPasses(@TempDir Path tmp) throws Exception {
-        Path nvcc = nvcc();
-        // this project's machines have NVIDIA's compiler; without it the GPU build is unchecked, which is a failure, not a skip
-        assertNotNull(nvcc, "nvcc is not on PATH nor at /usr/local/cuda/bin/nvcc: install the CUDA compiler (see README) so the GPU build is checked");
-        List<String> cmdFiles = new ArrayList<>();
-        for (String f : HostKernels.sourceFiles()) {
-            Path p = tmp.resolve(f);
-            Files.writeString(p, HostKernels.source(f));
-            cmdFiles.add(p.toString());
-        }
+        Path nvcc = requireNvcc();
+        List<String> cmdFiles = writeSources(tmp);
         for (String arch : List.of("sm_80", "sm_90")) {
             Path out = Files.createDirectories(tmp.resolve(arch));
             List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-arch=" + arch, "-ptx", "-odir", out.toString()));
@@ -128,13 +139,8 @@ class CudaSourcesPtxTest {
     /** ptxas assembles every kernel for sm_80 and sm_90 (-v): no register spills, and within the 255 registers a thread may use. */
     @Test
     void everyKernelAssemblesWithoutSpills(@TempDir Path tmp) throws Exception {
-        Path nvcc = nvcc();
-        assertNotNull(nvcc, "nvcc is not on PATH nor at /usr/local/cuda/bin/nvcc");
-        List<String> cmdFiles = new ArrayList<>();
-        for (String f : HostKernels.sourceFiles()) {
-            Files.writeString(tmp.resolve(f), HostKernels.source(f));
-            cmdFiles.add(f);
-        }
+        Path nvcc = requireNvcc();
+        List<String> cmdFiles = writeSources(tmp);
         for (String arch : List.of("sm_80", "sm_90")) {
             Path out = Files.createDirectories(tmp.resolve("cubin-" + arch));
             List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-arch=" + arch, "-cubin", "-Xptxas", "-v", "-odir", out.toString()));
