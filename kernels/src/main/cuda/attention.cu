@@ -5,35 +5,7 @@
 
 #define ATT_MAX_THREADS 256
 
-__device__ float att_block_max(float v, float* sh) {
-    unsigned t = threadIdx.x, n = blockDim.x;
-    sh[t] = v;
-    __syncthreads();
-    unsigned half = 1;
-    while (half < n) half <<= 1;
-    for (half >>= 1; half > 0; half >>= 1) {
-        if (t < half && t + half < n) sh[t] = fmaxf(sh[t], sh[t + half]);
-        __syncthreads();
-    }
-    float total = sh[0];
-    __syncthreads();
-    return total;
-}
-
-__device__ float att_block_sum(float v, float* sh) {
-    unsigned t = threadIdx.x, n = blockDim.x;
-    sh[t] = v;
-    __syncthreads();
-    unsigned half = 1;
-    while (half < n) half <<= 1;
-    for (half >>= 1; half > 0; half >>= 1) {
-        if (t < half && t + half < n) sh[t] += sh[t + half];
-        __syncthreads();
-    }
-    float total = sh[0];
-    __syncthreads();
-    return total;
-}
+#include "block_reduce.cuh"
 
 // AttentionKernel.softmaxRows: each row of x [rows, cols] becomes softmax(scale * row), in
 // place, max-subtracted: e = exp((x - max) * scale), then e / sum(e).
@@ -44,14 +16,14 @@ extern "C" __global__ void softmax_rows_f32(float* x, int rows, int cols, float 
     float* r = x + (long long)row * cols;
     float m = -INFINITY;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) m = fmaxf(m, r[j]);
-    float max = att_block_max(m, sh);
+    float max = block_max(m, sh);
     float s = 0.0f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) {
         float e = expf((r[j] - max) * scale);
         r[j] = e;
         s += e;
     }
-    float inv = 1.0f / att_block_sum(s, sh);
+    float inv = 1.0f / block_sum(s, sh);
     for (int j = threadIdx.x; j < cols; j += blockDim.x) r[j] *= inv;
 }
 
@@ -64,7 +36,7 @@ extern "C" __global__ void softmax_backward_rows_f32(float* dp, const float* p, 
     long long o = (long long)row * cols;
     float s = 0.0f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) s += dp[o + j] * p[o + j];
-    float dot = att_block_sum(s, sh);
+    float dot = block_sum(s, sh);
     for (int j = threadIdx.x; j < cols; j += blockDim.x) dp[o + j] = p[o + j] * (dp[o + j] - dot) * scale;
 }
 

@@ -12,21 +12,7 @@
 
 #define BE_MAX_THREADS 256
 
-// The sum of v over the block's threads, returned to every thread (all must call it).
-__device__ double be_block_sum_d(double v, double* sh) {
-    unsigned t = threadIdx.x, n = blockDim.x;
-    sh[t] = v;
-    __syncthreads();
-    unsigned half = 1;
-    while (half < n) half <<= 1;
-    for (half >>= 1; half > 0; half >>= 1) {
-        if (t < half && t + half < n) sh[t] += sh[t + half];
-        __syncthreads();
-    }
-    double total = sh[0];
-    __syncthreads();
-    return total;
-}
+#include "block_reduce.cuh"
 
 // CpuBackend.linear's bias: out[r, c] += b[c] over a row-major [rows, cols] out. Grid-stride.
 extern "C" __global__ void bias_add_f32(float* out, const float* b, int rows, int cols) {
@@ -77,7 +63,7 @@ extern "C" __global__ void sum_squares_f32(double* partials, int words, int firs
         double v = x[i];
         s += v * v;
     }
-    double total = be_block_sum_d(s, sh);
+    double total = block_sum(s, sh);
     if (threadIdx.x == 0) partials[first + blockIdx.x] = total;
 }
 
@@ -143,7 +129,7 @@ extern "C" __global__ void cross_entropy_f32(double* row_loss, int words, float*
     __syncthreads();
     double s = 0.0;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) s += exp((double)(logits[o + c] - max));
-    double sum = be_block_sum_d(s, sh);
+    double sum = block_sum(s, sh);
     double logZ = max + log(sum);
     if (threadIdx.x == 0) row_loss[row] = logZ - logits[o + label];
     if (dlogits) {
@@ -165,7 +151,7 @@ extern "C" __global__ void mse_f32(double* partials, int words, float* dpred, co
         s += diff * diff;
         if (dpred) dpred[i] = (float)(2 * diff / n);
     }
-    double total = be_block_sum_d(s, sh);
+    double total = block_sum(s, sh);
     if (threadIdx.x == 0) partials[blockIdx.x] = total;
 }
 
@@ -180,6 +166,6 @@ extern "C" __global__ void bce_with_logits_f32(double* partials, int words, floa
         s += fmax(x, 0.0) - x * y + log1p(exp(-fabs(x)));
         if (dlogits) dlogits[i] = (float)((1 / (1 + exp(-x)) - y) / n);
     }
-    double total = be_block_sum_d(s, sh);
+    double total = block_sum(s, sh);
     if (threadIdx.x == 0) partials[blockIdx.x] = total;
 }

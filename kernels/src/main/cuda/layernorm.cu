@@ -8,22 +8,7 @@
 
 #define LN_MAX_THREADS 1024
 
-// The sum of v over the block's threads, returned to every thread. sh holds blockDim.x floats.
-// Every thread of the block must call it (it contains __syncthreads).
-__device__ float ln_block_sum(float v, float* sh) {
-    unsigned t = threadIdx.x, n = blockDim.x;
-    sh[t] = v;
-    __syncthreads();
-    unsigned half = 1;
-    while (half < n) half <<= 1;  // the power of two >= n; the tree folds [half, 2 half) onto [0, half)
-    for (half >>= 1; half > 0; half >>= 1) {
-        if (t < half && t + half < n) sh[t] += sh[t + half];
-        __syncthreads();
-    }
-    float total = sh[0];
-    __syncthreads();  // everyone has read sh[0] before sh is reused
-    return total;
-}
+#include "block_reduce.cuh"
 
 extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, const float* x,
                                          const float* gamma, const float* beta, int rows, int cols, float eps) {
@@ -35,14 +20,14 @@ extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, c
 
     float s = 0.0f;
     for (int i = threadIdx.x; i < cols; i += blockDim.x) s += xr[i];
-    float m = ln_block_sum(s, sh) / cols;
+    float m = block_sum(s, sh) / cols;
 
     float q = 0.0f;
     for (int i = threadIdx.x; i < cols; i += blockDim.x) {
         float d = xr[i] - m;
         q += d * d;
     }
-    float rs = rsqrtf(ln_block_sum(q, sh) / cols + eps);
+    float rs = rsqrtf(block_sum(q, sh) / cols + eps);
 
     if (threadIdx.x == 0) {
         if (mean) mean[row] = m;
@@ -75,8 +60,8 @@ extern "C" __global__ void layernorm_backward_dx_f32(float* dx, const float* dou
         sd += dnorm;
         sdn += dnorm * norm;
     }
-    float a = ln_block_sum(sd, sh) / cols;
-    float b = ln_block_sum(sdn, sh) / cols;
+    float a = block_sum(sd, sh) / cols;
+    float b = block_sum(sdn, sh) / cols;
     for (int i = threadIdx.x; i < cols; i += blockDim.x) {
         float norm = (x[o + i] - m) * rs;
         float dnorm = dout[o + i] * gamma[i];

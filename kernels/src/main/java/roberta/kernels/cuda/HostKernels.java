@@ -209,8 +209,20 @@ public final class HostKernels {
         return KERNELS.stream().map(Kernel::file).distinct().toList();
     }
 
-    /** A file under src/main/cuda (e.g. "gelu.cu" or {@link #SHIM}), from the classpath. */
+    /** {@code #include "x.cuh"}: a header of ours, inlined by {@link #source} (every compiler then sees one text). */
+    private static final java.util.regex.Pattern LOCAL_HEADER = java.util.regex.Pattern.compile("(?m)^#include \"([\\w.]+\\.cuh)\"$");
+
+    /**
+     * A file under src/main/cuda (e.g. "gelu.cu" or {@link #SHIM}), from the classpath, with our
+     * own headers ({@code #include "x.cuh"}) inlined: nvcc, NVRTC and the host build all read
+     * sources through here, and none of them is given an include path for src/main/cuda.
+     */
     public static String source(String file) {
+        String text = rawSource(file);
+        return LOCAL_HEADER.matcher(text).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(rawSource(m.group(1))));
+    }
+
+    private static String rawSource(String file) {
         try (InputStream in = HostKernels.class.getResourceAsStream(RESOURCE_ROOT + file)) {
             if (in == null)
                 throw new IllegalStateException("CUDA source " + file + " is not on the classpath at " + RESOURCE_ROOT
