@@ -1,6 +1,5 @@
 package roberta.cli;
 
-import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +21,7 @@ import roberta.engine.Objective;
 import roberta.engine.train.Task;
 import roberta.engine.train.TaskData;
 import roberta.tokenizer.RobertaTokenizer;
+import roberta.engine.train.Problem;
 
 /**
  * Seeded, time-bounded fuzzing of the input readers: JSON lines, CSV/TSV, .txt and their gzip

@@ -68,6 +68,7 @@ public final class FineTuning {
         if (!run.resume()) OutputFolder.checkNoForeignEntries(output); // before anything is written there
         try (OutputFolder folder = OutputFolder.lock(output)) {
             Path resumeFrom = run.resume() ? Checkpoints.latest(output) : null;
+            int startEpoch = 0;
             if (resumeFrom == null) {
                 if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
                 refuseEarlierRun(run, output, folder);
@@ -78,13 +79,13 @@ public final class FineTuning {
                     System.err.println("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
                     return new Outcome(done.metrics(), done.step(), 0, true);
                 }
+                startEpoch = done.epoch();
             }
             folder.cleanStale();
             RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed());
             Trainer trainer = new Trainer(m, tok, run.model(), options, output);
             trainer.fingerprint(fingerprint);
             trainer.keepCheckpoints(run.keepCheckpoints());
-            int startEpoch = resumeFrom == null ? 0 : Checkpoints.state(resumeFrom).epoch();
             checkDiskSpace(output, m, options.epochs() - startEpoch, run.keepCheckpoints());
             if (resumeFrom != null) {
                 trainer.resume(resumeFrom);

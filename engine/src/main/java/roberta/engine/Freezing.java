@@ -45,7 +45,7 @@ public final class Freezing {
             else if (lower.equals("all")) parts.add(n -> true);
             else if (lower.equals("embeddings")) parts.add(n -> n.startsWith("embeddings."));
             else if (lower.equals("encoder")) parts.add(n -> n.startsWith("embeddings.") || n.startsWith("encoder."));
-            else if (lower.equals("head")) parts.add(Freezing::isHead);
+            else if (lower.equals("head")) parts.add(RobertaParameters::isHead);
             else if (lower.startsWith("layers:") || lower.startsWith("layer:")) {
                 String range = s.substring(s.indexOf(':') + 1);
                 String[] ab = range.split("-");
@@ -54,7 +54,7 @@ public final class Freezing {
                     if (ab.length > 2 || a > b || a < 0) throw new NumberFormatException();
                     highestLayer[0] = Math.max(highestLayer[0], b);
                     parts.add(n -> {
-                        int l = layerOf(n);
+                        int l = RobertaParameters.layerOf(n);
                         return l >= a && l <= b;
                     });
                 } catch (NumberFormatException e) {
@@ -68,15 +68,6 @@ public final class Freezing {
             }
         }
         return n -> parts.stream().anyMatch(p -> p.test(n));
-    }
-
-    static boolean isHead(String name) {
-        return RobertaParameters.isHead(name);
-    }
-
-    /** The encoder layer a parameter belongs to, or -1. */
-    public static int layerOf(String name) {
-        return RobertaParameters.layerOf(name);
     }
 
     /** Sets every parameter's trainable flag; frozen ones hand back their gradient and optimizer state. */
@@ -94,6 +85,6 @@ public final class Freezing {
 
     /** True if no parameter of the embeddings or encoder trains: features can be computed once and cached. */
     public static boolean encoderFrozen(RobertaModel model) {
-        return model.params().values().stream().noneMatch(p -> p.trainable && !isHead(p.name));
+        return model.params().values().stream().noneMatch(p -> p.trainable && !RobertaParameters.isHead(p.name));
     }
 }

@@ -1,5 +1,7 @@
 package roberta.engine;
 
+import roberta.loader.RobertaParameters;
+
 /**
  * The learning rate of a step and a parameter: linear warmup to the peak, then linear decay
  * to zero (the shape of transformers' get_linear_schedule_with_warmup, except that the first
@@ -23,8 +25,8 @@ final class LearningRates {
 
     /** How many layers below the top a parameter sits: head 0, top layer 0, embeddings L. */
     static int depth(String name, int layers) {
-        if (Freezing.isHead(name)) return 0;
-        int l = Freezing.layerOf(name);
+        if (RobertaParameters.isHead(name)) return 0;
+        int l = RobertaParameters.layerOf(name);
         return l >= 0 ? layers - 1 - l : layers;
     }
 }

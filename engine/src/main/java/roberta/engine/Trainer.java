@@ -192,8 +192,8 @@ public final class Trainer {
         int layers = model.config().numHiddenLayers();
         for (Param p : model.params().values()) {
             boolean allowed = !mask.frozen().test(p.name);
-            int l = Freezing.layerOf(p.name);
-            boolean open = Freezing.isHead(p.name) || (l >= 0 && l >= layers - epoch) || (l < 0 && epoch > layers);
+            int l = RobertaParameters.layerOf(p.name);
+            boolean open = RobertaParameters.isHead(p.name) || (l >= 0 && l >= layers - epoch) || (l < 0 && epoch > layers);
             p.trainable = allowed && open;
             if (!p.trainable && p.grad != null) {
                 be.release(p.grad);

@@ -1,6 +1,5 @@
 package roberta.engine;
 
-import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +11,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import roberta.kernels.CpuBackend;
 import roberta.loader.HeadType;
 import roberta.loader.RobertaConfig;
+import roberta.engine.train.Problem;
 
 /**
  * Every parameter's gradient against central finite differences, on a small random model

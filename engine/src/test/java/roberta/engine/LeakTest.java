@@ -1,6 +1,5 @@
 package roberta.engine;
 
-import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +21,7 @@ import roberta.kernels.Tensor;
 import roberta.loader.HeadType;
 import roberta.loader.RobertaConfig;
 import roberta.tokenizer.RobertaTokenizer;
+import roberta.engine.train.Problem;
 
 /**
  * Every tensor has an owner that releases it: after inference, evaluation and gradient

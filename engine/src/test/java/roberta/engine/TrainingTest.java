@@ -1,6 +1,5 @@
 package roberta.engine;
 
-import roberta.engine.train.Problem;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +23,8 @@ import roberta.kernels.CpuBackend;
 import roberta.loader.HeadType;
 import roberta.loader.RobertaConfig;
 import roberta.tokenizer.RobertaTokenizer;
+import roberta.loader.RobertaParameters;
+import roberta.engine.train.Problem;
 
 /** The properties fine-tuning promises: freezing, feature caching, resume, determinism, data checks. */
 class TrainingTest {
@@ -79,7 +80,7 @@ class TrainingTest {
         int frozen = 0, trained = 0;
         for (Param p : m.params().values()) {
             float[] after = CpuBackend.INSTANCE.toHost(p.value);
-            boolean shouldFreeze = p.name.startsWith("embeddings.") || Freezing.layerOf(p.name) == 0 || Freezing.layerOf(p.name) == 1;
+            boolean shouldFreeze = p.name.startsWith("embeddings.") || RobertaParameters.layerOf(p.name) == 0 || RobertaParameters.layerOf(p.name) == 1;
             if (shouldFreeze) {
                 assertArrayEquals(before.get(p.name), after, p.name + " is frozen");
                 assertNull(p.m, p.name + " has no optimizer state");

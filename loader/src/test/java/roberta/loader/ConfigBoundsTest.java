@@ -1,7 +1,5 @@
 package roberta.loader;
 
-import roberta.tokenizer.Mutate;
-import roberta.tokenizer.ModelFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import roberta.tokenizer.Mutate;
+import roberta.tokenizer.ModelFiles;
 
 /** Absurd config.json values are refused before anything is sized from them, naming the field (regressions found by LoaderFuzzTest). */
 class ConfigBoundsTest {

@@ -1,6 +1,5 @@
 package roberta.loader;
 
-import roberta.tokenizer.ModelFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import roberta.tokenizer.ModelFiles;
 
 /**
  * A model folder is untrusted: its index may only name plain files of the folder, and no file
