@@ -1,6 +1,7 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GELU (exact, with erf) and tanh, forward and backward. */
@@ -71,9 +72,20 @@ final class Activations {
         return x.mul(p).div(q);
     }
 
+    /** dx += dout * GELU'(x), GELU'(x) = Phi(x) + x phi(x): the same erf as the forward, exp for the density. */
     static void geluBackward(float[] dx, float[] dout, float[] x, int n) {
         Parallel.forRange(n, 4096, (a, b) -> {
-            for (int i = a; i < b; i++) dx[i] += dout[i] * geluGrad(x[i]);
+            int i = a;
+            if (!Gemm.SCALAR) {
+                for (; i + S.length() <= b; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, i);
+                    FloatVector cdf = erfVector(v.mul((float) INV_SQRT2)).add(1f).mul(0.5f);
+                    FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) INV_SQRT_2PI);
+                    FloatVector grad = v.fma(pdf, cdf);
+                    FloatVector.fromArray(S, dout, i).fma(grad, FloatVector.fromArray(S, dx, i)).intoArray(dx, i);
+                }
+            }
+            for (; i < b; i++) dx[i] += dout[i] * geluGrad(x[i]);
         });
     }
 
