@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import roberta.loader.AtomicFiles;
+import roberta.loader.DType;
 import roberta.loader.RobertaParameters;
 import roberta.loader.SafetensorsWriter;
 
@@ -31,9 +32,14 @@ public final class ModelFolder {
     }
 
     public static void save(RobertaModel model, Path tokenizerDir, Path target) {
+        save(model, tokenizerDir, target, DType.F32);
+    }
+
+    /** As {@link #save(RobertaModel, Path, Path)}, storing the weights as F32, F16 or BF16. */
+    public static void save(RobertaModel model, Path tokenizerDir, Path target, DType dtype) {
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                writeInto(model, tokenizerDir, dir);
+                writeInto(model, tokenizerDir, dir, dtype);
                 PausePoints.reach("model-save");
             });
         } catch (IOException e) {
@@ -43,11 +49,24 @@ public final class ModelFolder {
 
     /** Writes the model files into a new folder (both callers build it under a temporary name and rename it whole). */
     public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir) throws IOException {
+        writeInto(model, tokenizerDir, dir, DType.F32);
+    }
+
+    /** F16 holds at most 65504 in magnitude: a weight beyond it is refused, never stored as infinity. */
+    public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir, DType dtype) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
-        for (Param p : model.params().values())
-            w.addFloats(storedName(model, p.name()), model.backend().toHost(p.value()), toLong(p.value().shape()));
+        for (Param p : model.params().values()) {
+            float[] values = model.backend().toHost(p.value());
+            if (dtype == DType.F16)
+                for (float v : values)
+                    if (!(Math.abs(v) <= 65504f))
+                        throw new IllegalArgumentException(p.name() + ": value " + v + " does not fit in F16 (largest 65504); store F32 or BF16");
+            w.addFloats(storedName(model, p.name()), dtype, values, toLong(p.value().shape()));
+        }
         w.write(dir.resolve("model.safetensors"));
-        AtomicFiles.writeString(dir.resolve("config.json"), model.config().toJsonString());
+        String torchDtype = switch (dtype) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; };
+        String config = model.config().withTorchDtype(torchDtype).toJsonString();
+        AtomicFiles.writeString(dir.resolve("config.json"), config);
         if (tokenizerDir != null) {
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);

@@ -190,6 +190,13 @@ public record RobertaConfig(
         return fromJson(n, "config");
     }
 
+    /** This config with {@code torch_dtype} naming how the weights are stored ("float32", "float16", "bfloat16"). */
+    public RobertaConfig withTorchDtype(String dtype) {
+        ObjectNode n = json.deepCopy();
+        n.put("torch_dtype", dtype);
+        return fromJson(n, "config");
+    }
+
     public String toJsonString() {
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";

@@ -1,0 +1,78 @@
+package roberta.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import roberta.loader.DType;
+import roberta.loader.SafetensorsFile;
+
+/** train-tokenizer and convert: the commands that make a model folder of one's own. */
+class ModelMakingCommandsTest {
+    private static final Path MODELS = CliTest.models();
+
+    @Test
+    void convertToF16MatchesTransformersOwnHalfPrecisionCopy(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("f16");
+        CliTest.Run r = CliTest.run("convert", "--model", MODELS.resolve("tiny-roberta-mlm").toString(), "--dtype", "f16", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        // tiny-roberta-mlm-f16 is transformers' model.half().save_pretrained() of the same weights
+        try (SafetensorsFile ours = SafetensorsFile.open(out.resolve("model.safetensors"));
+             SafetensorsFile theirs = SafetensorsFile.open(MODELS.resolve("tiny-roberta-mlm-f16/model.safetensors"))) {
+            Set<String> names = theirs.tensors().keySet();
+            assertEquals(names, ours.tensors().keySet());
+            for (String name : names) {
+                assertEquals(DType.F16, ours.info(name).dtype(), name);
+                short[] a = new short[(int) ours.info(name).elementCount()], b = new short[a.length];
+                ours.halfBitsInto(name, a);
+                theirs.halfBitsInto(name, b);
+                assertArrayEquals(b, a, name + ": the same F16 bits");
+            }
+        }
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"float16\""));
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer files copied");
+        CliTest.Run again = CliTest.run("fill-mask", "--model", out.toString(), "Hello <mask>.");
+        assertEquals(0, again.code(), again.err());
+    }
+
+    @Test
+    void convertRefusesAnUnknownDtypeBeforeWritingAnything(@TempDir Path dir) {
+        Path out = dir.resolve("x");
+        CliTest.Run r = CliTest.run("convert", "--model", MODELS.resolve("tiny-roberta-mlm").toString(), "--dtype", "f8", "--output", out.toString());
+        CliTest.assertOneLineError(r, "--dtype", "f8");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void trainTokenizerWritesAFolderTheTokenizerLoads(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("corpus.txt"), out = dir.resolve("tok");
+        Files.writeString(text, "the cat sat on the mat\nthe dog sat on the log\n".repeat(50));
+        CliTest.Run r = CliTest.run("train-tokenizer", "--vocab-size", "300", "--output", out.toString(), text.toString());
+        assertEquals(0, r.code(), r.err());
+        CliTest.Run tok = CliTest.run("tokenize", "--model", out.toString(), "the cat sat");
+        assertEquals(0, tok.code(), tok.err());
+        assertTrue(tok.out().contains("Ġcat"), tok.out());
+        assertTrue(tok.out().contains("Ġsat"), tok.out());
+    }
+
+    @Test
+    void trainTokenizerNamesWhatIsWrong(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("corpus.txt"), out = dir.resolve("tok");
+        Files.writeString(text, "some text\n");
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--vocab-size", "100", "--output", out.toString(), text.toString()),
+                "--vocab-size", "261");
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--output", out.toString(), dir.resolve("missing.txt").toString()),
+                "missing.txt");
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--special-tokens", "<s>,</s>", "--output", out.toString(), text.toString()),
+                "<pad>");
+        Files.write(text, new byte[] {'o', 'k', '\n', (byte) 0xFF, '\n'});
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--output", out.toString(), text.toString()), "corpus.txt:2", "UTF-8");
+        assertFalse(Files.exists(out), "nothing written after a failure");
+    }
+}
