@@ -3,9 +3,14 @@
 # the engine needs (a 13 MB model's fine-tuning reached 6.3 GB, and ran 40% slower than in
 # 1 GB). So: the model's weights as float32 (S), times what the command keeps per weight
 # (inference: packed weights + embeddings ~2S; training: weights, gradients, two AdamW moments
-# ~4S, plus activations ~1.7S per 1024 tokens in a batch), plus 1 GB of headroom; at least
+# ~4S, plus the activations kept for backward), plus 1 GB of headroom; at least
 # 1 GB, at most 3/4 of the machine's memory. Prints nothing when it cannot tell (no --model
 # folder) or when ROBERTA_JAVA_OPTS already sets the heap.
+# Activations follow the shape, not the weights: per token and layer about 10 H-wide rows, 3
+# I-wide rows and 2 rows of attention probabilities per head (H=256, I=1024, 4 layers, 4 heads:
+# 870 MB estimated for 64 x 128 tokens, 756 MB measured; roberta-base 8 x 128: 980 MB, 837 MB
+# measured), plus masked-LM logits and their gradient (15% of the tokens x the vocabulary).
+# Without a readable config.json: 1.7S per 1024 tokens.
 
 # Bytes of the model's safetensors, doubled for F16/BF16 checkpoints (the engine trains in F32).
 model_f32_bytes() {
@@ -30,11 +35,23 @@ random_init_bytes() {
   echo $(( 4 * (v * h + p * h + l * (4 * h * h + 2 * h * i)) ))
 }
 
+# Megabytes of activations a training step keeps for TOKENS tokens of LENGTH: config.json's shape,
+# the --hidden/--layers/--intermediate/--heads flags overriding; empty when it cannot tell.
+activation_mb() {
+  local cfg="$1" tokens="$2" length="$3" mlm="$4" h="${5:-$(config_int "$1" hidden_size)}" l="${6:-$(config_int "$1" num_hidden_layers)}"
+  local i="${7:-$(config_int "$1" intermediate_size)}" heads="${8:-$(config_int "$1" num_attention_heads)}" v
+  v=$(config_int "$cfg" vocab_size)
+  case "$h$l$i$heads$v" in *[!0-9]*|"") return 0 ;; esac
+  local per_token=$(( 4 * l * (10 * h + 3 * i + 2 * heads * length) ))
+  [ "$mlm" = 1 ] && per_token=$(( per_token + 8 * v * 15 / 100 ))
+  echo $(( tokens * per_token / 1048576 + 1 ))
+}
+
 # Echoes -Xmx<N>m for: subcommand and its arguments.
 choose_heap() {
   # the user's own heap settings win (an -Xms above our -Xmx would stop the JVM from starting)
   case "${ROBERTA_JAVA_OPTS:-}" in *-Xmx*|*-Xms*|*MaxRAM*|*MaxHeapSize*|*InitialHeapSize*|*InitialRAMPercentage*) return 0 ;; esac
-  local cmd="" model="" batch=16 length=128 train=0 prev="" random=0 hidden="" layers="" inter=""
+  local cmd="" model="" batch=16 length=128 train=0 prev="" random=0 hidden="" layers="" inter="" heads="" mlm=0
   for a in "$@"; do
     case "$prev" in
       --model) model="$a" ;;
@@ -43,11 +60,18 @@ choose_heap() {
       --hidden) hidden="$a" ;;
       --layers) layers="$a" ;;
       --intermediate) inter="$a" ;;
+      --heads) heads="$a" ;;
+      --task) [ "$a" = mlm ] && mlm=1 ;;
     esac
     case "$a" in
       --model=*) model="${a#--model=}" ;;
       --batch-size=*|--batch=*) batch="${a#*=}" ;;
       --max-length=*|--seq=*) length="${a#*=}" ;;
+      --hidden=*) hidden="${a#*=}" ;;
+      --layers=*) layers="${a#*=}" ;;
+      --intermediate=*) inter="${a#*=}" ;;
+      --heads=*) heads="${a#*=}" ;;
+      --task=mlm) mlm=1 ;;
       --train) train=1 ;;
       --random-init) random=1 ;;
       -*) ;;
@@ -63,9 +87,12 @@ choose_heap() {
   [ -n "$s" ] || return 0
   mb=$((s / 1048576 + 1))
   tokens_k=$(( (batch * length + 1023) / 1024 ))
+  local act
+  act=$(activation_mb "$model/config.json" $((batch * length)) "$length" "$mlm" "$hidden" "$layers" "$inter" "$heads")
+  [ -n "$act" ] || act=$((17 * mb * tokens_k / 10))
   case "$cmd" in
-    finetune|grad|evaluate) mb=$((4 * mb + 17 * mb * tokens_k / 10 + 1024)) ;;
-    bench) if [ "$train" = 1 ]; then mb=$((4 * mb + 17 * mb * tokens_k / 10 + 1024)); else mb=$((2 * mb + 1024)); fi ;;
+    finetune|grad|evaluate) mb=$((4 * mb + act + 1024)) ;;
+    bench) if [ "$train" = 1 ]; then mb=$((4 * mb + act + 1024)); else mb=$((2 * mb + 1024)); fi ;;
     *) mb=$((2 * mb + 1024)) ;;
   esac
   mem_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo 2>/dev/null || echo 0)

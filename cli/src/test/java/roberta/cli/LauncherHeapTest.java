@@ -53,6 +53,21 @@ class LauncherHeapTest {
     }
 
     @Test
+    void activationsFollowTheShapeNotTheWeights(@TempDir Path dir) throws Exception {
+        // roberta-mini-en's pretraining: 25 MB of weights, but 64 x 128 tokens of masked-LM
+        // activations (756 MB measured); the weights-based estimate gave 1442 MB and ran out of heap
+        Path seed = Files.createDirectories(dir.resolve("seed"));
+        Files.writeString(seed.resolve("config.json"), "{\"vocab_size\": 12000, \"hidden_size\": 256, \"num_hidden_layers\": 4, "
+                + "\"num_attention_heads\": 4, \"intermediate_size\": 1024, \"max_position_embeddings\": 130}");
+        int mlm = megabytes(heap("", "finetune", "--model", seed.toString(), "--random-init", "--task", "mlm", "--batch-size", "64"));
+        int cls = megabytes(heap("", "finetune", "--model", seed.toString(), "--random-init", "--task=seq-cls", "--batch-size", "64"));
+        assertTrue(mlm >= 4 * 25 + 756 + 1024, "weights, gradients, moments, activations, headroom: " + mlm);
+        assertTrue(mlm > cls, "masked-LM logits come on top: " + mlm + " vs " + cls);
+        int wide = megabytes(heap("", "finetune", "--model", seed.toString(), "--random-init", "--hidden=512", "--task", "mlm", "--batch-size", "64"));
+        assertTrue(wide > mlm, "the --hidden flag counts: " + wide + " vs " + mlm);
+    }
+
+    @Test
     void trainingGetsMoreThanInferenceAndGrowsWithTheBatch(@TempDir Path dir) throws Exception {
         Path model = fakeModel(dir.resolve("m"), 500L << 20, "F32");
         int embed = megabytes(heap("", "embed", "--model", model.toString()));

@@ -8,7 +8,14 @@ public final class CpuBackend implements Backend {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     public static final CpuBackend INSTANCE = new CpuBackend();
 
-    private CpuBackend() {}
+    private CpuBackend() {
+        this(Long.getLong("roberta.poolMegabytes", Runtime.getRuntime().maxMemory() / 2 / 1024 / 1024) * 1024 * 1024 / 4);
+    }
+
+    /** A backend whose pool holds at most {@code poolLimitFloats} (tests; everyone else shares {@link #INSTANCE}). */
+    CpuBackend(long poolLimitFloats) {
+        this.poolLimitFloats = poolLimitFloats;
+    }
 
     @Override
     public String name() {
@@ -61,23 +68,40 @@ public final class CpuBackend implements Backend {
     /**
      * Released arrays by length, reused by {@link #empty}: a fresh array costs the JVM a zeroing
      * pass and, after the collector gave memory back, page faults; inference churns through
-     * the same few sizes every batch.
+     * the same few sizes every batch. Held softly: some sizes never come back (masked-LM
+     * logits have as many rows as the batch has masked tokens), and the collector clears softly
+     * held arrays before it would run out of memory, so the pool can never be what fills the heap.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedDeque<float[]>> pool =
+    private final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedDeque<Pooled>> pool =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong pooledFloats = new java.util.concurrent.atomic.AtomicLong();
     /** Pooled memory at most: -Droberta.poolMegabytes, else half the heap (a training step recycles its activations and their gradients). */
-    private static final long POOL_LIMIT_FLOATS = Long.getLong("roberta.poolMegabytes", Runtime.getRuntime().maxMemory() / 2 / 1024 / 1024) * 1024 * 1024 / 4;
+    private final long poolLimitFloats;
+
+    /** A pooled array, which the collector may take back under memory pressure. */
+    private static final class Pooled extends java.lang.ref.SoftReference<float[]> {
+        final int length;
+
+        Pooled(float[] data) {
+            super(data);
+            length = data.length;
+        }
+    }
 
     @Override
     public Tensor empty(int... shape) {
         long n = 1;
         for (int x : shape) n *= x;
         int size = Math.toIntExact(n);
+        float[] data = null;
         var free = pool.get(size);
-        float[] data = free == null ? null : free.pollFirst();
-        if (data != null) pooledFloats.addAndGet(-size);
-        else data = new float[size];
+        if (free != null) {
+            for (Pooled p = free.pollFirst(); p != null && data == null; p = data == null ? free.pollFirst() : null) {
+                pooledFloats.addAndGet(-p.length);
+                data = p.get(); // null when the collector took it
+            }
+        }
+        if (data == null) data = new float[size];
         return new CpuTensor(data, shape);
     }
 
@@ -85,11 +109,24 @@ public final class CpuBackend implements Backend {
     public void release(Tensor t) {
         if (t == null) return;
         float[] data = d(t);
-        if (data.length < 1024 || pooledFloats.addAndGet(data.length) > POOL_LIMIT_FLOATS) {
-            if (data.length >= 1024) pooledFloats.addAndGet(-data.length);
-            return;
+        if (data.length < 1024 || data.length > poolLimitFloats) return;
+        if (pooledFloats.get() + data.length > poolLimitFloats) makeRoom(data.length);
+        pooledFloats.addAndGet(data.length);
+        pool.computeIfAbsent(data.length, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(new Pooled(data));
+    }
+
+    /**
+     * Drops pooled arrays, the oldest of each size first, until {@code floats} more fit under the
+     * limit: a full pool keeps taking the newest releases (the sizes in use now) instead of
+     * refusing them, and arrays the collector already took stop counting.
+     */
+    private void makeRoom(long floats) {
+        for (var free : pool.values()) {
+            for (Pooled p = free.pollLast(); p != null; p = free.pollLast()) {
+                pooledFloats.addAndGet(-p.length);
+                if (pooledFloats.get() + floats <= poolLimitFloats) return;
+            }
         }
-        pool.computeIfAbsent(data.length, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(data);
     }
 
     @Override
