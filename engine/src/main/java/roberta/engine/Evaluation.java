@@ -20,7 +20,7 @@ public final class Evaluation {
         int pad = model.config().padTokenId(), maxPos = model.config().maxPositionEmbeddings();
         double lossSum = 0;
         int batches = 0;
-        long scored = 0; // MLM: masked positions scored
+        long scored = 0, correct = 0; // MLM: masked positions scored, and those whose top prediction is the original token
         List<Integer> gold = new ArrayList<>(), pred = new ArrayList<>();
         List<double[]> reg = new ArrayList<>();
         List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
@@ -52,6 +52,10 @@ public final class Evaluation {
                 }
                 l = model.backend().toHost(logits.value());
                 c = logits.value().cols();
+                if (task == Task.MLM) {
+                    int[] want = targets.rowLabels();
+                    for (int r = 0; r < want.length; r++) if (argmax(l, r * c, c) == want[r]) correct++;
+                }
                 lossSum += Objective.lossAndSeed(g, model, packed, logits, targets);
             }
             batches++;
@@ -82,6 +86,7 @@ public final class Evaluation {
         m.put("eval_loss", lossSum / Math.max(1, batches));
         if (task == Task.MLM) {
             m.put("eval_perplexity", Math.exp(lossSum / Math.max(1, batches)));
+            m.put("eval_masked_accuracy", scored == 0 ? 0.0 : (double) correct / scored);
             m.put("eval_masked_tokens", scored); // 0: nothing was scored, and the loss means nothing
         }
         if (!reg.isEmpty()) {
