@@ -62,6 +62,28 @@ class ModelMakingCommandsTest {
     }
 
     @Test
+    void pretrainingFromScratchNeedsOnlyATokenizerFolder(@TempDir Path dir) throws Exception {
+        // the whole recipe of models/roberta-mini-en, in miniature: train-tokenizer, then masked-LM
+        // training of a random model shaped by the flags, then fill-mask on the result
+        Path text = dir.resolve("corpus.txt"), tok = dir.resolve("tok"), run = dir.resolve("run");
+        Files.writeString(text, "the cat sat on the mat. the dog sat on the log.\n".repeat(40));
+        assertEquals(0, CliTest.run("train-tokenizer", "--vocab-size", "300", "--output", tok.toString(), text.toString()).code());
+        assertFalse(Files.exists(tok.resolve("config.json")));
+        CliTest.Run r = CliTest.run("finetune", "--model", tok.toString(), "--random-init", "--hidden", "32", "--layers", "1", "--heads", "2",
+                "--intermediate", "64", "--task", "mlm", "--train", text.toString(), "--max-length", "32", "--epochs", "1",
+                "--batch-size", "8", "--lr", "1e-3", "--output", run.toString());
+        assertEquals(0, r.code(), r.err());
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("model/config.json").toFile());
+        assertEquals(32, config.get("hidden_size").asInt());
+        int vocab = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tok.resolve("vocab.json").toFile()).size();
+        assertEquals(vocab, config.get("vocab_size").asInt(), "the tokenizer's vocabulary");
+        assertEquals(34, config.get("max_position_embeddings").asInt(), "--max-length plus RoBERTa's offset of 2");
+        assertEquals("RobertaForMaskedLM", config.get("architectures").get(0).asText());
+        CliTest.Run fill = CliTest.run("fill-mask", "--model", run.resolve("model").toString(), "the cat <mask> on the mat.");
+        assertEquals(0, fill.code(), fill.err());
+    }
+
+    @Test
     void trainTokenizerNamesWhatIsWrong(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("corpus.txt"), out = dir.resolve("tok");
         Files.writeString(text, "some text\n");

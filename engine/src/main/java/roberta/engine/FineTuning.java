@@ -56,8 +56,10 @@ public final class FineTuning {
     public static Outcome run(Run run, Backend be) throws IOException {
         TrainOptions requested = run.options();
         Task t = requested.task();
-        RobertaConfig base = RobertaConfig.load(run.model().resolve("config.json"));
         RobertaTokenizer tok = RobertaTokenizer.load(run.model());
+        Path configFile = run.model().resolve("config.json");
+        RobertaConfig base = run.randomInit() != null && !Files.exists(configFile)
+                ? shapeForTokenizer(tok, requested.maxLength()) : RobertaConfig.load(configFile);
         int limit = base.maxPositionEmbeddings() - base.padTokenId() - 1;
         // 0 asks for the model's limit, as embed's --max-length does
         TrainOptions options = requested.withMaxLength(requested.maxLength() == 0 ? limit : Math.min(requested.maxLength(), limit));
@@ -167,6 +169,19 @@ public final class FineTuning {
         RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
         for (String w : m.warnings()) System.err.println("warning: " + w);
         return m;
+    }
+
+    /**
+     * Pretraining from scratch with a folder that holds only a tokenizer (what train-tokenizer
+     * writes): roberta-base's shape unless the --hidden/--layers/--heads/--intermediate flags
+     * say otherwise, the tokenizer's vocabulary, and positions for --max-length tokens (512 when 0).
+     */
+    static RobertaConfig shapeForTokenizer(RobertaTokenizer tok, int maxLength) {
+        // RoBERTa numbers positions from padding_idx + 1: config.json's pad_token_id is 1
+        if (tok.padId() != 1 || tok.clsId() != 0 || tok.sepId() != 2)
+            throw new IllegalArgumentException("--random-init without a config.json needs RoBERTa's special ids (<s> 0, <pad> 1, </s> 2); "
+                    + "this tokenizer has " + tok.clsId() + ", " + tok.padId() + ", " + tok.sepId() + ": add a config.json to the folder");
+        return RobertaConfig.of(tok.vocabSize(), 768, 12, 12, 3072, (maxLength == 0 ? 512 : maxLength) + 2);
     }
 
     private static RobertaConfig randomConfig(RandomInit r, RobertaConfig c, Task t, Data data) {
