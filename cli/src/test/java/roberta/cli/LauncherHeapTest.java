@@ -43,12 +43,12 @@ class LauncherHeapTest {
     void aTinyModelGetsTheOneGigabyteFloor() throws Exception {
         int mb = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--batch-size", "32"));
         assertTrue(mb >= 1024 && mb < 1300, "a 13 MB model needs about 1 GB, not a quarter of the machine: " + mb);
-        // the README's set-up job: a random model sized by the flags, not by the folder's weights
+        // a random model sized by the flags, not by the folder's weights
         int small = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--hidden", "64",
                 "--layers", "2", "--intermediate", "256", "--batch-size", "32"));
         int large = megabytes(heap("", "finetune", "--model", "testdata/models/tiny-roberta-mlm", "--random-init", "--hidden", "1024",
                 "--layers", "24", "--intermediate", "4096"));
-        assertTrue(small >= 1024 && small < 1400, "the set-up job's model: " + small);
+        assertTrue(small >= 1024 && small < 1400, "a small random model: " + small);
         assertTrue(large > 4 * 1400, "a roberta-large-sized random model needs weights, gradients and moments: " + large);
     }
 
