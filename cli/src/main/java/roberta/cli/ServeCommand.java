@@ -7,6 +7,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.cli.serve.ModelServer;
 import roberta.cli.serve.ServeLimits;
+import roberta.kernels.Backend;
+import roberta.tokenizer.RobertaTokenizer;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"HTTP server: POST /v1/embeddings (OpenAI), /embed, /classify, /fill-mask; GET /health, /metrics.",
@@ -47,10 +49,17 @@ final class ServeCommand implements Callable<Integer> {
         if (port > 65535) throw new IllegalArgumentException("--port: at most 65535, got " + port);
         String key = apiKey != null ? apiKey : System.getenv("ROBERTA_API_KEY");
         if (key != null && key.isBlank()) throw new IllegalArgumentException("--api-key is empty");
-        modelOptions.prepare(); // a missing folder or device fails here, not in the background
+        Backend backend = modelOptions.prepare(); // a missing folder or device fails here, not in the background
+        if (modelOptions.tokenizer == null && !RobertaTokenizer.existsIn(modelOptions.model))
+            throw new IllegalArgumentException(modelOptions.model + ": no tokenizer.json or vocab.json + merges.txt (pass --tokenizer DIR)");
         ServeLimits limits = new ServeLimits(maxBatchTokens, maxWaitMs, queue, maxInputs, maxBodyBytes);
         String name = modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
-        ModelServer server = new ModelServer(modelOptions::load, name, host, port, key, limits);
+        ModelServer server;
+        try {
+            server = new ModelServer(() -> modelOptions.load(backend), name, host, port, key, limits);
+        } catch (java.net.BindException e) {
+            throw new IllegalArgumentException(host + ":" + port + ": " + e.getMessage() + " (choose another --port)");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

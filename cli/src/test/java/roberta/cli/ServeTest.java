@@ -364,6 +364,8 @@ class ServeTest {
         CliTest.assertOneLineError(CliTest.run("serve", "--model", MLM.toString(), "--port", "70000"), "--port");
         CliTest.assertOneLineError(CliTest.run("serve", "--model", dir.resolve("missing").toString()), "model folder not found");
         CliTest.assertOneLineError(CliTest.run("serve", "--model", MLM.toString(), "--queue", "0"), "--queue");
+        CliTest.assertOneLineError(CliTest.run("serve", "--model", CliTest.models().resolve("tiny-roberta-cls").toString(), "--device", "cpu", "--port", "0"), "no tokenizer");
+        CliTest.assertOneLineError(CliTest.run("serve", "--model", MLM.toString(), "--device", "cpu", "--port", Integer.toString(mlm.port())), "choose another --port");
     }
 
     /** A short load test: no failures, and eight clients get more done than one (requests share forward passes). */

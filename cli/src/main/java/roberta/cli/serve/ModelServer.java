@@ -28,6 +28,7 @@ public final class ModelServer implements AutoCloseable {
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final CompletableFuture<ServedModel> served = new CompletableFuture<>();
     private volatile ServedModel ready;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** apiKey null: none required. port 0: an ephemeral port (see {@link #port()}). */
     public ModelServer(Supplier<Roberta> loader, String modelName, String host, int port, String apiKey, ServeLimits limits) throws IOException {
@@ -46,6 +47,7 @@ public final class ModelServer implements AutoCloseable {
         Thread.ofPlatform().name("roberta-serve-loader").daemon().start(() -> {
             try {
                 Roberta roberta = loader.get();
+                roberta.tokenizer(); // no tokenizer files: fail now, not on every request
                 roberta.embed(List.of("warm up"), EmbedOptions.DEFAULT); // the first pass: JIT, pools, packed weights
                 Batcher batcher = new Batcher(roberta, limits, metrics);
                 batcher.start();
@@ -94,6 +96,7 @@ public final class ModelServer implements AutoCloseable {
      * then the worker stops after its current batch.
      */
     public void stop(int graceSeconds) {
+        if (stopped.getAndSet(true)) return; // the shutdown hook after an explicit stop
         http.stop(graceSeconds);
         ServedModel m = ready;
         if (m != null) m.batcher().close();
