@@ -148,7 +148,8 @@ class ServeTest {
     /**
      * Texts sent as separate concurrent requests may be batched with one another, which the
      * engine guarantees only to 1e-5 (BatchInvarianceTest): compared with the embed command
-     * run one text at a time, within 1e-5.
+     * run one text at a time, within 1e-5. (On the CPU they were bit for bit when checked, all
+     * twelve in one batch; the test holds the server to the guarantee, not to that.)
      */
     @Test
     void concurrentRequestsEqualTheEmbedCommandWithin1e5() throws Exception {
