@@ -230,6 +230,7 @@ class ServeTest {
         assertError(post(mlm, "/embed", "{\"input\": [\"a\""), 400, "malformed JSON");
         assertError(post(mlm, "/embed", ""), 400, "JSON");
         assertError(post(mlm, "/embed", "[1, 2]"), 400, "JSON object");
+        assertError(post(mlm, "/embed", "{\"input\": " + "[".repeat(3000)), 400, "malformed JSON"); // nesting bounded by the parser
         assertError(post(mlm, "/embed", "{}"), 400, "'input' is required");
         assertError(post(mlm, "/embed", "{\"input\": 5}"), 400, "'input' must be");
         assertError(post(mlm, "/embed", "{\"input\": [\"a\", 7]}"), 400, "'input'[1]");
@@ -253,6 +254,11 @@ class ServeTest {
     void oversizedBodiesAndTooManyInputsAre413() throws Exception {
         String auth = "Bearer secret";
         assertError(post(limited, "/embed", "{\"input\": " + json("x".repeat(5000)) + "}", "Authorization", auth), 413, "exceeds the limit");
+        // chunked, no Content-Length: refused once the bytes read pass the limit
+        byte[] big = ("{\"input\": " + json("x".repeat(5000)) + "}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(uri(limited, "/embed")).header("Authorization", auth)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(chunked, 413, "exceeds the limit");
         assertError(post(limited, "/embed", "{\"input\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}", "Authorization", auth), 413, "more than the 4");
         assertEquals(200, post(limited, "/embed", "{\"input\": [\"a\",\"b\",\"c\",\"d\"]}", "Authorization", auth).statusCode());
     }
