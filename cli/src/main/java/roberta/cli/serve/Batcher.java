@@ -12,8 +12,10 @@ import roberta.engine.Roberta;
 /**
  * Dynamic batching: requests wait in a bounded queue; one worker thread takes the texts of
  * compatible requests (equal tasks), in arrival order, up to a token budget, waiting at most
- * maxWait for more to arrive, and runs them as one packed batch. One worker is enough: the CPU
- * backend already spreads each forward pass over every core.
+ * maxWait for more to arrive (only while other requests are on their way), and runs them as
+ * one packed batch. Under load the queue fills while a batch runs, so batches grow without
+ * any wait. One worker is enough: the CPU backend already spreads each forward pass over every
+ * core.
  *
  * <p>A request with more texts than one batch holds is served a batch at a time and goes to
  * the back of the queue in between, so a big request delays the others by at most one batch.
@@ -32,6 +34,8 @@ final class Batcher implements AutoCloseable {
     final Semaphore gate = new Semaphore(1);
     private final Thread worker;
     private volatile boolean closed;
+    /** Requests being handled (reading, tokenising, queued or being answered): more than the queue holds means more are coming. */
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
 
     Batcher(Roberta roberta, ServeLimits limits, Metrics metrics) {
         this.roberta = roberta;
@@ -56,6 +60,16 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A request for the model has begun (before its body is read). */
+    void enter() {
+        active.incrementAndGet();
+    }
+
+    /** ...and is done, answered or not. */
+    void leave() {
+        active.decrementAndGet();
     }
 
     int depth() {
@@ -108,8 +122,9 @@ final class Batcher implements AutoCloseable {
             if (pending.isEmpty()) return null;
             ModelTask task = pending.peekFirst().task;
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.maxWaitMs());
-            // wait a little for others to share the pass, unless the budget is already met
-            while (compatibleTokens(task) < limits.maxBatchTokens()) {
+            // wait a little for others to share the pass, unless the budget is already met or no
+            // other request is on its way (a lone client pays no wait)
+            while (compatibleTokens(task) < limits.maxBatchTokens() && active.get() > pending.size()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) break;
                 arrived.awaitNanos(left);

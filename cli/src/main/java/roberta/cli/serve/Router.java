@@ -89,6 +89,15 @@ final class Router implements HttpHandler {
         requireMethod(ex, method, "POST");
         ServedModel m = model.get();
         if (m == null) throw new ApiError(503, "server_error", "model loading; retry when /health answers 200", 1);
+        m.batcher().enter();
+        try {
+            return answerModel(ex, m, endpoint);
+        } finally {
+            m.batcher().leave();
+        }
+    }
+
+    private int answerModel(HttpExchange ex, ServedModel m, JsonEndpoint endpoint) throws Exception {
         byte[] bytes = BoundedBody.read(ex.getRequestBody(), ex.getRequestHeaders().getFirst("Content-Length"), limits.maxBodyBytes());
         JsonNode body;
         try {
