@@ -139,7 +139,8 @@ final class Batcher implements AutoCloseable {
                     used += job.tokens[job.next];
                     job.next++;
                 }
-                if (job.next > from) batch.add(new Piece(job, from, job.next));
+                if (job.next == from) break; // the budget is spent: this one keeps its place
+                batch.add(new Piece(job, from, job.next));
                 pending.remove(job);
                 if (!job.taken()) {
                     pending.addLast(job); // the rest waits its turn behind the others

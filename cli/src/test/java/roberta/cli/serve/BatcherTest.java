@@ -56,6 +56,23 @@ class BatcherTest {
     }
 
     @Test
+    void aRequestThatDoesNotFitKeepsItsPlace() throws Exception {
+        Recording task = new Recording("a", Collections.synchronizedList(new java.util.ArrayList<>()));
+        try (Batcher b = batcher(10)) {
+            b.gate.acquire();
+            b.start();
+            Job first = job(task, List.of("a"), 5), second = job(task, List.of("b"), 8), third = job(task, List.of("c"), 2);
+            b.submit(first);
+            b.submit(second);
+            b.submit(third);
+            b.gate.release();
+            third.result.get(5, TimeUnit.SECONDS);
+            second.result.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(List.of("a"), List.of("b", "c")), task.batches());
+    }
+
+    @Test
     void aBadRequestFailsAloneAndTheWorkerGoesOn() throws Exception {
         Recording task = new Recording("a", Collections.synchronizedList(new java.util.ArrayList<>()));
         try (Batcher b = batcher(100)) {
