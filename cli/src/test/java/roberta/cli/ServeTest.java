@@ -241,7 +241,7 @@ class ServeTest {
         assertError(post(mlm, "/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"hex\"}"), 400, "encoding_format");
         assertError(post(mlm, "/fill-mask", "{\"input\": \"<mask>\", \"top_k\": \"3\"}"), 400, "'top_k'");
         String longText = "word ".repeat(200);
-        assertError(post(mlm, "/embed", json(java.util.Map.of("input", List.of("short", longText)))), 400, "input 1 has");
+        assertError(post(mlm, "/embed", json(java.util.Map.of("input", List.of("short", longText)))), 400, "'input'[1] has");
         assertError(post(classifier, "/classify", json(java.util.Map.of("input", longText))), 400, "more than the model's");
         assertEquals(1, ok(post(classifier, "/classify", "{\"input\": " + json(longText) + ", \"truncate\": true}")).get("data").size());
         assertEquals(1, ok(post(mlm, "/embed", "{\"input\": " + json(longText) + ", \"truncate\": true}")).get("data").size());

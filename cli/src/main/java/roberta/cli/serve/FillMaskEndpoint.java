@@ -21,7 +21,7 @@ final class FillMaskEndpoint implements JsonEndpoint {
         for (int i = 0; i < texts.size(); i++) {
             boolean hasMask = false;
             for (int id : model.roberta().tokenizer().encode(texts.get(i)).ids()) hasMask |= id == maskId;
-            if (!hasMask) throw ApiError.badRequest("input " + i + " has no <mask> token");
+            if (!hasMask) throw ApiError.badRequest("'input'[" + i + "] has no <mask> token");
         }
         int[] tokens = model.tokens(texts, false); // a cut text could lose its mask: never truncated
         List<Object> results = model.run(new ModelTask.FillMask(topK), texts, tokens);

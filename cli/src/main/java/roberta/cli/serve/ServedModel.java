@@ -24,7 +24,7 @@ record ServedModel(Roberta roberta, String name, Batcher batcher, ServeLimits li
         for (int i = 0; i < out.length; i++) {
             int n = tok.encode(texts.get(i), null, CONTENT_ONLY).ids().length + 2;
             if (n > max && !truncate)
-                throw ApiError.badRequest("input " + i + " has " + n + " tokens, more than the model's " + max + " (send \"truncate\": true to cut it)");
+                throw ApiError.badRequest("'input'[" + i + "] has " + n + " tokens, more than the model's " + max + " (send \"truncate\": true to cut it)");
             out[i] = Math.min(n, max);
         }
         return out;
