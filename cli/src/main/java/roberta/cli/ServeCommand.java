@@ -54,6 +54,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(modelOptions.model + ": no tokenizer.json or vocab.json + merges.txt (pass --tokenizer DIR)");
         ServeLimits limits = new ServeLimits(maxBatchTokens, maxWaitMs, queue, maxInputs, maxBodyBytes);
         String name = modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
+        // a client that connects and sends nothing (or half a body) would hold its connection
+        // forever: the JDK server closes a request not read within 30 s (a global property, read
+        // once when the first server is made: set here, before it, and only when not given).
+        // Not maxRspTime: its clock starts once the body is read, so it would also count the
+        // wait for the model and cut a request queued behind a long batch.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) System.setProperty("sun.net.httpserver.maxReqTime", "30");
         ModelServer server;
         try {
             server = new ModelServer(() -> modelOptions.load(backend), name, host, port, key, limits);
