@@ -28,7 +28,11 @@ final class ModelOptions {
     }
 
     Roberta load() {
-        Backend be = prepare();
+        return load(prepare());
+    }
+
+    /** Loads onto a backend {@link #prepare()} opened (serve opens it first, then loads in the background). */
+    Roberta load(Backend be) {
         Roberta r = Roberta.load(model, be);
         return tokenizer == null ? r : Roberta.of(r.model(), RobertaTokenizer.load(tokenizer));
     }

@@ -17,8 +17,9 @@ import roberta.loader.AtomicFiles;
  */
 final class OptionChecks {
     private static final Set<String> AT_LEAST_ONE = Set.of("--batch-size", "--top-k", "--threads", "--epochs", "--grad-accum", "--batch",
-            "--seq", "--hidden", "--heads", "--intermediate", "--rounds", "--layers", "--vocab-size", "--model-max-length");
-    private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip", "--keep-checkpoints", "--min-frequency");
+            "--seq", "--hidden", "--heads", "--intermediate", "--rounds", "--layers", "--vocab-size", "--model-max-length",
+            "--max-batch-tokens", "--queue", "--max-inputs", "--max-body-bytes");
+    private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip", "--keep-checkpoints", "--min-frequency", "--port", "--max-wait-ms", "--grace-seconds");
     private static final Set<String> POSITIVE = Set.of("--lr", "--llrd", "--seconds", "--peak-gflops-per-core");
     /** Options that name what a command reads: its output must not be one of them. */
     private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer");
