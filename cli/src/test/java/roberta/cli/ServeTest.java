@@ -313,6 +313,28 @@ class ServeTest {
         assertEquals(1, ok(post(mlm, "/embed", "{\"input\": \"still here\"}")).get("data").size());
     }
 
+    @Test
+    void aSlowClientSendingItsBodyByteByByteGetsItsAnswerAndHoldsUpNoOne() throws Exception {
+        byte[] body = json(java.util.Map.of("input", List.of("Hello world"))).getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", mlm.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < body.length; i++) {
+                out.write(body[i]);
+                out.flush();
+                Thread.sleep(20);
+                // another client, mid-trickle, is answered at once (reading a body never blocks the model)
+                if (i == body.length / 2) assertEquals(1, ok(post(mlm, "/embed", "{\"input\": \"meanwhile\"}")).get("data").size());
+            }
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            JsonNode answer = JsonLines.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertEquals(embedCommand(List.of("Hello world")), rows(answer), "the same answer as a fast client's");
+        }
+    }
+
     // ------------------------------------------------------------------ lifecycle and metrics
 
     @Test
