@@ -31,6 +31,9 @@ final class ConvertCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> DType.BF16;
             default -> throw new IllegalArgumentException("--dtype: f32, f16 or bf16, got '" + dtype + "'");
         };
+        java.util.Set<String> written = new java.util.HashSet<>(ModelFolder.TOKENIZER_FILES);
+        written.addAll(java.util.List.of("model.safetensors", "config.json"));
+        ReplacedFolder.check("convert", output, written, model.tokenizer != null ? java.util.List.of(model.model, model.tokenizer) : java.util.List.of(model.model));
         RobertaModel m = RobertaModel.load(model.model, model.prepare(), null, null, 0);
         ModelFolder.save(m, model.tokenizer != null ? model.tokenizer : model.model, output, d);
         System.err.printf("%s: %d tensors as %s%n", output, m.params().size(), d);

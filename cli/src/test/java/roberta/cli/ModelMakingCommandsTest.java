@@ -84,6 +84,25 @@ class ModelMakingCommandsTest {
     }
 
     @Test
+    void anOutputFolderWithTheUsersFilesOrTheInputIsNeverReplaced(@TempDir Path dir) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home")), notes = Files.writeString(home.resolve("notes.txt"), "mine");
+        Path corpus = Files.writeString(home.resolve("corpus.txt"), "some text to learn from\n".repeat(20));
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--vocab-size", "300", "--output", home.toString(), dir.resolve("missing").toString()),
+                "notes.txt");
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--vocab-size", "300", "--output", home.toString(), corpus.toString()),
+                "corpus.txt");
+        CliTest.assertOneLineError(CliTest.run("convert", "--model", MODELS.resolve("tiny-roberta-mlm").toString(), "--dtype", "f16",
+                "--output", home.toString()), "notes.txt");
+        assertEquals("mine", Files.readString(notes));
+        assertTrue(Files.isRegularFile(corpus));
+        // a folder the command wrote before is replaced, as asked
+        Path tok = dir.resolve("tok");
+        assertEquals(0, CliTest.run("train-tokenizer", "--vocab-size", "300", "--output", tok.toString(), corpus.toString()).code());
+        CliTest.Run again = CliTest.run("train-tokenizer", "--vocab-size", "290", "--output", tok.toString(), corpus.toString());
+        assertEquals(0, again.code(), again.err());
+    }
+
+    @Test
     void trainTokenizerNamesWhatIsWrong(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("corpus.txt"), out = dir.resolve("tok");
         Files.writeString(text, "some text\n");
