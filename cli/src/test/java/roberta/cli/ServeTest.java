@@ -314,6 +314,33 @@ class ServeTest {
     }
 
     @Test
+    void aHundredMegabyteBodyAndTenThousandInputsGetAnErrorAndTheServerStaysUp() throws Exception {
+        // 100 MB announced and sent: refused once the 1 MB default is passed, never buffered whole
+        String status = null;
+        try (Socket s = new Socket("127.0.0.1", mlm.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{\"input\": \"".getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = "x".repeat(1 << 16).getBytes(StandardCharsets.UTF_8);
+            try {
+                for (long sent = 0; sent < 100_000_000L; sent += chunk.length) out.write(chunk);
+            } catch (java.io.IOException closedByServer) {
+                // the server answered and closed while the rest was on its way: fine
+            }
+            byte[] head = s.getInputStream().readNBytes(12);
+            status = new String(head, StandardCharsets.UTF_8);
+        } catch (java.net.SocketException reset) {
+            status = "reset"; // the connection dropped before the answer could be read
+        }
+        assertTrue(status.equals("reset") || status.startsWith("HTTP/1.1 413"), status);
+        // 10,000 short inputs (about 70 KB, under the body limit): more than --max-inputs
+        List<String> many = java.util.Collections.nCopies(10_000, "hi");
+        assertError(post(mlm, "/embed", json(java.util.Map.of("input", many))), 413, "more than the");
+        assertEquals(200, get(mlm, "/health").statusCode());
+        assertEquals(1, ok(post(mlm, "/embed", "{\"input\": \"still serving\"}")).get("data").size());
+    }
+
+    @Test
     void aSlowClientSendingItsBodyByteByByteGetsItsAnswerAndHoldsUpNoOne() throws Exception {
         byte[] body = json(java.util.Map.of("input", List.of("Hello world"))).getBytes(StandardCharsets.UTF_8);
         try (Socket s = new Socket("127.0.0.1", mlm.port())) {
