@@ -33,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
         };
         java.util.Set<String> written = new java.util.HashSet<>(ModelFolder.TOKENIZER_FILES);
         written.addAll(java.util.List.of("model.safetensors", "config.json"));
-        ReplacedFolder.check("convert", output, written, model.tokenizer != null ? java.util.List.of(model.model, model.tokenizer) : java.util.List.of(model.model));
+        ReplacedFolder.check("convert", output, written);
         RobertaModel m = RobertaModel.load(model.model, model.prepare(), null, null, 0);
         ModelFolder.save(m, model.tokenizer != null ? model.tokenizer : model.model, output, d);
         System.err.printf("%s: %d tensors as %s%n", output, m.params().size(), d);

@@ -69,11 +69,21 @@ final class OptionChecks {
             if (!Files.isWritable(parent) && !(Files.exists(written) && !Files.isRegularFile(written)))
                 throw new IllegalArgumentException(output + ": folder " + parent + " is not writable");
         }
+        // the named inputs, then files given as positional parameters (train-tokenizer's FILE...)
+        List<java.util.Map.Entry<String, Object>> inputs = new java.util.ArrayList<>();
         for (String name : INPUTS) {
             OptionSpec in = spec.findOption(name);
-            if (in == null || in.getValue() == null) continue;
-            boolean stdin = in.getValue().toString().equals("-");
-            Path input = Path.of(stdin ? "/dev/stdin" : in.getValue().toString()); // stdin redirected from the output file
+            if (in != null && in.getValue() != null) inputs.add(java.util.Map.entry(name, in.getValue()));
+        }
+        for (var param : spec.positionalParameters()) {
+            Object v = param.getValue();
+            for (Object one : v instanceof List<?> list ? list : v == null ? List.of() : List.of(v))
+                if (one instanceof Path) inputs.add(java.util.Map.entry(param.paramLabel(), one));
+        }
+        for (var entry : inputs) {
+            String name = entry.getKey();
+            boolean stdin = entry.getValue().toString().equals("-");
+            Path input = Path.of(stdin ? "/dev/stdin" : entry.getValue().toString()); // stdin redirected from the output file
             if (sameFile(written, input))
                 throw new IllegalArgumentException(output + ": is also " + name + (stdin ? " (standard input)" : "") + "; writing it would destroy the input (choose another --output)");
             if (!folder && !stdin && Files.isDirectory(input) && Files.exists(written) && sameFile(written.getParent(), input))

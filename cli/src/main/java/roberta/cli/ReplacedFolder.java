@@ -9,25 +9,15 @@ import java.util.Set;
 
 /**
  * For commands whose --output folder is written whole and renamed into place (train-tokenizer,
- * convert): an existing folder is replaced, so it may hold only files the command writes, and
- * none of the command's inputs. Without this, "--output ~" would replace a home folder.
+ * convert): an existing folder is replaced, so it may hold only files the command writes.
+ * Without this, "--output ~" would replace a home folder.
  */
 final class ReplacedFolder {
     private ReplacedFolder() {}
 
-    static void check(String command, Path output, Set<String> written, List<Path> inputs) {
+    /** Inputs inside the folder are refused earlier, with every command's ({@link OptionChecks}). */
+    static void check(String command, Path output, Set<String> written) {
         Path out = output.toAbsolutePath().normalize();
-        for (Path in : inputs) {
-            Path real = in.toAbsolutePath().normalize();
-            try {
-                if (Files.exists(in)) real = in.toRealPath();
-                Path realOut = Files.exists(out) ? out.toRealPath() : out;
-                if (real.startsWith(realOut) || real.startsWith(out))
-                    throw new IllegalArgumentException(output + ": holds the input " + in + ", which replacing the folder would delete; choose another --output");
-            } catch (IOException e) {
-                throw new UncheckedIOException(in + ": " + e.getMessage(), e);
-            }
-        }
         if (!Files.isDirectory(out)) return;
         try (var entries = Files.list(out)) {
             List<String> foreign = entries.map(p -> p.getFileName().toString()).filter(n -> !written.contains(n)).sorted().toList();

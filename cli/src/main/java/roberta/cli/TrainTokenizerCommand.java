@@ -46,7 +46,7 @@ final class TrainTokenizerCommand implements Callable<Integer> {
             if (!specialTokens.contains(s)) throw new IllegalArgumentException("--special-tokens: RoBERTa needs " + s + " among them");
         if (vocabSize < specialTokens.size() + 256)
             throw new IllegalArgumentException("--vocab-size: at least " + (specialTokens.size() + 256) + " (the special tokens and the 256 bytes), got " + vocabSize);
-        ReplacedFolder.check("train-tokenizer", output, java.util.Set.copyOf(roberta.engine.ModelFolder.TOKENIZER_FILES), files);
+        ReplacedFolder.check("train-tokenizer", output, java.util.Set.copyOf(roberta.engine.ModelFolder.TOKENIZER_FILES));
         long total = 0;
         for (Path f : files) {
             if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": not a readable file");
