@@ -24,7 +24,7 @@ class MaskedLmEvaluationTest {
     @Test
     void maskedAccuracyCountsTopPredictionsAtTheMaskedPositions(@TempDir Path dir) throws Exception {
         // the shipped pretrained model, so that some predictions are right and the count means something
-        Path folder = TestData.models().getParent().getParent().resolve("models/roberta-mini-en");
+        Path folder = TestData.shippedModel();
         RobertaTokenizer tok = RobertaTokenizer.load(folder);
         RobertaModel model = RobertaModel.load(folder, CpuBackend.INSTANCE, null, null, 0);
         Path text = Files.writeString(dir.resolve("held.txt"), "It was the best of times, it was the worst of times, it was the age of wisdom.\n".repeat(12));

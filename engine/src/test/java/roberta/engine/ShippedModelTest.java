@@ -34,10 +34,9 @@ class ShippedModelTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path root = TestData.models().getParent().getParent();
-        folder = root.resolve("models/roberta-mini-en");
+        folder = TestData.shippedModel();
         roberta = Roberta.load(folder, CpuBackend.INSTANCE);
-        reference = new ObjectMapper().readTree(root.resolve("testdata/roberta-mini-en-transformers.json").toFile());
+        reference = new ObjectMapper().readTree(TestData.models().getParent().resolve("roberta-mini-en-transformers.json").toFile());
     }
 
     @Test

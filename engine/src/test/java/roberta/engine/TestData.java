@@ -20,6 +20,11 @@ final class TestData {
         return models().resolve(name);
     }
 
+    /** The model the repository ships, pretrained by this engine (models/roberta-mini-en). */
+    static Path shippedModel() {
+        return models().getParent().getParent().resolve("models/roberta-mini-en");
+    }
+
     /** Rows of an I64 [B, T] tensor as int arrays. */
     static List<int[]> rows(SafetensorsFile f, String name) {
         long[] v = f.longs(name);

@@ -77,26 +77,10 @@ public final class WordCounts {
         add(chars.toString());
     }
 
-    /** The byte-level spelling of text[from, to): each UTF-8 byte as its GPT-2 character. */
+    /** The byte-level spelling of text[from, to): each UTF-8 byte as its GPT-2 character, as the tokenizer encodes it. */
     static String byteLevel(String text, int from, int to) {
-        StringBuilder sb = new StringBuilder((to - from) * 2);
-        for (int i = from; i < to; ) {
-            int cp = text.codePointAt(i);
-            i += Character.charCount(cp);
-            if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD; // a lone surrogate cannot be UTF-8
-            if (cp < 0x80) {
-                sb.append(ByteLevel.charOf(cp));
-            } else if (cp < 0x800) {
-                sb.append(ByteLevel.charOf(0xC0 | cp >> 6)).append(ByteLevel.charOf(0x80 | cp & 0x3F));
-            } else if (cp < 0x10000) {
-                sb.append(ByteLevel.charOf(0xE0 | cp >> 12)).append(ByteLevel.charOf(0x80 | cp >> 6 & 0x3F))
-                        .append(ByteLevel.charOf(0x80 | cp & 0x3F));
-            } else {
-                sb.append(ByteLevel.charOf(0xF0 | cp >> 18)).append(ByteLevel.charOf(0x80 | cp >> 12 & 0x3F))
-                        .append(ByteLevel.charOf(0x80 | cp >> 6 & 0x3F)).append(ByteLevel.charOf(0x80 | cp & 0x3F));
-            }
-        }
-        return sb.toString();
+        byte[] utf8 = RobertaTokenizer.utf8(text, from, to);
+        return ByteLevel.toChars(utf8, 0, utf8.length);
     }
 
     /** Distinct words seen. */
