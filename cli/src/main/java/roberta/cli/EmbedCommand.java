@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.EmbedOptions;
-import roberta.engine.LayerSelection;
 import roberta.engine.Pooling;
 import roberta.engine.Roberta;
 import roberta.loader.Npy;
@@ -28,7 +27,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Output file (.npy, .safetensors, .jsonl) or - for JSON lines on stdout")
     String output;
 
-    @Option(names = "--pooling", defaultValue = "mean", description = "cls, mean, max or none (every token). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--pooling", description = "cls, mean, max, mean-sqrt-len, weighted-mean, last-token or none (every token). Default: the model's own (a sentence-transformers folder's Pooling, Dense and Normalize modules), else mean")
     String pooling;
 
     @Option(names = "--layers", defaultValue = "last", description = "last, all, an index (-2), a list (0,6,12: concatenated) or mean-last:K. Default: ${DEFAULT-VALUE}")
@@ -54,17 +53,16 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Pooling pool = Pooling.parse(pooling);
+        Pooling pool = pooling == null ? null : Pooling.parse(pooling);
         String lower = output.toLowerCase(java.util.Locale.ROOT);
         boolean npy = lower.endsWith(".npy"), safetensors = lower.endsWith(".safetensors");
         if (npy && pool == Pooling.NONE) throw new IllegalArgumentException(output + ": --pooling none gives a different length per input; write .safetensors or .jsonl");
         List<Inputs.Item> items = Inputs.read(input, textColumn, pairColumn);
         Roberta roberta = modelOptions.load();
-        LayerSelection selection = LayerSelection.parse(layers, roberta.model().config().numHiddenLayers()); // fails before any work
         List<String> texts = items.stream().map(Inputs.Item::text).toList();
         List<String> pairs = items.stream().anyMatch(i -> i.pair() != null) ? items.stream().map(Inputs.Item::pair).toList() : null;
         EmbedOptions options = new EmbedOptions(pool, layers, normalize, batchSize, maxLength, stride, false);
-        int width = selection.width(roberta.model().config().hiddenSize());
+        int width = roberta.embeddingWidth(options);
         if (npy && (long) items.size() * width > Integer.MAX_VALUE - 8) // Npy takes one array; checked before any work
             throw new IllegalArgumentException(output + ": " + items.size() + " x " + width + " values do not fit one .npy array here; write .safetensors or split the input");
         float[][] vectors;
@@ -78,7 +76,7 @@ final class EmbedCommand implements Callable<Integer> {
         } else if (safetensors) {
             // row by row from the vectors: no second copy of the whole output
             AtomicFiles.write(Path.of(output), ch -> {
-                TensorFile f = new TensorFile().metadata("pooling", pool.name().toLowerCase(java.util.Locale.ROOT)).metadata("layers", layers);
+                TensorFile f = new TensorFile().metadata("pooling", pool == null ? "model" : pool.cliName()).metadata("layers", layers);
                 if (pool == Pooling.NONE) {
                     for (int i = 0; i < vectors.length; i++) f.add("embeddings." + i, DType.F32, vectors[i].length / width, width);
                 } else {

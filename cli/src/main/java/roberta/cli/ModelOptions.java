@@ -34,7 +34,7 @@ final class ModelOptions {
     /** Loads onto a backend {@link #prepare()} opened (serve opens it first, then loads in the background). */
     Roberta load(Backend be) {
         Roberta r = Roberta.load(model, be);
-        return tokenizer == null ? r : Roberta.of(r.model(), RobertaTokenizer.load(tokenizer));
+        return tokenizer == null ? r : r.withTokenizer(RobertaTokenizer.load(tokenizer));
     }
 
     /** Checks the folder and opens the backend, before anything is loaded. */

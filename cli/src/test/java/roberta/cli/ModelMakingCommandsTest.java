@@ -41,6 +41,39 @@ class ModelMakingCommandsTest {
         assertEquals(0, again.code(), again.err());
     }
 
+    /**
+     * convert --format sentence-transformers writes the folder the fixture script gave
+     * sentence-transformers (mean pooling, Normalize, 128 tokens), and embed with no pooling
+     * flags then gives sentence-transformers' own vectors for it.
+     */
+    @Test
+    void convertWritesASentenceTransformersFolderThatEmbedUsesAsItIs(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("st"), texts = dir.resolve("texts.jsonl"), vectors = dir.resolve("v.jsonl");
+        CliTest.Run r = CliTest.run("convert", "--model", MODELS.resolve("tiny-roberta-mlm").toString(), "--format", "sentence-transformers",
+                "--pooling", "mean", "--normalize", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path fixture = MODELS.getParent().resolve("sentence-transformers");
+        for (String f : new String[] {"modules.json", "1_Pooling/config.json", "sentence_bert_config.json"})
+            assertEquals(json.readTree(fixture.resolve("legacy-mean-normalize").resolve(f).toFile()), json.readTree(out.resolve(f).toFile()), f);
+        var expected = json.readTree(fixture.resolve("expected.json").toFile());
+        StringBuilder lines = new StringBuilder();
+        for (var t : expected.get("texts")) lines.append(json.createObjectNode().put("text", t.asText())).append('\n');
+        Files.writeString(texts, lines);
+        CliTest.Run e = CliTest.run("embed", "--model", out.toString(), "--input", texts.toString(), "--output", vectors.toString());
+        assertEquals(0, e.code(), e.err());
+        var want = expected.get("variants").get("legacy-mean-normalize").get("embeddings");
+        var got = Files.readAllLines(vectors);
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            var v = json.readTree(got.get(i)).get("embedding");
+            assertEquals(want.get(i).size(), v.size());
+            for (int c = 0; c < v.size(); c++) assertEquals(want.get(i).get(c).asDouble(), v.get(c).asDouble(), 1e-4, "text " + i);
+        }
+        CliTest.assertOneLineError(CliTest.run("convert", "--model", MODELS.resolve("tiny-roberta-mlm").toString(), "--normalize",
+                "--output", dir.resolve("x").toString()), "--normalize");
+    }
+
     @Test
     void convertRefusesAnUnknownDtypeBeforeWritingAnything(@TempDir Path dir) {
         Path out = dir.resolve("x");

@@ -16,13 +16,15 @@ final class FeatureExtractor {
     private final RobertaModel model;
     private final RobertaTokenizer tok;
     private final EmbedOptions options;
+    private final SentencePipeline pipeline;
     private final int maxLen;
 
-    /** limit: the longest sequence the model's positions allow. */
-    FeatureExtractor(RobertaModel model, RobertaTokenizer tok, int limit, EmbedOptions options) {
+    /** limit: the longest sequence the model's positions allow; pipeline: what pools each input's token states. */
+    FeatureExtractor(RobertaModel model, RobertaTokenizer tok, int limit, EmbedOptions options, SentencePipeline pipeline) {
         this.model = model;
         this.tok = tok;
         this.options = options;
+        this.pipeline = pipeline;
         if (options.maxLength() > limit)
             throw new IllegalArgumentException("max length " + options.maxLength() + " exceeds the model's " + limit + " tokens");
         this.maxLen = options.maxLength() > 0 ? options.maxLength() : limit;
@@ -100,9 +102,7 @@ final class FeatureExtractor {
                 float[] s = sums[i];
                 int rows = fullLen[i];
                 for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) s[r * width + c] /= counts[i][r];
-                float[] pooled = options.pooling().pool(s, rows, width);
-                if (options.normalize()) normalize(pooled, options.pooling() == Pooling.NONE ? width : pooled.length);
-                out[i] = pooled;
+                out[i] = pipeline.apply(s, rows, width);
                 sums[i] = null;
                 counts[i] = null;
             }

@@ -10,6 +10,7 @@ import java.util.function.IntConsumer;
 import roberta.kernels.Backend;
 import roberta.kernels.Devices;
 import roberta.loader.HeadType;
+import roberta.loader.SentenceTransformerConfig;
 import roberta.tokenizer.EncodeOptions;
 import roberta.tokenizer.Encoding;
 import roberta.tokenizer.RobertaTokenizer;
@@ -28,28 +29,53 @@ public final class Roberta {
     private final RobertaModel model;
     private final RobertaTokenizer tokenizer;
     private final Path dir;
+    /** A sentence-transformers folder's modules, or null for a plain Hugging Face folder. */
+    private final SentenceTransformerConfig sentenceConfig;
+    private final SentencePipeline sentencePipeline;
 
-    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer) {
+    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
+        this.sentenceConfig = sentenceConfig;
+        this.sentencePipeline = sentencePipeline;
     }
 
     public static Roberta load(Path dir) {
         return load(dir, Devices.auto());
     }
 
+    /**
+     * Loads a Hugging Face model folder, or a sentence-transformers folder (modules.json): then
+     * the Transformer module's folder is the model, and embed pools as the folder says.
+     */
     public static Roberta load(Path dir, Backend backend) {
-        RobertaModel model = RobertaModel.load(dir, backend, null, null, null, 0, true);
-        RobertaTokenizer tok = RobertaTokenizer.existsIn(dir) ? RobertaTokenizer.load(dir) : null;
-        return new Roberta(dir, model, tok);
+        SentenceTransformerConfig st = SentenceTransformerConfig.existsIn(dir) ? SentenceTransformerConfig.load(dir) : null;
+        SentencePipeline pipeline = st == null ? null : SentencePipeline.of(st); // its files are checked before the model is read
+        Path modelDir = st == null ? dir : st.transformerDir();
+        RobertaModel model = RobertaModel.load(modelDir, backend, null, null, null, 0, true);
+        RobertaTokenizer tok = RobertaTokenizer.existsIn(modelDir) ? RobertaTokenizer.load(modelDir) : null;
+        try {
+            if (pipeline != null) pipeline.width(model.config().hiddenSize()); // a Dense layer of the wrong width fails now, not at the first text
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir.resolve("modules.json") + ": " + e.getMessage());
+        }
+        return new Roberta(dir, model, tok, st, pipeline);
     }
 
     public static Roberta of(RobertaModel model, RobertaTokenizer tokenizer) {
-        return new Roberta(null, model, tokenizer);
+        return new Roberta(null, model, tokenizer, null, null);
+    }
+
+    /** This model with another tokenizer (sentence-transformers modules kept). */
+    public Roberta withTokenizer(RobertaTokenizer tokenizer) {
+        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
     }
 
     public RobertaModel model() { return model; }
+
+    /** The sentence-transformers modules this folder came with, or null. */
+    public SentenceTransformerConfig sentenceTransformerConfig() { return sentenceConfig; }
 
     public RobertaTokenizer tokenizer() {
         if (tokenizer == null) throw new IllegalStateException((dir == null ? "model" : dir.toString()) + ": no tokenizer.json or vocab.json + merges.txt");
@@ -73,9 +99,41 @@ public final class Roberta {
 
     // ------------------------------------------------------------------ feature extraction
 
-    /** Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE, [tokens, width]. */
+    /**
+     * Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE,
+     * [tokens, width]. A sentence-transformers folder lower-cases and truncates as its
+     * Transformer module says, unless the options set a length of their own.
+     */
     public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, boolean showProgress) {
-        return new FeatureExtractor(model, tokenizer(), maxTokens(), options).extract(texts, pairs, showProgress);
+        if (sentenceConfig != null) {
+            if (options.maxLength() == 0 && options.stride() == 0 && sentenceConfig.maxSeqLength() > 0)
+                options = options.maxLength(Math.min(sentenceConfig.maxSeqLength(), maxTokens())).truncating();
+            if (sentenceConfig.doLowerCase()) {
+                texts = lower(texts);
+                if (pairs != null) pairs = lower(pairs);
+            }
+        }
+        return new FeatureExtractor(model, tokenizer(), maxTokens(), options, pipeline(options)).extract(texts, pairs, showProgress);
+    }
+
+    /** What pools the token states under these options: theirs if they name a pooling, else the model's own. */
+    public SentencePipeline pipeline(EmbedOptions options) {
+        if (options.pooling() != null) return SentencePipeline.of(options.pooling(), options.normalize());
+        if (sentencePipeline == null) return SentencePipeline.of(Pooling.MEAN, options.normalize());
+        if (!options.normalize()) return sentencePipeline;
+        List<SentencePipeline.Step> steps = new ArrayList<>(sentencePipeline.steps());
+        steps.add(new SentencePipeline.Normalize());
+        return new SentencePipeline(sentencePipeline.modes(), steps);
+    }
+
+    /** Values per vector that {@link #embed} gives under these options (per token for NONE). */
+    public int embeddingWidth(EmbedOptions options) {
+        int tokenWidth = LayerSelection.parse(options.layers(), model.config().numHiddenLayers()).width(model.config().hiddenSize());
+        return pipeline(options).width(tokenWidth);
+    }
+
+    private static List<String> lower(List<String> texts) {
+        return texts.stream().map(t -> t == null ? null : t.toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
     public float[][] embed(List<String> texts, EmbedOptions options) {

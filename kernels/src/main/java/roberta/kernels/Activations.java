@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GELU (exact, with erf) and tanh, forward and backward. */
-final class Activations {
+public final class Activations {
     private static final double INV_SQRT2 = 0.7071067811865476;
     private static final double INV_SQRT_2PI = 0.3989422804014327;
 
@@ -24,7 +24,8 @@ final class Activations {
         return x >= 0 ? 1.0 - r : r - 1.0;
     }
 
-    static float gelu(float x) {
+    /** The exact GELU of one value (the scalar reference of the vector kernels). */
+    public static float gelu(float x) {
         return (float) (0.5 * x * (1.0 + erf(x * INV_SQRT2)));
     }
 

@@ -13,8 +13,9 @@ import roberta.engine.Pooling;
 
 /**
  * POST /embed and POST /v1/embeddings: {@code ./roberta embed} over the request's texts.
- * Both take pooling, layers, normalize and truncate (the embed command's defaults: mean, last,
- * not normalised); /v1/embeddings answers in OpenAI's shape, with encoding_format float or
+ * Both take pooling, layers, normalize and truncate (the embed command's defaults: the model's
+ * own pooling, last layer, not normalised; a sentence-transformers model truncates as it was
+ * made to); /v1/embeddings answers in OpenAI's shape, with encoding_format float or
  * base64 (little-endian float32).
  */
 final class EmbedEndpoint implements JsonEndpoint {
@@ -35,20 +36,29 @@ final class EmbedEndpoint implements JsonEndpoint {
         Pooling pooling;
         String layers = RequestFields.string(body, "layers", "last");
         try {
-            pooling = Pooling.parse(RequestFields.string(body, "pooling", "mean"));
+            String named = RequestFields.string(body, "pooling", null);
+            pooling = named == null ? null : Pooling.parse(named);
             LayerSelection.parse(layers, model.roberta().model().config().numHiddenLayers());
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
         if (openAi && pooling == Pooling.NONE) throw ApiError.badRequest("'pooling' none gives no single vector; use /embed");
         boolean normalize = RequestFields.bool(body, "normalize", false);
-        boolean truncate = RequestFields.bool(body, "truncate", false);
+        boolean truncate = RequestFields.bool(body, "truncate", model.roberta().sentenceTransformerConfig() != null);
         int[] tokens = model.tokens(texts, truncate);
         // the batch size is set per batch by the task; 1 here only keeps equal requests' keys equal
-        ModelTask task = new ModelTask.Embed(new EmbedOptions(pooling, layers, normalize, 1, 0, 0, truncate));
+        EmbedOptions options = EmbedOptions.DEFAULT.withPooling(pooling).layers(layers).batchSize(1);
+        if (normalize) options = options.normalized();
+        if (truncate) options = options.truncating();
+        int width;
+        try {
+            width = model.roberta().embeddingWidth(options);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        ModelTask task = new ModelTask.Embed(options);
         List<Object> vectors = model.run(task, texts, tokens);
 
-        int width = LayerSelection.parse(layers, model.roberta().model().config().numHiddenLayers()).width(model.roberta().model().config().hiddenSize());
         ObjectNode out = JSON.createObjectNode();
         if (openAi) out.put("object", "list");
         ArrayNode data = out.putArray("data");

@@ -21,9 +21,7 @@ interface ModelTask {
     record Embed(EmbedOptions options) implements ModelTask {
         @Override
         public List<float[]> run(Roberta roberta, List<String> texts) {
-            EmbedOptions o = options;
-            EmbedOptions sized = new EmbedOptions(o.pooling(), o.layers(), o.normalize(), Math.max(1, texts.size()), o.maxLength(), o.stride(), o.truncate());
-            return List.of(roberta.embed(texts, null, sized, false));
+            return List.of(roberta.embed(texts, null, options.batchSize(Math.max(1, texts.size())), false));
         }
     }
 

@@ -1,0 +1,133 @@
+package roberta.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import roberta.loader.SafetensorsFile;
+import roberta.loader.SentenceTransformerConfig;
+
+/**
+ * What turns one input's token states [tokens, width] into its sentence vector: pooling modes
+ * (several are concatenated, as sentence-transformers does), then Dense layers and L2
+ * normalisation in the order a sentence-transformers folder lists them. With NONE pooling the
+ * token states pass through (normalised row by row if asked).
+ */
+public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
+    /** A module applied to the pooled vector. */
+    public sealed interface Step permits Dense, Normalize {
+        float[] apply(float[] x);
+    }
+
+    /** y = act(W x + b) [+ R x]; W and R [out, in] row-major as torch's nn.Linear stores them (R the identity when a residual keeps the width). */
+    public record Dense(float[] weight, float[] bias, int in, int out, String activation, float[] residual) implements Step {
+        public float[] apply(float[] x) {
+            if (x.length != in) throw new IllegalArgumentException("Dense layer takes " + in + " values, the pooled vector has " + x.length);
+            float[] y = new float[out];
+            for (int o = 0; o < out; o++) {
+                double s = bias == null ? 0 : bias[o];
+                for (int i = 0; i < in; i++) s += (double) weight[o * in + i] * x[i];
+                y[o] = activate((float) s);
+                if (residual != null) {
+                    double r = 0;
+                    for (int i = 0; i < in; i++) r += (double) residual[o * in + i] * x[i];
+                    y[o] += (float) r;
+                }
+            }
+            return y;
+        }
+
+        private float activate(float v) {
+            return switch (activation) {
+                case "Tanh" -> (float) Math.tanh(v);
+                case "ReLU" -> Math.max(0f, v);
+                case "Sigmoid" -> (float) (1 / (1 + Math.exp(-v)));
+                case "GELU" -> roberta.kernels.Activations.gelu(v);
+                default -> v; // Identity
+            };
+        }
+    }
+
+    public record Normalize() implements Step {
+        public float[] apply(float[] x) {
+            FeatureExtractor.normalize(x, x.length);
+            return x;
+        }
+    }
+
+    /** One pooling mode, optionally L2-normalised: what the embed flags ask for. */
+    public static SentencePipeline of(Pooling pooling, boolean normalize) {
+        return new SentencePipeline(List.of(pooling), normalize ? List.of(new Normalize()) : List.of());
+    }
+
+    /** The pipeline a sentence-transformers folder describes, its Dense weights read from safetensors. */
+    public static SentencePipeline of(SentenceTransformerConfig config) {
+        List<Pooling> modes = config.poolingModes().stream().map(Pooling::parse).toList();
+        List<Step> steps = new ArrayList<>();
+        for (SentenceTransformerConfig.Module m : config.after()) {
+            if (m instanceof SentenceTransformerConfig.Dense d) steps.add(dense(d));
+            else steps.add(new Normalize());
+        }
+        return new SentencePipeline(modes, List.copyOf(steps));
+    }
+
+    private static Dense dense(SentenceTransformerConfig.Dense d) {
+        var file = d.dir().resolve("model.safetensors");
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            float[] w = tensor(f, "linear.weight", (long) d.outFeatures() * d.inFeatures(), file + "", d.outFeatures() + " x " + d.inFeatures());
+            float[] b = d.bias() ? tensor(f, "linear.bias", d.outFeatures(), file + "", String.valueOf(d.outFeatures())) : null;
+            float[] r = null;
+            if (d.residual()) {
+                if (d.inFeatures() == d.outFeatures()) r = identity(d.inFeatures());
+                else r = tensor(f, "residual.weight", (long) d.outFeatures() * d.inFeatures(), file + "", d.outFeatures() + " x " + d.inFeatures());
+            }
+            return new Dense(w, b, d.inFeatures(), d.outFeatures(), d.activation(), r);
+        }
+    }
+
+    private static float[] identity(int n) {
+        float[] r = new float[n * n];
+        for (int i = 0; i < n; i++) r[i * n + i] = 1;
+        return r;
+    }
+
+    private static float[] tensor(SafetensorsFile f, String name, long size, String file, String shape) {
+        if (!f.tensors().containsKey(name)) throw new IllegalArgumentException(file + ": no tensor " + name);
+        long n = 1;
+        for (long s : f.info(name).shape()) n *= s;
+        if (n != size) throw new IllegalArgumentException(file + ": tensor " + name + " has " + n + " values, the config says " + shape);
+        return f.floats(name);
+    }
+
+    /** Width of the vectors for token states of the given width (NONE: the token width); checks each Dense layer takes what comes before it. */
+    public int width(int tokenWidth) {
+        int w = perToken() ? tokenWidth : tokenWidth * modes.size();
+        for (Step s : steps) {
+            if (!(s instanceof Dense d)) continue;
+            if (d.in() != w)
+                throw new IllegalArgumentException("a Dense layer takes " + d.in() + " values but pooling gives " + w
+                        + " (" + modes.size() + " pooling mode(s) x " + tokenWidth + " values per token)");
+            w = d.out();
+        }
+        return w;
+    }
+
+    public boolean perToken() {
+        return modes.equals(List.of(Pooling.NONE));
+    }
+
+    /** states [tokens, width] -> the sentence vector (for NONE, the states, each row normalised if asked). */
+    public float[] apply(float[] states, int tokens, int width) {
+        if (perToken()) {
+            for (Step s : steps) if (s instanceof Normalize) FeatureExtractor.normalize(states, width);
+            return states;
+        }
+        float[] v;
+        if (modes.size() == 1) {
+            v = modes.get(0).pool(states, tokens, width);
+        } else {
+            v = new float[width * modes.size()];
+            for (int m = 0; m < modes.size(); m++) System.arraycopy(modes.get(m).pool(states, tokens, width), 0, v, m * width, width);
+        }
+        for (Step s : steps) v = s.apply(v);
+        return v;
+    }
+}
