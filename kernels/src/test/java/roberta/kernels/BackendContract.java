@@ -301,10 +301,20 @@ abstract class BackendContract {
 
     @Test
     void attentionOverPackedSequences() {
+        // head size 7: every vector loop's tail
+        attentionMatchesTheReference(3, 3 * 7, new int[] {0, 1, 18}, new int[] {1, 17, 33}); // a one-token sequence, odd lengths
+    }
+
+    @Test
+    void attentionAtRealHeadSizes() {
+        // head size 64 (every RoBERTa) and 32, sequences of 128 and 61: the vector loops' full widths
+        attentionMatchesTheReference(4, 256, new int[] {0, 128}, new int[] {128, 61});
+        attentionMatchesTheReference(2, 64, new int[] {0, 40}, new int[] {40, 77});
+    }
+
+    private void attentionMatchesTheReference(int heads, int hidden, int[] start, int[] len) {
         Backend be = backend();
-        int heads = 3, hidden = 3 * 7;
-        int[] start = {0, 1, 18}, len = {1, 17, 33}; // a one-token sequence, odd lengths
-        int n = 51;
+        int n = start[start.length - 1] + len[len.length - 1];
         float[] q = random(n * hidden), k = random(n * hidden), v = random(n * hidden), dctx = random(n * hidden);
         for (int i = 0; i < q.length; i++) q[i] *= 4; // peaky softmax rows
         double[][] ref = ReferenceOps.attention(q, k, v, start, len, heads, hidden);
