@@ -54,6 +54,12 @@ public final class FineTuning {
     public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished) {}
 
     public static Outcome run(Run run, Backend be) throws IOException {
+        return run(run, be, Listener.NONE);
+    }
+
+    /** As {@link #run(Run, Backend)}, with progress, each epoch's metrics, messages and warnings sent to listener. */
+    public static Outcome run(Run run, Backend be, Listener listener) throws IOException {
+        if (listener == null) listener = Listener.NONE;
         TrainOptions requested = run.options();
         Task t = requested.task();
         RobertaTokenizer tok = RobertaTokenizer.load(run.model());
@@ -72,26 +78,27 @@ public final class FineTuning {
             Path resumeFrom = run.resume() ? Checkpoints.latest(output) : null;
             int startEpoch = 0;
             if (resumeFrom == null) {
-                if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
+                if (run.resume()) listener.message("resume: no checkpoint in " + output + ", starting fresh");
                 refuseEarlierRun(run, output, folder);
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
                 if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
-                    System.err.println("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
+                    listener.message("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
                     return new Outcome(done.metrics(), done.step(), 0, true);
                 }
                 startEpoch = done.epoch();
             }
             folder.cleanStale();
-            RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed());
+            RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed(), listener);
             Trainer trainer = new Trainer(m, tok, run.model(), options, output);
             trainer.fingerprint(fingerprint);
+            trainer.listener(listener);
             trainer.keepCheckpoints(run.keepCheckpoints());
             checkDiskSpace(output, m, options.epochs() - startEpoch, run.keepCheckpoints());
             if (resumeFrom != null) {
                 trainer.resume(resumeFrom);
-                System.err.println("resuming from " + resumeFrom);
+                listener.message("resuming from " + resumeFrom);
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
             return new Outcome(r.metrics(), r.steps(), r.seconds(), false);
@@ -163,11 +170,11 @@ public final class FineTuning {
         }
     }
 
-    private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed) {
+    private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed, Listener listener) {
         if (resumeFrom != null) return RobertaModel.load(resumeFrom, be, t.head, data.labels, data.problemType(t), seed);
         if (run.randomInit() != null) return RobertaModel.random(randomConfig(run.randomInit(), base, t, data), t.head, be, seed);
         RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
-        for (String w : m.warnings()) System.err.println("warning: " + w);
+        for (String w : m.warnings()) listener.warning(w);
         return m;
     }
 

@@ -102,9 +102,10 @@ public final class Roberta {
     /**
      * Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE,
      * [tokens, width]. A sentence-transformers folder lower-cases and truncates as its
-     * Transformer module says, unless the options set a length of their own.
+     * Transformer module says, unless the options set a length of their own. Progress (unit
+     * {@code seq}, task {@code embed}) goes to listener.
      */
-    public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, boolean showProgress) {
+    public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, Listener listener) {
         if (sentenceConfig != null) {
             if (options.maxLength() == 0 && options.stride() == 0 && sentenceConfig.maxSeqLength() > 0)
                 options = options.maxLength(Math.min(sentenceConfig.maxSeqLength(), maxTokens())).truncating();
@@ -113,7 +114,7 @@ public final class Roberta {
                 if (pairs != null) pairs = lower(pairs);
             }
         }
-        return new FeatureExtractor(model, tokenizer(), maxTokens(), options, pipeline(options)).extract(texts, pairs, showProgress);
+        return new FeatureExtractor(model, tokenizer(), maxTokens(), options, pipeline(options)).extract(texts, pairs, listener);
     }
 
     /** What pools the token states under these options: theirs if they name a pooling, else the model's own. */
@@ -137,7 +138,7 @@ public final class Roberta {
     }
 
     public float[][] embed(List<String> texts, EmbedOptions options) {
-        return embed(texts, null, options, false);
+        return embed(texts, null, options, Listener.NONE);
     }
 
     /**
