@@ -22,13 +22,27 @@ import roberta.tokenizer.RobertaTokenizer;
  * the checkpoint), trained, and saved.
  *
  * <pre>{@code
- * var run = new FineTuning.Run(Path.of("roberta-base"), Path.of("train.jsonl"), Path.of("dev.jsonl"), Path.of("out"),
- *         TrainOptions.defaults(Task.SEQ_CLS).withFreezing(null, "head"), null, false, false);
- * FineTuning.Outcome done = FineTuning.run(run, Devices.auto());
+ * FineTuning.Outcome done = FineTuning.of(Path.of("roberta-base"))
+ *         .task(Task.SEQ_CLS).train(Path.of("train.jsonl")).eval(Path.of("dev.jsonl")).output(Path.of("out"))
+ *         .trainOnly("head").lr(1e-3f).epochs(3)
+ *         .run();
+ * Roberta tuned = Roberta.load(done.model());
  * }</pre>
+ *
+ * {@link #run(Run, Backend, Listener)} takes the same settings as one record.
  */
 public final class FineTuning {
     private FineTuning() {}
+
+    /**
+     * A fine-tuning run of the model in a folder, with the command line's defaults.
+     *
+     * @param model a Hugging Face model folder: its tokenizer, its config and (unless random init is asked for) its weights
+     * @return a builder; set at least train and output, then call {@link FineTuningBuilder#run()}
+     */
+    public static FineTuningBuilder of(Path model) {
+        return new FineTuningBuilder(model);
+    }
 
     /** Sizes for a model initialised at random (null: the --model folder's config.json value). */
     public record RandomInit(Integer hidden, Integer layers, Integer heads, Integer intermediate) {}
@@ -50,8 +64,16 @@ public final class FineTuning {
         }
     }
 
-    /** The final metrics; alreadyFinished when a resume found the run complete (nothing trained). */
-    public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished) {}
+    /**
+     * How a run ended.
+     *
+     * @param metrics the last epoch's metrics (train_loss and, with eval data, the evaluation's scores)
+     * @param steps optimizer steps taken in all epochs
+     * @param seconds how long this call trained (0 when alreadyFinished)
+     * @param alreadyFinished a resume found the run complete, so nothing was trained
+     * @param model the folder the trained model was saved to (OUTPUT/model), which {@link Roberta#load(Path)} reads
+     */
+    public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished, Path model) {}
 
     public static Outcome run(Run run, Backend be) throws IOException {
         return run(run, be, Listener.NONE);
@@ -85,7 +107,7 @@ public final class FineTuning {
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
                 if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
                     listener.message("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
-                    return new Outcome(done.metrics(), done.step(), 0, true);
+                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve("model"));
                 }
                 startEpoch = done.epoch();
             }
@@ -101,7 +123,7 @@ public final class FineTuning {
                 listener.message("resuming from " + resumeFrom);
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
-            return new Outcome(r.metrics(), r.steps(), r.seconds(), false);
+            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve("model"));
         }
     }
 

@@ -237,6 +237,17 @@ public final class Roberta {
     public record Prediction(String label, double score, double[] scores) {}
 
     /**
+     * Sequence classification of each text with the command line's defaults: batches of 16, and
+     * an input longer than the model takes is an error, never cut silently.
+     *
+     * @param texts the inputs
+     * @return one prediction per text, in order
+     */
+    public List<Prediction> classify(List<String> texts) {
+        return classify(texts, null, 16, 0);
+    }
+
+    /**
      * Sequence classification of each text (or text pair). maxLength > 0 truncates to that many
      * tokens; with 0 an input longer than the model takes is an error, never cut silently.
      */

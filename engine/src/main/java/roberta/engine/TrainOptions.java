@@ -42,4 +42,13 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
     public TrainOptions withBatchSize(int b) {
         return new TrainOptions(task, epochs, lr, b, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
     }
+
+    public TrainOptions withTask(Task t) {
+        if (t == null) throw new IllegalArgumentException("the task is null");
+        return new TrainOptions(t, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+    }
+
+    public TrainOptions withSeed(long s) {
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, s, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+    }
 }

@@ -103,4 +103,26 @@ class FineTuningTest {
         assertEquals(3, last.done());
         assertEquals(3, last.total());
     }
+
+    @Test
+    void theBuilderTrainsAHeadAndTheModelClassifiesWithDefaults(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) sb.append("{\"text\": \"").append(i % 2 == 0 ? "great" : "awful").append("\", \"label\": \"").append(i % 2 == 0 ? "pos" : "neg").append("\"}\n");
+        Path train = Files.writeString(dir.resolve("train.jsonl"), sb.toString());
+        Recorder heard = new Recorder();
+        FineTuning.Outcome done = FineTuning.of(TestData.model("tiny-roberta-mlm")).task(Task.SEQ_CLS).train(train).eval(train)
+                .output(dir.resolve("run")).trainOnly("head").lr(1e-2f).epochs(1).batchSize(4).listener(heard).run();
+        assertFalse(done.alreadyFinished());
+        assertEquals(2, done.steps(), "1 epoch of 2 batches");
+        assertEquals(List.of(1), heard.epochs);
+        assertTrue(done.metrics().containsKey("eval_accuracy"), done.metrics().toString());
+        assertEquals(dir.resolve("run").toRealPath().resolve("model"), done.model());
+
+        List<Roberta.Prediction> p = Roberta.load(done.model()).classify(List.of("great", "awful"));
+        assertEquals(2, p.size());
+        for (Roberta.Prediction one : p) assertTrue(one.label().equals("pos") || one.label().equals("neg"), one.label());
+
+        var noOutput = assertThrows(IllegalArgumentException.class, () -> FineTuning.of(TestData.model("tiny-roberta-mlm")).train(train).run());
+        assertTrue(noOutput.getMessage().contains("output"), noOutput.getMessage());
+    }
 }
