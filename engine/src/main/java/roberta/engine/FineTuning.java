@@ -44,21 +44,50 @@ public final class FineTuning {
         return new FineTuningBuilder(model);
     }
 
-    /** Sizes for a model initialised at random (null: the --model folder's config.json value). */
+    /**
+     * Sizes for a model initialised at random (null: the --model folder's config.json value).
+     *
+     * @param hidden the hidden size
+     * @param layers encoder layers
+     * @param heads attention heads
+     * @param intermediate the feed-forward size
+     */
     public record RandomInit(Integer hidden, Integer layers, Integer heads, Integer intermediate) {}
 
     /**
      * What to run. model gives the tokenizer and config (and the weights unless randomInit is
      * set); eval may be null; options.maxLength() is clipped to what the model's positions allow.
+     *
+     * @param model the model folder
+     * @param train the training data
+     * @param eval data scored after each epoch, or null
+     * @param output where checkpoints, metrics and the model go
+     * @param options the settings
+     * @param randomInit random weights of this shape, or null for the folder's weights
+     * @param resume continue from the last checkpoint in output
+     * @param overwrite replace an earlier run in output
+     * @param keepCheckpoints keep the newest N checkpoints (0: all)
      */
     public record Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit,
                       boolean resume, boolean overwrite, int keepCheckpoints) {
+        /** Refuses resume with overwrite, and a negative keepCheckpoints. */
         public Run {
             if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
             if (keepCheckpoints < 0) throw new IllegalArgumentException("--keep-checkpoints must be 0 (all) or more, got " + keepCheckpoints);
         }
 
-        /** Every checkpoint kept. */
+        /**
+         * A run that keeps every checkpoint.
+         *
+         * @param model the model folder
+         * @param train the training data
+         * @param eval data scored after each epoch, or null
+         * @param output where checkpoints, metrics and the model go
+         * @param options the settings
+         * @param randomInit random weights of this shape, or null for the folder's weights
+         * @param resume continue from the last checkpoint in output
+         * @param overwrite replace an earlier run in output
+         */
         public Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit, boolean resume, boolean overwrite) {
             this(model, train, eval, output, options, randomInit, resume, overwrite, 0);
         }
@@ -75,11 +104,27 @@ public final class FineTuning {
      */
     public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished, Path model) {}
 
+    /**
+     * Runs fine-tuning, reporting nothing.
+     *
+     * @param run what to run
+     * @param be what runs the model
+     * @return the final metrics and where the model is
+     * @throws IOException when a file cannot be read or written
+     */
     public static Outcome run(Run run, Backend be) throws IOException {
         return run(run, be, Listener.NONE);
     }
 
-    /** As {@link #run(Run, Backend)}, with progress, each epoch's metrics, messages and warnings sent to listener. */
+    /**
+     * Runs fine-tuning.
+     *
+     * @param run what to run
+     * @param be what runs the model
+     * @param listener where progress, each epoch's metrics, messages and warnings go
+     * @return the final metrics and where the model is
+     * @throws IOException when a file cannot be read or written
+     */
     public static Outcome run(Run run, Backend be, Listener listener) throws IOException {
         if (listener == null) listener = Listener.NONE;
         TrainOptions requested = run.options();

@@ -95,6 +95,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * Passes over the training data.
+     *
      * @param epochs passes over the training data (default 3)
      * @return this builder
      */
@@ -104,6 +106,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * The peak learning rate.
+     *
      * @param lr the peak learning rate (default 2e-5; a head alone trains well near 1e-3)
      * @return this builder
      */
@@ -113,6 +117,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * Sequences per batch.
+     *
      * @param batchSize sequences per batch (default 16)
      * @return this builder
      */
@@ -122,6 +128,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * Tokens per sequence.
+     *
      * @param tokens tokens per sequence, longer ones truncated (default 128; 0: the model's limit)
      * @return this builder
      */
@@ -131,6 +139,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * The seed of everything random.
+     *
      * @param seed seeds shuffling, dropout and the new head's weights (default 42)
      * @return this builder
      */
@@ -183,6 +193,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * How many checkpoints to keep.
+     *
      * @param newest checkpoints kept after each epoch (default 0: all)
      * @return this builder
      */
@@ -192,6 +204,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * What runs the model.
+     *
      * @param backend what runs the model (default: {@link Devices} auto, the GPU when one works, else the CPU)
      * @return this builder
      */
@@ -201,6 +215,8 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * Where the run reports.
+     *
      * @param listener where progress, each epoch's metrics, messages and warnings go (default: nowhere)
      * @return this builder
      */
