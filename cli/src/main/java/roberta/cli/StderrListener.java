@@ -11,17 +11,26 @@ import roberta.engine.Listener;
  * swaps it sees the output.
  */
 final class StderrListener implements Listener {
-    static final StderrListener INSTANCE = new StderrListener();
+    static final StderrListener INSTANCE = new StderrListener(Progress::new);
+
+    /** Makes the bar of a task: label, total, unit. */
+    interface Bars {
+        Progress open(String label, long total, String unit);
+    }
+
+    private final Bars newBar;
 
     /** The bar of each task that is running, and how much of it the bar has been told. */
     private final Map<String, Progress> bars = new HashMap<>();
     private final Map<String, Long> shown = new HashMap<>();
 
-    private StderrListener() {}
+    StderrListener(Bars newBar) {
+        this.newBar = newBar;
+    }
 
     @Override
     public synchronized void progress(Step step) {
-        Progress bar = bars.computeIfAbsent(step.task(), t -> new Progress(t, step.total(), step.unit()));
+        Progress bar = bars.computeIfAbsent(step.task(), t -> newBar.open(t, step.total(), step.unit()));
         long before = shown.getOrDefault(step.task(), 0L);
         bar.status(step.status());
         if (step.done() > before) bar.advance(step.done() - before);
