@@ -161,6 +161,11 @@ public final class FineTuningBuilder {
         return this;
     }
 
+    /** {@return the training settings so far (the command line's defaults until changed)} */
+    public TrainOptions options() {
+        return options;
+    }
+
     /**
      * Starts from random weights of this shape; the model folder gives the tokenizer and config.
      *
