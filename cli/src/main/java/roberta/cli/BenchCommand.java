@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Backend device = Devices.open(this.device, threads);
+        Backend device = Devices.open(this.device, threads, StderrListener.INSTANCE);
         int t = Parallel.threads();
         Map<String, Object> result = new LinkedHashMap<>();
         if (gemm) {

@@ -28,7 +28,7 @@ final class BenchLoadCommand implements Callable<Integer> {
     public Integer call() {
         if (create && !Files.isRegularFile(model.resolve("model.safetensors"))) {
             System.err.println("writing a random roberta-base checkpoint to " + model);
-            ModelFolder.save(RobertaModel.random(BenchCommand.preset("roberta-base"), HeadType.NONE, Devices.auto(), 1), null, model);
+            ModelFolder.save(RobertaModel.random(BenchCommand.preset("roberta-base"), HeadType.NONE, Devices.open("auto", null, StderrListener.INSTANCE), 1), null, model);
         }
         long bytes = model.resolve("model.safetensors").toFile().length();
         double bestOpen = Double.MAX_VALUE, bestLoad = Double.MAX_VALUE;
@@ -41,7 +41,7 @@ final class BenchLoadCommand implements Callable<Integer> {
             }
             bestOpen = Math.min(bestOpen, (System.nanoTime() - t0) / 1e9);
             long t1 = System.nanoTime();
-            RobertaModel m = RobertaModel.load(model, Devices.auto(), null, null, 0);
+            RobertaModel m = RobertaModel.load(model, Devices.open("auto", null, StderrListener.INSTANCE), null, null, 0);
             bestLoad = Math.min(bestLoad, (System.nanoTime() - t1) / 1e9);
             if (m.params().isEmpty()) throw new IllegalStateException();
         }

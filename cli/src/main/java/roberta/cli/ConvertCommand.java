@@ -78,11 +78,11 @@ final class ConvertCommand implements Callable<Integer> {
             int length = maxSeqLength != null ? maxSeqLength : from != null && from.maxSeqLength() > 0 ? Math.min(from.maxSeqLength(), roberta.maxTokens()) : roberta.maxTokens();
             if (length < 3 || length > roberta.maxTokens())
                 throw new IllegalArgumentException("--max-seq-length must be between 3 and the model's " + roberta.maxTokens() + " tokens, got " + length);
-            SentenceTransformerFolder.save(m, tokenizerDir, output, d, pipeline, length, from != null && from.doLowerCase());
+            SentenceTransformerFolder.save(m, tokenizerDir, output, d, pipeline, length, from != null && from.doLowerCase(), StderrListener.INSTANCE);
             System.err.printf("%s: sentence-transformers folder, %s pooling, %d values per text, %d tokens at most%n", output,
                     String.join("+", pipeline.modes().stream().map(Pooling::cliName).toList()), pipeline.width(m.config().hiddenSize()), length);
         } else {
-            ModelFolder.save(m, tokenizerDir, output, d);
+            ModelFolder.save(m, tokenizerDir, output, d, StderrListener.INSTANCE);
             System.err.printf("%s: %d tensors as %s%n", output, m.params().size(), d);
         }
         return 0;

@@ -67,7 +67,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException(output + ": " + items.size() + " x " + width + " values do not fit one .npy array here; write .safetensors or split the input");
         float[][] vectors;
         try {
-            vectors = roberta.embed(texts, pairs, options, true);
+            vectors = roberta.embed(texts, pairs, options, StderrListener.INSTANCE);
         } catch (IllegalArgumentException e) {
             throw Inputs.located(input, items, e);
         }

@@ -59,14 +59,19 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--heads", description = "With --random-init: attention heads") Integer heads;
     @Option(names = "--intermediate", description = "With --random-init: feed-forward size") Integer intermediate;
 
+    /** The training settings the flags give. */
+    TrainOptions options() {
+        return new TrainOptions(Task.parse(task), epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze,
+                gradAccum, clip, freeze, trainOnly, !noCache);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
-        Backend be = Devices.open(device, threads);
-        TrainOptions options = new TrainOptions(Task.parse(task), epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze,
-                gradAccum, clip, freeze, trainOnly, !noCache);
+        Backend be = Devices.open(device, threads, StderrListener.INSTANCE);
+        TrainOptions options = options();
         FineTuning.RandomInit init = randomInit ? new FineTuning.RandomInit(hidden, layers, heads, intermediate) : null;
-        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints), be);
+        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints), be, StderrListener.INSTANCE);
         if (!done.alreadyFinished())
             System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", done.steps(), done.seconds(), output.resolve("model"));
         System.out.println(JsonLines.JSON.writeValueAsString(done.metrics()));

@@ -24,7 +24,7 @@ final class ModelOptions {
 
     /** The backend --device names (the one place a command chooses it: {@link Devices}). */
     Backend backend() {
-        return Devices.open(device, threads);
+        return Devices.open(device, threads, StderrListener.INSTANCE);
     }
 
     Roberta load() {

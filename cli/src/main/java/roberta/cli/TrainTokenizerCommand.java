@@ -11,7 +11,6 @@ import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import roberta.engine.Progress;
 import roberta.loader.AtomicFiles;
 import roberta.tokenizer.BpeTrainer;
 import roberta.tokenizer.TokenizerFolderWriter;

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import roberta.kernels.Backend;
+import roberta.kernels.Notices;
+import roberta.loader.DType;
 import roberta.loader.AtomicFiles;
 import roberta.loader.SafetensorsFile;
 import roberta.loader.SafetensorsWriter;
@@ -73,11 +75,11 @@ public final class Checkpoints {
      * message names the last good checkpoint, which nothing here touches.
      */
     static void save(Path outDir, int epoch, RobertaModel model, Path tokenizerDir, int step, long seed, Map<String, Object> metrics,
-                     RunFingerprint fingerprint) throws IOException {
+                     RunFingerprint fingerprint, Notices notices) throws IOException {
         Path target = outDir.resolve("checkpoints").resolve("epoch-" + epoch);
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                ModelFolder.writeInto(model, tokenizerDir, dir);
+                ModelFolder.writeInto(model, tokenizerDir, dir, DType.F32, notices);
                 PausePoints.reach("checkpoint-write:" + epoch);
                 Backend be = model.backend();
                 SafetensorsWriter w = new SafetensorsWriter();

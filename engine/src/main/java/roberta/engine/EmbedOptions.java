@@ -20,33 +20,68 @@ public record EmbedOptions(Pooling pooling, String layers, boolean normalize, in
     /** The model's own pooling over the last layer, batches of 16, no truncation. */
     public static final EmbedOptions DEFAULT = new EmbedOptions(null, "last", false, 16, 0, 0, false);
 
+    /** Checks the values; layers null means last. */
     public EmbedOptions {
         if (layers == null) layers = "last";
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1");
         if (maxLength < 0 || stride < 0) throw new IllegalArgumentException("max length and stride must be >= 0");
     }
 
+    /** {@return mean pooling, otherwise the defaults} */
     public static EmbedOptions mean() { return DEFAULT.withPooling(Pooling.MEAN); }
 
+    /** {@return the {@code <s>} token's state, otherwise the defaults} */
     public static EmbedOptions cls() { return DEFAULT.withPooling(Pooling.CLS); }
 
+    /** {@return max pooling, otherwise the defaults} */
     public static EmbedOptions max() { return DEFAULT.withPooling(Pooling.MAX); }
 
-    /** Every token's state, no pooling. */
+    /** {@return every token's state, no pooling, otherwise the defaults} */
     public static EmbedOptions tokens() { return DEFAULT.withPooling(Pooling.NONE); }
 
-    /** pooling null: the model's own. */
+    /**
+     * These options with another pooling.
+     *
+     * @param pooling how token states become one vector; null: the model's own
+     * @return the options
+     */
     public EmbedOptions withPooling(Pooling pooling) { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, truncate); }
 
+    /**
+     * These options with other layers.
+     *
+     * @param layers last, all, an index (-2), a list (0,6,12) or mean-last:K
+     * @return the options
+     */
     public EmbedOptions layers(String layers) { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, truncate); }
 
+    /** {@return these options with each vector L2-normalised} */
     public EmbedOptions normalized() { return new EmbedOptions(pooling, layers, true, batchSize, maxLength, stride, truncate); }
 
+    /**
+     * These options with another batch size.
+     *
+     * @param batchSize sequences per forward batch
+     * @return the options
+     */
     public EmbedOptions batchSize(int batchSize) { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, truncate); }
 
+    /**
+     * These options with another length.
+     *
+     * @param maxLength tokens per sequence, specials included; 0: the model's limit
+     * @return the options
+     */
     public EmbedOptions maxLength(int maxLength) { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, truncate); }
 
+    /**
+     * These options with sliding windows over long texts.
+     *
+     * @param stride tokens consecutive windows share
+     * @return the options
+     */
     public EmbedOptions stride(int stride) { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, truncate); }
 
+    /** {@return these options with long texts cut to the length} */
     public EmbedOptions truncating() { return new EmbedOptions(pooling, layers, normalize, batchSize, maxLength, stride, true); }
 }

@@ -36,7 +36,7 @@ final class FeatureExtractor {
     /** One window: the tokens run through the model and where its content starts in the text's token list. */
     private record Window(int input, int contentOffset, int[] ids) {}
 
-    float[][] extract(List<String> texts, List<String> pairs, boolean showProgress) {
+    float[][] extract(List<String> texts, List<String> pairs, Listener listener) {
         boolean truncate = options.truncate() || (options.maxLength() > 0 && options.stride() == 0);
         List<Window> windows = new ArrayList<>();
         int[] fullLen = new int[texts.size()];
@@ -73,7 +73,7 @@ final class FeatureExtractor {
         float[][] sums = new float[texts.size()][];
         int[][] counts = new int[texts.size()][];
         float[][] out = new float[texts.size()][];
-        Progress progress = showProgress ? new Progress("embed", windows.size(), "seq") : null;
+        ProgressReport progress = listener == null || listener == Listener.NONE ? null : new ProgressReport(listener, "embed", windows.size(), "seq");
         // a group of whole inputs at a time (windows are in input order): only the group's
         // token states are held, each input is pooled once its group is done, so memory is
         // the outputs plus one group, not every input's [tokens, width] states

@@ -22,38 +22,111 @@ import roberta.tokenizer.RobertaTokenizer;
  * the checkpoint), trained, and saved.
  *
  * <pre>{@code
- * var run = new FineTuning.Run(Path.of("roberta-base"), Path.of("train.jsonl"), Path.of("dev.jsonl"), Path.of("out"),
- *         TrainOptions.defaults(Task.SEQ_CLS).withFreezing(null, "head"), null, false, false);
- * FineTuning.Outcome done = FineTuning.run(run, Devices.auto());
+ * FineTuning.Outcome done = FineTuning.of(Path.of("roberta-base"))
+ *         .task(Task.SEQ_CLS).train(Path.of("train.jsonl")).eval(Path.of("dev.jsonl")).output(Path.of("out"))
+ *         .trainOnly("head").lr(1e-3f).epochs(3)
+ *         .run();
+ * Roberta tuned = Roberta.load(done.model());
  * }</pre>
+ *
+ * {@link #run(Run, Backend, Listener)} takes the same settings as one record.
  */
 public final class FineTuning {
     private FineTuning() {}
 
-    /** Sizes for a model initialised at random (null: the --model folder's config.json value). */
+    /**
+     * A fine-tuning run of the model in a folder, with the command line's defaults.
+     *
+     * @param model a Hugging Face model folder: its tokenizer, its config and (unless random init is asked for) its weights
+     * @return a builder; set at least train and output, then call {@link FineTuningBuilder#run()}
+     */
+    public static FineTuningBuilder of(Path model) {
+        return new FineTuningBuilder(model);
+    }
+
+    /**
+     * Sizes for a model initialised at random (null: the --model folder's config.json value).
+     *
+     * @param hidden the hidden size
+     * @param layers encoder layers
+     * @param heads attention heads
+     * @param intermediate the feed-forward size
+     */
     public record RandomInit(Integer hidden, Integer layers, Integer heads, Integer intermediate) {}
 
     /**
      * What to run. model gives the tokenizer and config (and the weights unless randomInit is
      * set); eval may be null; options.maxLength() is clipped to what the model's positions allow.
+     *
+     * @param model the model folder
+     * @param train the training data
+     * @param eval data scored after each epoch, or null
+     * @param output where checkpoints, metrics and the model go
+     * @param options the settings
+     * @param randomInit random weights of this shape, or null for the folder's weights
+     * @param resume continue from the last checkpoint in output
+     * @param overwrite replace an earlier run in output
+     * @param keepCheckpoints keep the newest N checkpoints (0: all)
      */
     public record Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit,
                       boolean resume, boolean overwrite, int keepCheckpoints) {
+        /** Refuses resume with overwrite, and a negative keepCheckpoints. */
         public Run {
             if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
             if (keepCheckpoints < 0) throw new IllegalArgumentException("--keep-checkpoints must be 0 (all) or more, got " + keepCheckpoints);
         }
 
-        /** Every checkpoint kept. */
+        /**
+         * A run that keeps every checkpoint.
+         *
+         * @param model the model folder
+         * @param train the training data
+         * @param eval data scored after each epoch, or null
+         * @param output where checkpoints, metrics and the model go
+         * @param options the settings
+         * @param randomInit random weights of this shape, or null for the folder's weights
+         * @param resume continue from the last checkpoint in output
+         * @param overwrite replace an earlier run in output
+         */
         public Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit, boolean resume, boolean overwrite) {
             this(model, train, eval, output, options, randomInit, resume, overwrite, 0);
         }
     }
 
-    /** The final metrics; alreadyFinished when a resume found the run complete (nothing trained). */
-    public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished) {}
+    /**
+     * How a run ended.
+     *
+     * @param metrics the last epoch's metrics (train_loss and, with eval data, the evaluation's scores)
+     * @param steps optimizer steps taken in all epochs
+     * @param seconds how long this call trained (0 when alreadyFinished)
+     * @param alreadyFinished a resume found the run complete, so nothing was trained
+     * @param model the folder the trained model was saved to (OUTPUT/model), which {@link Roberta#load(Path)} reads
+     */
+    public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished, Path model) {}
 
+    /**
+     * Runs fine-tuning, reporting nothing.
+     *
+     * @param run what to run
+     * @param be what runs the model
+     * @return the final metrics and where the model is
+     * @throws IOException when a file cannot be read or written
+     */
     public static Outcome run(Run run, Backend be) throws IOException {
+        return run(run, be, Listener.NONE);
+    }
+
+    /**
+     * Runs fine-tuning.
+     *
+     * @param run what to run
+     * @param be what runs the model
+     * @param listener where progress, each epoch's metrics, messages and warnings go
+     * @return the final metrics and where the model is
+     * @throws IOException when a file cannot be read or written
+     */
+    public static Outcome run(Run run, Backend be, Listener listener) throws IOException {
+        if (listener == null) listener = Listener.NONE;
         TrainOptions requested = run.options();
         Task t = requested.task();
         RobertaTokenizer tok = RobertaTokenizer.load(run.model());
@@ -72,29 +145,30 @@ public final class FineTuning {
             Path resumeFrom = run.resume() ? Checkpoints.latest(output) : null;
             int startEpoch = 0;
             if (resumeFrom == null) {
-                if (run.resume()) System.err.println("resume: no checkpoint in " + output + ", starting fresh");
+                if (run.resume()) listener.message("resume: no checkpoint in " + output + ", starting fresh");
                 refuseEarlierRun(run, output, folder);
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
                 if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
-                    System.err.println("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
-                    return new Outcome(done.metrics(), done.step(), 0, true);
+                    listener.message("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
+                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve("model"));
                 }
                 startEpoch = done.epoch();
             }
             folder.cleanStale();
-            RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed());
+            RobertaModel m = model(run, be, t, data, base, resumeFrom, options.seed(), listener);
             Trainer trainer = new Trainer(m, tok, run.model(), options, output);
             trainer.fingerprint(fingerprint);
+            trainer.listener(listener);
             trainer.keepCheckpoints(run.keepCheckpoints());
             checkDiskSpace(output, m, options.epochs() - startEpoch, run.keepCheckpoints());
             if (resumeFrom != null) {
                 trainer.resume(resumeFrom);
-                System.err.println("resuming from " + resumeFrom);
+                listener.message("resuming from " + resumeFrom);
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
-            return new Outcome(r.metrics(), r.steps(), r.seconds(), false);
+            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve("model"));
         }
     }
 
@@ -163,11 +237,11 @@ public final class FineTuning {
         }
     }
 
-    private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed) {
+    private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed, Listener listener) {
         if (resumeFrom != null) return RobertaModel.load(resumeFrom, be, t.head, data.labels, data.problemType(t), seed);
         if (run.randomInit() != null) return RobertaModel.random(randomConfig(run.randomInit(), base, t, data), t.head, be, seed);
         RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
-        for (String w : m.warnings()) System.err.println("warning: " + w);
+        for (String w : m.warnings()) listener.warning(w);
         return m;
     }
 

@@ -7,8 +7,19 @@ import java.util.List;
  * Which hidden states to extract, by index into hidden_states (0 = embeddings output,
  * L = last layer; negative counts from the end): "last", "-2", "0,6,12" (concatenated),
  * "all" (every one, concatenated), or "mean-last:4" (the average of the last four).
+ *
+ * @param layers indices into hidden_states, in output order
+ * @param average average them instead of concatenating
+ * @param spec the text this was parsed from
  */
 public record LayerSelection(List<Integer> layers, boolean average, String spec) {
+    /**
+     * Reads a layer spec.
+     *
+     * @param spec last, all, an index, a comma-separated list or mean-last:K (null: last)
+     * @param numLayers the model's layers
+     * @return the selection
+     */
     public static LayerSelection parse(String spec, int numLayers) {
         String s = spec == null ? "last" : spec.trim();
         int count = numLayers + 1;

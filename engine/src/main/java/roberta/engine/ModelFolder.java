@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import roberta.kernels.Notices;
 import roberta.loader.AtomicFiles;
 import roberta.loader.DType;
 import roberta.loader.RobertaParameters;
@@ -37,9 +38,14 @@ public final class ModelFolder {
 
     /** As {@link #save(RobertaModel, Path, Path)}, storing the weights as F32, F16 or BF16. */
     public static void save(RobertaModel model, Path tokenizerDir, Path target, DType dtype) {
+        save(model, tokenizerDir, target, dtype, Notices.NONE);
+    }
+
+    /** As {@link #save(RobertaModel, Path, Path, DType)}; a tokenizer file that is not copied is a warning to notices. */
+    public static void save(RobertaModel model, Path tokenizerDir, Path target, DType dtype, Notices notices) {
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                writeInto(model, tokenizerDir, dir, dtype);
+                writeInto(model, tokenizerDir, dir, dtype, notices);
                 PausePoints.reach("model-save");
             });
         } catch (IOException e) {
@@ -52,8 +58,13 @@ public final class ModelFolder {
         writeInto(model, tokenizerDir, dir, DType.F32);
     }
 
-    /** F16 holds at most 65504 in magnitude: a weight beyond it is refused, never stored as infinity. */
+    /** As {@link #writeInto(RobertaModel, Path, Path, DType, Notices)}, reporting nothing. */
     public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir, DType dtype) throws IOException {
+        writeInto(model, tokenizerDir, dir, dtype, Notices.NONE);
+    }
+
+    /** F16 holds at most 65504 in magnitude: a weight beyond it is refused, never stored as infinity. */
+    public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir, DType dtype, Notices notices) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Param p : model.params().values()) {
             float[] values = model.backend().toHost(p.value());
@@ -71,7 +82,7 @@ public final class ModelFolder {
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);
                 if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS) || src.toAbsolutePath().equals(dir.resolve(f).toAbsolutePath())) continue;
-                Path from = copyable(tokenizerDir, src);
+                Path from = copyable(tokenizerDir, src, notices);
                 if (from == null) continue;
                 // NOFOLLOW_LINKS: a file swapped for a link after the check fails to open instead of being followed
                 try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -97,7 +108,7 @@ public final class ModelFolder {
      * kind of link followed is the Hugging Face cache's, snapshots/REV/FILE to blobs/HASH of the
      * same model's cache folder.
      */
-    private static Path copyable(Path folder, Path src) throws IOException {
+    private static Path copyable(Path folder, Path src, Notices notices) throws IOException {
         if (Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) return src;
         String why = "is not a regular file";
         if (Files.isSymbolicLink(src)) {
@@ -110,7 +121,8 @@ public final class ModelFolder {
                 if (real.startsWith(realFolder) || hfCache) return real;
             }
         }
-        if (WARNED.add(src.toAbsolutePath())) System.err.println("warning: " + src + " " + why + "; not copied into the output");
+        // once per file and JVM, and only counted as said when someone listens
+        if (notices != Notices.NONE && WARNED.add(src.toAbsolutePath())) notices.warning(src + " " + why + "; not copied into the output");
         return null;
     }
 

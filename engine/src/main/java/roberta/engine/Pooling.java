@@ -29,7 +29,12 @@ public enum Pooling {
         this.sentenceTransformersName = sentenceTransformersName;
     }
 
-    /** cls, mean, max, mean-sqrt-len, weighted-mean, last-token or none; sentence-transformers' spellings work too. */
+    /**
+     * The pooling a name stands for.
+     *
+     * @param s cls, mean, max, mean-sqrt-len, weighted-mean, last-token or none; sentence-transformers' spellings work too
+     * @return the pooling
+     */
     public static Pooling parse(String s) {
         String name = s.toLowerCase(Locale.ROOT);
         for (Pooling p : values())
@@ -37,12 +42,19 @@ public enum Pooling {
         throw new IllegalArgumentException("unknown pooling '" + s + "' (cls, mean, max, mean-sqrt-len, weighted-mean, last-token, none)");
     }
 
-    /** The name on the command line: the constant's, lower case with dashes. */
+    /** {@return the name on the command line: the constant's, lower case with dashes} */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Pools states [tokens, width] into [width] (NONE returns them unchanged). */
+    /**
+     * Pools one input's token states (NONE returns them unchanged).
+     *
+     * @param states [tokens, width], row-major
+     * @param tokens rows
+     * @param width values per token
+     * @return [width]
+     */
     public float[] pool(float[] states, int tokens, int width) {
         if (this == NONE) return states;
         float[] out = new float[width];

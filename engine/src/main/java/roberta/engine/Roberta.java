@@ -41,6 +41,12 @@ public final class Roberta {
         this.sentencePipeline = sentencePipeline;
     }
 
+    /**
+     * Loads a model folder onto the default device (the GPU when one works here, else the CPU).
+     *
+     * @param dir a Hugging Face or sentence-transformers folder
+     * @return the model with its tokenizer
+     */
     public static Roberta load(Path dir) {
         return load(dir, Devices.auto());
     }
@@ -48,6 +54,10 @@ public final class Roberta {
     /**
      * Loads a Hugging Face model folder, or a sentence-transformers folder (modules.json): then
      * the Transformer module's folder is the model, and embed pools as the folder says.
+     *
+     * @param dir a Hugging Face or sentence-transformers folder
+     * @param backend what runs the model, from {@link Devices}
+     * @return the model with its tokenizer
      */
     public static Roberta load(Path dir, Backend backend) {
         SentenceTransformerConfig st = SentenceTransformerConfig.existsIn(dir) ? SentenceTransformerConfig.load(dir) : null;
@@ -63,26 +73,45 @@ public final class Roberta {
         return new Roberta(dir, model, tok, st, pipeline);
     }
 
+    /**
+     * A model already in memory with a tokenizer.
+     *
+     * @param model the model
+     * @param tokenizer its tokenizer, or null
+     * @return the pair
+     */
     public static Roberta of(RobertaModel model, RobertaTokenizer tokenizer) {
         return new Roberta(null, model, tokenizer, null, null);
     }
 
-    /** This model with another tokenizer (sentence-transformers modules kept). */
+    /**
+     * This model with another tokenizer (sentence-transformers modules kept).
+     *
+     * @param tokenizer the tokenizer
+     * @return a new instance sharing the model
+     */
     public Roberta withTokenizer(RobertaTokenizer tokenizer) {
         return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
     }
 
+    /** {@return the model itself (internal: for the command line and tests)} */
     public RobertaModel model() { return model; }
 
-    /** The sentence-transformers modules this folder came with, or null. */
+    /** {@return the sentence-transformers modules this folder came with, or null} */
     public SentenceTransformerConfig sentenceTransformerConfig() { return sentenceConfig; }
 
+    /**
+     * The tokenizer.
+     *
+     * @return the tokenizer
+     * @throws IllegalStateException when the folder had none
+     */
     public RobertaTokenizer tokenizer() {
         if (tokenizer == null) throw new IllegalStateException((dir == null ? "model" : dir.toString()) + ": no tokenizer.json or vocab.json + merges.txt");
         return tokenizer;
     }
 
-    /** Longest sequence (special tokens included) the position table allows. */
+    /** {@return the longest sequence (special tokens included) the position table allows} */
     public int maxTokens() {
         return model.config().maxPositionEmbeddings() - model.config().padTokenId() - 1;
     }
@@ -92,6 +121,12 @@ public final class Roberta {
     /**
      * Runs the encoder over token sequences, sorted by length into batches of batchSize, and
      * hands each sequence's selected states [len, width] to sink (in any order).
+     *
+     * @param sequences token ids, special tokens included
+     * @param batchSize sequences per batch
+     * @param layers which hidden states
+     * @param sink receives each sequence's states
+     * @param progress told how many sequences each batch finished, or null
      */
     public void states(List<int[]> sequences, int batchSize, LayerSelection layers, HiddenStates.Sink sink, IntConsumer progress) {
         HiddenStates.run(model, sequences, batchSize, layers, sink, progress);
@@ -102,9 +137,16 @@ public final class Roberta {
     /**
      * Embeds texts (optionally with pairs) as configured; result i is [width] or, for NONE,
      * [tokens, width]. A sentence-transformers folder lower-cases and truncates as its
-     * Transformer module says, unless the options set a length of their own.
+     * Transformer module says, unless the options set a length of their own. Progress (unit
+     * {@code seq}, task {@code embed}) goes to listener.
+     *
+     * @param texts the inputs
+     * @param pairs second texts, as many, or null
+     * @param options pooling, layers, lengths
+     * @param listener where progress goes ({@link Listener#NONE}: nowhere)
+     * @return one vector per text
      */
-    public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, boolean showProgress) {
+    public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, Listener listener) {
         if (sentenceConfig != null) {
             if (options.maxLength() == 0 && options.stride() == 0 && sentenceConfig.maxSeqLength() > 0)
                 options = options.maxLength(Math.min(sentenceConfig.maxSeqLength(), maxTokens())).truncating();
@@ -113,10 +155,15 @@ public final class Roberta {
                 if (pairs != null) pairs = lower(pairs);
             }
         }
-        return new FeatureExtractor(model, tokenizer(), maxTokens(), options, pipeline(options)).extract(texts, pairs, showProgress);
+        return new FeatureExtractor(model, tokenizer(), maxTokens(), options, pipeline(options)).extract(texts, pairs, listener);
     }
 
-    /** What pools the token states under these options: theirs if they name a pooling, else the model's own. */
+    /**
+     * What pools the token states under these options: theirs if they name a pooling, else the model's own.
+     *
+     * @param options the options
+     * @return the pipeline
+     */
     public SentencePipeline pipeline(EmbedOptions options) {
         if (options.pooling() != null) return SentencePipeline.of(options.pooling(), options.normalize());
         if (sentencePipeline == null) return SentencePipeline.of(Pooling.MEAN, options.normalize());
@@ -126,7 +173,12 @@ public final class Roberta {
         return new SentencePipeline(sentencePipeline.modes(), steps);
     }
 
-    /** Values per vector that {@link #embed} gives under these options (per token for NONE). */
+    /**
+     * Values per vector that embed gives under these options (per token for NONE).
+     *
+     * @param options the options
+     * @return the width
+     */
     public int embeddingWidth(EmbedOptions options) {
         int tokenWidth = LayerSelection.parse(options.layers(), model.config().numHiddenLayers()).width(model.config().hiddenSize());
         return pipeline(options).width(tokenWidth);
@@ -136,8 +188,15 @@ public final class Roberta {
         return texts.stream().map(t -> t == null ? null : t.toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
+    /**
+     * Embeds texts, reporting nothing.
+     *
+     * @param texts the inputs
+     * @param options pooling, layers, lengths ({@link EmbedOptions#DEFAULT}, {@link EmbedOptions#mean()}...)
+     * @return one vector per text
+     */
     public float[][] embed(List<String> texts, EmbedOptions options) {
-        return embed(texts, null, options, false);
+        return embed(texts, null, options, Listener.NONE);
     }
 
     /**
@@ -145,9 +204,23 @@ public final class Roberta {
      * states [B, T, H] (index 0 = embeddings), attentions [B, heads, T, T] when asked, and the
      * head's logits ([B, labels], [B, T, labels] or [B, T, vocab]; the pooler output [B, H] for
      * a bare RobertaModel). Padded positions hold zeros.
+     *
+     * @param batch sequences
+     * @param length padded length
+     * @param hiddenStates one [B, T, H] array per layer, the embeddings first
+     * @param attentions one [B, heads, T, T] array per layer, when asked
+     * @param logits the head's output, or null
+     * @param logitsShape its shape
      */
     public record ForwardResult(int batch, int length, List<float[]> hiddenStates, List<float[]> attentions, float[] logits, int[] logitsShape) {}
 
+    /**
+     * Runs one batch and returns everything the model computes.
+     *
+     * @param ids token ids per sequence, special tokens included
+     * @param withAttentions also return the attention probabilities
+     * @return the states and logits
+     */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions) {
         int t = 0;
         for (int[] s : ids) t = Math.max(t, s.length);
@@ -157,6 +230,11 @@ public final class Roberta {
     /**
      * As {@link #forward(List, boolean)}, padded to paddedLength (at least the longest sequence),
      * so that batches of one long input can be run one after another and written side by side.
+     *
+     * @param ids token ids per sequence, special tokens included
+     * @param withAttentions also return the attention probabilities
+     * @param paddedLength the length every sequence is padded to
+     * @return the states and logits
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions, int paddedLength) {
         int t = paddedLength;
@@ -193,10 +271,23 @@ public final class Roberta {
 
     // ------------------------------------------------------------------ predictions
 
-    /** One candidate for a masked position. */
+    /**
+     * One candidate for a masked position.
+     *
+     * @param tokenId the token's id
+     * @param token the token as text
+     * @param score its probability
+     * @param sequence the text with the mask filled by it
+     */
     public record Candidate(int tokenId, String token, double score, String sequence) {}
 
-    /** Top-k fillers for each {@code <mask>} in text (one list per mask, in order). */
+    /**
+     * Top-k fillers for each {@code <mask>} in text.
+     *
+     * @param text a text with one or more {@code <mask>}
+     * @param topK candidates per mask
+     * @return one list per mask, in order, best first
+     */
     public List<List<Candidate>> fillMask(String text, int topK) {
         if (model.head() != HeadType.MASKED_LM) throw new IllegalArgumentException("fill-mask needs a RobertaForMaskedLM checkpoint, this is a " + model.head().architecture);
         RobertaTokenizer tok = tokenizer();
@@ -232,12 +323,35 @@ public final class Roberta {
         return out;
     }
 
-    /** A prediction: per-label scores (softmax, sigmoid, or the raw value for regression) and the best label. */
+    /**
+     * A prediction: per-label scores (softmax, sigmoid, or the raw value for regression) and the best label.
+     *
+     * @param label the best label's name
+     * @param score its score
+     * @param scores every label's score, by label id
+     */
     public record Prediction(String label, double score, double[] scores) {}
+
+    /**
+     * Sequence classification of each text with the command line's defaults: batches of 16, and
+     * an input longer than the model takes is an error, never cut silently.
+     *
+     * @param texts the inputs
+     * @return one prediction per text, in order
+     */
+    public List<Prediction> classify(List<String> texts) {
+        return classify(texts, null, 16, 0);
+    }
 
     /**
      * Sequence classification of each text (or text pair). maxLength > 0 truncates to that many
      * tokens; with 0 an input longer than the model takes is an error, never cut silently.
+     *
+     * @param texts the inputs
+     * @param pairs second texts, as many, or null
+     * @param batchSize sequences per batch
+     * @param maxLength truncate to this many tokens (0: refuse long inputs)
+     * @return one prediction per text, in order
      */
     public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize, int maxLength) {
         if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);

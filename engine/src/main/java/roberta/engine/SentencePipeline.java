@@ -10,15 +10,34 @@ import roberta.loader.SentenceTransformerConfig;
  * (several are concatenated, as sentence-transformers does), then Dense layers and L2
  * normalisation in the order a sentence-transformers folder lists them. With NONE pooling the
  * token states pass through (normalised row by row if asked).
+ *
+ * @param modes the pooling modes, their vectors concatenated in this order
+ * @param steps what is applied to the pooled vector, in order
  */
 public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
     /** A module applied to the pooled vector. */
     public sealed interface Step permits Dense, Normalize {
+        /**
+         * Applies the module.
+         *
+         * @param x the vector so far
+         * @return the vector after this module (may be x itself, changed)
+         */
         float[] apply(float[] x);
     }
 
-    /** y = act(W x + b) [+ R x]; W and R [out, in] row-major as torch's nn.Linear stores them (R the identity when a residual keeps the width). */
+    /**
+     * y = act(W x + b) [+ R x]; W and R [out, in] row-major as torch's nn.Linear stores them (R the identity when a residual keeps the width).
+     *
+     * @param weight W, [out, in]
+     * @param bias b, [out], or null
+     * @param in values taken
+     * @param out values given
+     * @param activation Tanh, ReLU, Sigmoid, GELU or Identity
+     * @param residual R, [out, in], or null
+     */
     public record Dense(float[] weight, float[] bias, int in, int out, String activation, float[] residual) implements Step {
+        @Override
         public float[] apply(float[] x) {
             if (x.length != in) throw new IllegalArgumentException("Dense layer takes " + in + " values, the pooled vector has " + x.length);
             float[] y = new float[out];
@@ -46,19 +65,32 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
         }
     }
 
+    /** L2 normalisation to unit length. */
     public record Normalize() implements Step {
+        @Override
         public float[] apply(float[] x) {
             FeatureExtractor.normalize(x, x.length);
             return x;
         }
     }
 
-    /** One pooling mode, optionally L2-normalised: what the embed flags ask for. */
+    /**
+     * One pooling mode, optionally L2-normalised: what the embed flags ask for.
+     *
+     * @param pooling the mode
+     * @param normalize L2-normalise the result
+     * @return the pipeline
+     */
     public static SentencePipeline of(Pooling pooling, boolean normalize) {
         return new SentencePipeline(List.of(pooling), normalize ? List.of(new Normalize()) : List.of());
     }
 
-    /** The pipeline a sentence-transformers folder describes, its Dense weights read from safetensors. */
+    /**
+     * The pipeline a sentence-transformers folder describes, its Dense weights read from safetensors.
+     *
+     * @param config the folder's modules
+     * @return the pipeline
+     */
     public static SentencePipeline of(SentenceTransformerConfig config) {
         List<Pooling> modes = config.poolingModes().stream().map(Pooling::parse).toList();
         List<Step> steps = new ArrayList<>();
@@ -97,7 +129,12 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
         return f.floats(name);
     }
 
-    /** Width of the vectors for token states of the given width (NONE: the token width); checks each Dense layer takes what comes before it. */
+    /**
+     * Width of the vectors for token states of the given width (NONE: the token width); checks each Dense layer takes what comes before it.
+     *
+     * @param tokenWidth values per token state
+     * @return values per output vector
+     */
     public int width(int tokenWidth) {
         int w = perToken() ? tokenWidth : tokenWidth * modes.size();
         for (Step s : steps) {
@@ -110,11 +147,19 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
         return w;
     }
 
+    /** {@return whether this pools nothing (NONE) and gives every token's state} */
     public boolean perToken() {
         return modes.equals(List.of(Pooling.NONE));
     }
 
-    /** states [tokens, width] -> the sentence vector (for NONE, the states, each row normalised if asked). */
+    /**
+     * One input's sentence vector (for NONE, the states, each row normalised if asked).
+     *
+     * @param states [tokens, width], row-major
+     * @param tokens rows
+     * @param width values per token
+     * @return the vector
+     */
     public float[] apply(float[] states, int tokens, int width) {
         if (perToken()) {
             for (Step s : steps) if (s instanceof Normalize) FeatureExtractor.normalize(states, width);

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import roberta.kernels.Notices;
 import roberta.loader.AtomicFiles;
 import roberta.loader.DType;
 import roberta.loader.SafetensorsWriter;
@@ -37,6 +38,12 @@ public final class SentenceTransformerFolder {
      * tokens per input sentence-transformers truncates to; doLowerCase: it lower-cases inputs.
      */
     public static void save(RobertaModel model, Path tokenizerDir, Path target, DType dtype, SentencePipeline pipeline, int maxSeqLength, boolean doLowerCase) {
+        save(model, tokenizerDir, target, dtype, pipeline, maxSeqLength, doLowerCase, Notices.NONE);
+    }
+
+    /** As the overload without notices; a tokenizer file that is not copied is a warning to notices. */
+    public static void save(RobertaModel model, Path tokenizerDir, Path target, DType dtype, SentencePipeline pipeline, int maxSeqLength, boolean doLowerCase,
+                            Notices notices) {
         // the legacy Pooling config has a flag per mode and concatenates in a fixed order: another order cannot be written
         var modes = pipeline.modes();
         for (int i = 1; i < modes.size(); i++)
@@ -45,7 +52,7 @@ public final class SentenceTransformerFolder {
         if (pipeline.perToken()) throw new IllegalArgumentException("a sentence-transformers folder pools: pooling none cannot be written");
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                ModelFolder.writeInto(model, tokenizerDir, dir, dtype);
+                ModelFolder.writeInto(model, tokenizerDir, dir, dtype, notices);
                 writeModules(dir, pipeline, model.config().hiddenSize(), maxSeqLength, doLowerCase);
             });
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package roberta.engine;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import roberta.engine.train.Example;
 import roberta.engine.train.MlmMasking;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
+import roberta.loader.DType;
 import roberta.loader.RobertaParameters;
 
 import roberta.tokenizer.RobertaTokenizer;
@@ -27,7 +27,6 @@ import roberta.tokenizer.RobertaTokenizer;
  * plus optimizer and trainer state) that {@link #resume} continues from exactly.
  */
 public final class Trainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RobertaModel model;
     private final RobertaTokenizer tokenizer;
@@ -46,6 +45,8 @@ public final class Trainer {
     int stopAfterEpoch = -1;
     /** Identifies this run in every checkpoint, so a resume can refuse another run's. */
     private RunFingerprint fingerprint;
+    /** Where progress, epoch metrics and warnings go (nothing here prints). */
+    private Listener listener = Listener.NONE;
     /** The metrics of the epoch a resume continues from. */
     private Map<String, Object> resumedMetrics = Map.of();
 
@@ -68,6 +69,11 @@ public final class Trainer {
 
     public void keepCheckpoints(int n) {
         keepCheckpoints = n;
+    }
+
+    /** Sends progress bars, each epoch's metrics and warnings to listener (default: nowhere). */
+    public void listener(Listener l) {
+        listener = l == null ? Listener.NONE : l;
     }
 
     /** Replaces the fingerprint recorded in checkpoints (by default the options alone) with a fuller one. */
@@ -99,7 +105,7 @@ public final class Trainer {
      * last good checkpoint, which nothing here touches.
      */
     private void saveCheckpoint(int epoch, Map<String, Object> metrics) throws IOException {
-        Checkpoints.save(outDir, epoch + 1, model, tokenizerDir, step, o.seed(), metrics, fingerprint);
+        Checkpoints.save(outDir, epoch + 1, model, tokenizerDir, step, o.seed(), metrics, fingerprint, listener);
     }
 
     // ------------------------------------------------------------------ training
@@ -121,7 +127,7 @@ public final class Trainer {
             double lossSum = 0;
             int lossCount = 0;
             long epochStart = System.nanoTime();
-            try (Progress bar = new Progress("epoch " + (epoch + 1) + "/" + o.epochs(), batchesPerEpoch, "batch")) {
+            try (ProgressReport bar = new ProgressReport(listener, "epoch " + (epoch + 1) + "/" + o.epochs(), batchesPerEpoch, "batch")) {
                 int micro = 0;
                 for (int b = 0; b < batchesPerEpoch; b++) {
                     if (PausePoints.armed()) PausePoints.reach("batch:" + (epoch + 1) + ":" + (b + 1));
@@ -163,11 +169,11 @@ public final class Trainer {
             saveCheckpoint(epoch, m); // before the metrics line: metrics.jsonl never runs ahead of the checkpoints
             if (keepCheckpoints > 0) Checkpoints.keepNewest(outDir, epoch + 1, keepCheckpoints);
             Checkpoints.appendMetrics(outDir, m);
-            System.err.println("epoch " + (epoch + 1) + ": " + JSON.writeValueAsString(m));
+            listener.epoch(epoch + 1, m);
             if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
         }
         try {
-            ModelFolder.save(model, tokenizerDir, outDir.resolve("model"));
+            ModelFolder.save(model, tokenizerDir, outDir.resolve("model"), DType.F32, listener);
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(e.getMessage() + "; " + Checkpoints.lastGood(outDir), e);
         }
@@ -207,7 +213,7 @@ public final class Trainer {
         List<float[]> cache = new ArrayList<>(java.util.Collections.nCopies(examples.size(), (float[]) null));
         int h = model.config().hiddenSize();
         LayerSelection last = LayerSelection.parse("last", model.config().numHiddenLayers());
-        try (Progress bar = new Progress("caching features", examples.size(), "seq")) {
+        try (ProgressReport bar = new ProgressReport(listener, "caching features", examples.size(), "seq")) {
             HiddenStates.run(model, examples.stream().map(Example::ids).toList(), 32, last, (i, states, len) ->
                     cache.set(i, o.task() == Task.SEQ_CLS ? java.util.Arrays.copyOf(states, h) : states), bar::advance);
         }

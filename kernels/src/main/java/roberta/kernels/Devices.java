@@ -6,12 +6,14 @@ import java.util.List;
  * The one place a backend is chosen: every command ({@code --device}) and the Java API come
  * here. Names: {@code cpu}; {@code cuda}, the GPU through JavaCPP ({@link roberta.kernels.cuda.JavaCppDevice}),
  * refused in one line naming what is missing when {@link roberta.kernels.cuda.CudaProbe} finds no
- * usable driver or GPU; {@code auto}, CUDA when the probe finds a GPU (said once on stderr), else
+ * usable driver or GPU; {@code auto}, CUDA when the probe finds a GPU (said once, as a message to the
+ * caller's {@link Notices}), else
  * the CPU silently; {@code cuda-emulated}, the CUDA backend on the emulated
  * device (the project's .cu kernels compiled for the host, cuBLAS by a reference GEMM): the whole
  * CUDA code path on a machine without a GPU, slowly, for checking it. Opening the CPU backend is where its needs are checked: the
  * Vector API module (a command that needs no backend, such as tokenize, runs without it) and
- * whether the Vector API will be intrinsified (a warning, once).
+ * whether the Vector API will be intrinsified (a warning to the caller's {@link Notices}, once).
+ * Nothing here prints: what is worth saying goes to the notices passed in.
  */
 public final class Devices {
     /** What {@code --device} accepts. */
@@ -21,19 +23,42 @@ public final class Devices {
 
     private Devices() {}
 
-    /** The backend a name stands for; threads (null: all cores) sizes the CPU's kernel pool. */
+    /**
+     * The backend a name stands for, reporting nothing.
+     *
+     * @param name {@code auto}, {@code cpu}, {@code cuda} or {@code cuda-emulated} (null: auto)
+     * @param threads the CPU's kernel threads (null: all cores)
+     * @return the backend, shared: do not close it
+     */
     public static Backend open(String name, Integer threads) {
+        return open(name, threads, Notices.NONE);
+    }
+
+    /**
+     * The backend a name stands for; the device auto chose and any warning about speed go to
+     * notices, once per JVM.
+     *
+     * @param name {@code auto}, {@code cpu}, {@code cuda} or {@code cuda-emulated} (null: auto)
+     * @param threads the CPU's kernel threads (null: all cores)
+     * @param notices where the choice and warnings go
+     * @return the backend, shared: do not close it
+     */
+    public static Backend open(String name, Integer threads, Notices notices) {
         String n = name == null ? "auto" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (n) {
-            case "cpu" -> cpu(threads);
-            case "auto" -> auto(threads);
+            case "cpu" -> cpu(threads, notices);
+            case "auto" -> auto(threads, notices);
             case "cuda" -> cuda();
             case "cuda-emulated" -> emulatedCuda();
             default -> throw new IllegalArgumentException("unknown device '" + name + "' (" + String.join(", ", NAMES) + ")");
         };
     }
 
-    /** The default device, all cores. */
+    /**
+     * The default device, all cores, reporting nothing.
+     *
+     * @return the GPU when one works here, else the CPU
+     */
     public static Backend auto() {
         return open("auto", null);
     }
@@ -49,35 +74,35 @@ public final class Devices {
     }
 
     /** CUDA when the probe finds a GPU and the device opens; otherwise the CPU, silently when there simply is no GPU. */
-    private static Backend auto(Integer threads) {
+    private static Backend auto(Integer threads, Notices notices) {
         if (roberta.kernels.cuda.CudaProbe.available()) {
             try {
                 Backend b = cuda();
-                if (!toldAuto) {
+                if (notices != Notices.NONE && !toldAuto) { // the once is kept for a caller who listens
                     toldAuto = true;
-                    System.err.println("device: cuda (" + roberta.kernels.cuda.JavaCppDevice.describe() + ")");
+                    notices.message("device: cuda (" + roberta.kernels.cuda.JavaCppDevice.describe() + ")");
                 }
                 return b;
             } catch (RuntimeException e) { // a GPU is there but will not open: say why once, then use the CPU
-                if (!toldAuto) {
+                if (notices != Notices.NONE && !toldAuto) {
                     toldAuto = true;
-                    System.err.println("warning: device auto: the GPU did not open (" + e.getMessage() + "); using the CPU");
+                    notices.warning("device auto: the GPU did not open (" + e.getMessage() + "); using the CPU");
                 }
             }
         }
-        return cpu(threads);
+        return cpu(threads, notices);
     }
 
     private static Backend emulatedCuda() {
         return new roberta.kernels.cuda.CudaBackend(roberta.kernels.cuda.HostKernels.device());
     }
 
-    private static Backend cpu(Integer threads) {
+    private static Backend cpu(Integer threads, Notices notices) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())
             throw new IllegalStateException("the CPU backend needs the Vector API: run Java with --add-modules jdk.incubator.vector (./roberta does)");
-        if (!warned) {
+        if (notices != Notices.NONE && !warned) {
             warned = true;
-            for (String p : VectorCheck.problems()) System.err.println("warning: " + p);
+            for (String p : VectorCheck.problems()) notices.warning(p);
         }
         if (threads != null) Parallel.setThreads(threads);
         return CpuBackend.INSTANCE;

@@ -77,63 +77,137 @@ public final class RobertaTokenizer {
         return id != null ? id : fallback;
     }
 
-    /** Loads tokenizer.json, or vocab.json + merges.txt, from a model folder. */
+    /**
+     * Loads tokenizer.json, or vocab.json + merges.txt, from a model folder.
+     *
+     * @param dir the folder
+     * @return the tokenizer
+     */
     public static RobertaTokenizer load(Path dir) {
         return new RobertaTokenizer(TokenizerFiles.read(dir));
     }
 
+    /**
+     * A tokenizer from GPT-2 style files.
+     *
+     * @param vocabJson token to id
+     * @param mergesTxt the BPE merges, in order
+     * @return the tokenizer
+     */
     public static RobertaTokenizer fromVocabAndMerges(Path vocabJson, Path mergesTxt) {
         return new RobertaTokenizer(TokenizerFiles.readVocabAndMerges(vocabJson, mergesTxt));
     }
 
+    /**
+     * A tokenizer from a Hugging Face tokenizer.json.
+     *
+     * @param tokenizerJson the file
+     * @return the tokenizer
+     */
     public static RobertaTokenizer fromTokenizerJson(Path tokenizerJson) {
         return new RobertaTokenizer(TokenizerFiles.readTokenizerJson(tokenizerJson));
     }
 
-    /** True if the folder has tokenizer.json, or vocab.json with merges.txt. */
+    /**
+     * Whether a folder holds a tokenizer.
+     *
+     * @param dir the folder
+     * @return true if it has tokenizer.json, or vocab.json with merges.txt
+     */
     public static boolean existsIn(Path dir) {
         return TokenizerFiles.present(dir);
     }
 
+    /** {@return tokens in the vocabulary, added tokens included} */
     public int vocabSize() {
         return idToToken.length;
     }
 
+    /** {@return the id of {@code <s>}} */
     public int clsId() { return clsId; }
+    /** {@return the id of {@code </s>}} */
     public int sepId() { return sepId; }
+    /** {@return the id of {@code <pad>}} */
     public int padId() { return padId; }
+    /** {@return the id of {@code <unk>}} */
     public int unkId() { return unkId; }
+    /** {@return the id of {@code <mask>}} */
     public int maskId() { return maskId; }
 
+    /**
+     * The token an id stands for.
+     *
+     * @param id a token id
+     * @return the token, or null when the id is outside the vocabulary
+     */
     public String idToToken(int id) {
         return id >= 0 && id < idToToken.length ? idToToken[id] : null;
     }
 
+    /**
+     * The id of a token.
+     *
+     * @param token a token as the vocabulary spells it
+     * @return its id, or null when it is not in the vocabulary
+     */
     public Integer tokenToId(String token) {
         return bpe.tokenToId.get(token);
     }
 
+    /**
+     * Whether an id is a special token's.
+     *
+     * @param id a token id
+     * @return whether it is a special token ({@code <s>}, {@code <pad>}, {@code <mask>}...)
+     */
     public boolean isSpecial(int id) {
         AddedToken t = addedById.get(id);
         return t != null && t.special();
     }
 
+    /**
+     * Encodes a text with special tokens, without truncation.
+     *
+     * @param text the text
+     * @return its encoding
+     */
     public Encoding encode(String text) {
         return encode(text, null, EncodeOptions.DEFAULT);
     }
 
+    /**
+     * Encodes a pair of texts with special tokens, without truncation.
+     *
+     * @param text the first text
+     * @param pair the second text, or null
+     * @return their encoding
+     */
     public Encoding encode(String text, String pair) {
         return encode(text, pair, EncodeOptions.DEFAULT);
     }
 
-    /** Encodes a text, or a pair when pair is not null. */
+    /**
+     * Encodes a text, or a pair when pair is not null.
+     *
+     * @param text the first text
+     * @param pair the second text, or null
+     * @param options special tokens and truncation
+     * @return the encoding
+     */
     public Encoding encode(String text, String pair, EncodeOptions options) {
         TokenSeq first = tokenize(text);
         TokenSeq second = pair == null ? null : tokenize(pair);
         return Truncation.apply(first, second, options, this::assemble);
     }
 
-    /** Encodes many inputs in parallel; result i belongs to texts[i] (and pairs[i] if pairs is not null). */
+    /**
+     * Encodes many inputs in parallel.
+     *
+     * @param texts the first texts
+     * @param pairs the second texts, as many, or null
+     * @param options special tokens and truncation
+     * @return encoding i for texts[i] (and pairs[i])
+     */
     public List<Encoding> encodeBatch(List<String> texts, List<String> pairs, EncodeOptions options) {
         if (pairs != null && pairs.size() != texts.size())
             throw new IllegalArgumentException(texts.size() + " texts but " + pairs.size() + " pairs");
@@ -143,13 +217,24 @@ public final class RobertaTokenizer {
         return Arrays.asList(out);
     }
 
-    /** The tokens of a text without special tokens, for people. */
+    /**
+     * The tokens of a text without special tokens, for people.
+     *
+     * @param text the text
+     * @return its tokens as the vocabulary spells them
+     */
     public List<String> tokenizeToStrings(String text) {
         TokenSeq s = tokenize(text);
         return Arrays.asList(Arrays.copyOf(s.tokens, s.size));
     }
 
-    /** Pads every encoding to the same length: the longest one's, or fixedLength if it is larger. */
+    /**
+     * Pads every encoding to the same length: the longest one's, or fixedLength if it is larger.
+     *
+     * @param encodings the encodings
+     * @param fixedLength the least length (0: the longest)
+     * @return padded copies, in order
+     */
     public List<Encoding> pad(List<Encoding> encodings, int fixedLength) {
         int target = fixedLength;
         for (Encoding e : encodings) target = Math.max(target, e.length());
@@ -319,7 +404,13 @@ public final class RobertaTokenizer {
         return Arrays.copyOf(out, n);
     }
 
-    /** Turns ids back into text, as Hugging Face's ByteLevel decoder does (invalid UTF-8 becomes U+FFFD). */
+    /**
+     * Turns ids back into text, as Hugging Face's ByteLevel decoder does (invalid UTF-8 becomes U+FFFD).
+     *
+     * @param ids token ids
+     * @param skipSpecialTokens leave out {@code <s>}, {@code </s>}, {@code <pad>} and the other special tokens
+     * @return the text
+     */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int id : ids) {

@@ -3,6 +3,7 @@ package roberta.cli.serve;
 import java.util.ArrayList;
 import java.util.List;
 import roberta.engine.EmbedOptions;
+import roberta.engine.Listener;
 import roberta.engine.Roberta;
 
 /**
@@ -21,7 +22,7 @@ interface ModelTask {
     record Embed(EmbedOptions options) implements ModelTask {
         @Override
         public List<float[]> run(Roberta roberta, List<String> texts) {
-            return List.of(roberta.embed(texts, null, options.batchSize(Math.max(1, texts.size())), false));
+            return List.of(roberta.embed(texts, null, options.batchSize(Math.max(1, texts.size())), Listener.NONE));
         }
     }
 

@@ -1,4 +1,4 @@
-package roberta.engine;
+package roberta.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package roberta.engine;
+package roberta.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
