@@ -27,16 +27,18 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
     }
 
     /**
-     * y = act(W x + b) [+ R x]; W and R [out, in] row-major as torch's nn.Linear stores them (R the identity when a residual keeps the width).
+     * y = act(W x + b), plus x (residual, same width) or P x (residual, other width); W and P
+     * [out, in] row-major as torch's nn.Linear stores them.
      *
      * @param weight W, [out, in]
      * @param bias b, [out], or null
      * @param in values taken
      * @param out values given
      * @param activation Tanh, ReLU, Sigmoid, GELU or Identity
-     * @param residual R, [out, in], or null
+     * @param residual the input is added back after the activation
+     * @param projection P, [out, in], when a residual changes the width; else null
      */
-    public record Dense(float[] weight, float[] bias, int in, int out, String activation, float[] residual) implements Step {
+    public record Dense(float[] weight, float[] bias, int in, int out, String activation, boolean residual, float[] projection) implements Step {
         @Override
         public float[] apply(float[] x) {
             if (x.length != in) throw new IllegalArgumentException("Dense layer takes " + in + " values, the pooled vector has " + x.length);
@@ -45,10 +47,12 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
                 double s = bias == null ? 0 : bias[o];
                 for (int i = 0; i < in; i++) s += (double) weight[o * in + i] * x[i];
                 y[o] = activate((float) s);
-                if (residual != null) {
+                if (projection != null) {
                     double r = 0;
-                    for (int i = 0; i < in; i++) r += (double) residual[o * in + i] * x[i];
+                    for (int i = 0; i < in; i++) r += (double) projection[o * in + i] * x[i];
                     y[o] += (float) r;
+                } else if (residual) {
+                    y[o] += x[o];
                 }
             }
             return y;
@@ -104,28 +108,19 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
     private static Dense dense(SentenceTransformerConfig.Dense d) {
         var file = d.dir().resolve("model.safetensors");
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            float[] w = tensor(f, "linear.weight", (long) d.outFeatures() * d.inFeatures(), file + "", d.outFeatures() + " x " + d.inFeatures());
-            float[] b = d.bias() ? tensor(f, "linear.bias", d.outFeatures(), file + "", String.valueOf(d.outFeatures())) : null;
-            float[] r = null;
-            if (d.residual()) {
-                if (d.inFeatures() == d.outFeatures()) r = identity(d.inFeatures());
-                else r = tensor(f, "residual.weight", (long) d.outFeatures() * d.inFeatures(), file + "", d.outFeatures() + " x " + d.inFeatures());
-            }
-            return new Dense(w, b, d.inFeatures(), d.outFeatures(), d.activation(), r);
+            String matrix = d.outFeatures() + " x " + d.inFeatures();
+            float[] w = tensor(f, "linear.weight", (long) d.outFeatures() * d.inFeatures(), matrix);
+            float[] b = d.bias() ? tensor(f, "linear.bias", d.outFeatures(), String.valueOf(d.outFeatures())) : null;
+            // a residual that keeps the width adds the input itself; one that changes it, a learned projection
+            float[] p = d.residual() && d.inFeatures() != d.outFeatures() ? tensor(f, "residual.weight", (long) d.outFeatures() * d.inFeatures(), matrix) : null;
+            return new Dense(w, b, d.inFeatures(), d.outFeatures(), d.activation(), d.residual(), p);
         }
     }
 
-    private static float[] identity(int n) {
-        float[] r = new float[n * n];
-        for (int i = 0; i < n; i++) r[i * n + i] = 1;
-        return r;
-    }
-
-    private static float[] tensor(SafetensorsFile f, String name, long size, String file, String shape) {
-        if (!f.tensors().containsKey(name)) throw new IllegalArgumentException(file + ": no tensor " + name);
-        long n = 1;
-        for (long s : f.info(name).shape()) n *= s;
-        if (n != size) throw new IllegalArgumentException(file + ": tensor " + name + " has " + n + " values, the config says " + shape);
+    private static float[] tensor(SafetensorsFile f, String name, long size, String shape) {
+        if (!f.tensors().containsKey(name)) throw new IllegalArgumentException(f.path() + ": no tensor " + name);
+        long n = f.info(name).elementCount();
+        if (n != size) throw new IllegalArgumentException(f.path() + ": tensor " + name + " has " + n + " values, the config says " + shape);
         return f.floats(name);
     }
 

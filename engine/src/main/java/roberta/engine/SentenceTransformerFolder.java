@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import roberta.kernels.Notices;
 import roberta.loader.AtomicFiles;
 import roberta.loader.DType;
@@ -23,12 +22,6 @@ import roberta.loader.SentenceTransformerConfig;
  */
 public final class SentenceTransformerFolder {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String[] LEGACY_FLAGS = {"pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_tokens",
-            "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"};
-    private static final Map<String, String> TORCH_ACTIVATIONS = Map.of(
-            "Tanh", "torch.nn.modules.activation.Tanh", "Identity", "torch.nn.modules.linear.Identity",
-            "ReLU", "torch.nn.modules.activation.ReLU", "Sigmoid", "torch.nn.modules.activation.Sigmoid",
-            "GELU", "torch.nn.modules.activation.GELU");
 
     private SentenceTransformerFolder() {}
 
@@ -68,9 +61,9 @@ public final class SentenceTransformerFolder {
         ArrayNode modules = JSON.createArrayNode();
         module(modules, "", "Transformer");
         ObjectNode pooling = JSON.createObjectNode().put("word_embedding_dimension", hidden);
-        for (int i = 0; i < LEGACY_FLAGS.length; i++) {
+        for (int i = 0; i < SentenceTransformerConfig.POOLING_MODES.size(); i++) {
             String mode = SentenceTransformerConfig.POOLING_MODES.get(i);
-            pooling.put(LEGACY_FLAGS[i], pipeline.modes().stream().anyMatch(p -> mode.equals(p.sentenceTransformersName)));
+            pooling.put(SentenceTransformerConfig.LEGACY_POOLING_FLAGS.get(i), pipeline.modes().stream().anyMatch(p -> mode.equals(p.sentenceTransformersName)));
         }
         write(dir.resolve("1_Pooling/config.json"), pooling);
         module(modules, "1_Pooling", "Pooling");
@@ -79,12 +72,12 @@ public final class SentenceTransformerFolder {
             Files.createDirectories(dir.resolve(sub));
             if (step instanceof SentencePipeline.Dense d) {
                 ObjectNode c = JSON.createObjectNode().put("in_features", d.in()).put("out_features", d.out()).put("bias", d.bias() != null)
-                        .put("activation_function", TORCH_ACTIVATIONS.get(d.activation()));
-                if (d.residual() != null) c.put("use_residual", true);
+                        .put("activation_function", SentenceTransformerConfig.ACTIVATIONS.get(d.activation()));
+                if (d.residual()) c.put("use_residual", true);
                 write(dir.resolve(sub).resolve("config.json"), c);
                 SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").addFloats("linear.weight", DType.F32, d.weight(), d.out(), d.in());
                 if (d.bias() != null) w.addFloats("linear.bias", DType.F32, d.bias(), d.out());
-                if (d.residual() != null && d.in() != d.out()) w.addFloats("residual.weight", DType.F32, d.residual(), d.out(), d.in());
+                if (d.projection() != null) w.addFloats("residual.weight", DType.F32, d.projection(), d.out(), d.in());
                 w.write(dir.resolve(sub).resolve("model.safetensors"));
                 module(modules, sub, "Dense");
             } else {

@@ -52,11 +52,17 @@ public record RobertaConfig(
             if (root == null || !root.isObject()) throw fail(file.toString(), "not a JSON object");
             return fromJson((ObjectNode) root, file.toString());
         } catch (IOException e) {
-            // the parser's message quotes the text it choked on (file bytes): only its position is reported
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                    ? (j.getLocation() != null ? "at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "unreadable") : e.getMessage();
-            throw fail(file.toString(), "invalid JSON: " + msg);
+            throw fail(file.toString(), "invalid JSON: " + where(e));
         }
+    }
+
+    /**
+     * Where a JSON file failed to parse, for a message: the parser's own message quotes the text
+     * it choked on (the file's bytes), so only the position is reported.
+     */
+    static String where(IOException e) {
+        return e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                ? (j.getLocation() != null ? "at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "unreadable") : e.getMessage();
     }
 
     /** An error about the config, one line (names and values from the file may hold control characters). */

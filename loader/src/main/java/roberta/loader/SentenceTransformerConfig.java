@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import roberta.tokenizer.ModelFiles;
 
 /**
@@ -32,6 +34,10 @@ public record SentenceTransformerConfig(Path transformerDir, int maxSeqLength, b
     /** The modes, in the order sentence-transformers concatenates legacy flags (a 6.x list keeps its own order). */
     public static final List<String> POOLING_MODES = List.of("cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken");
 
+    /** The legacy Pooling config's flag for each of {@link #POOLING_MODES}, in the same order. */
+    public static final List<String> LEGACY_POOLING_FLAGS = List.of("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_tokens",
+            "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken");
+
     /** A module that runs on the pooled vector. */
     public sealed interface Module permits Dense, Normalize {}
 
@@ -45,17 +51,18 @@ public record SentenceTransformerConfig(Path transformerDir, int maxSeqLength, b
     /** L2 normalisation. */
     public record Normalize() implements Module {}
 
-    public static final List<String> ACTIVATIONS = List.of("Tanh", "Identity", "ReLU", "Sigmoid", "GELU");
+    /** The Dense activations read, by the torch class name's last part, with the full name a folder is written with. */
+    public static final Map<String, String> ACTIVATIONS = activations();
+
+    private static Map<String, String> activations() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String a : List.of("Tanh", "Identity", "ReLU", "Sigmoid", "GELU"))
+            m.put(a, "torch.nn.modules." + (a.equals("Identity") ? "linear." : "activation.") + a);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     public static boolean existsIn(Path dir) {
         return Files.isRegularFile(dir.resolve("modules.json"));
-    }
-
-    /** The width of the vectors this pipeline gives for token states of the given width. */
-    public int width(int tokenWidth) {
-        int w = tokenWidth * poolingModes.size();
-        for (Module m : after) if (m instanceof Dense d) w = d.outFeatures();
-        return w;
     }
 
     public static SentenceTransformerConfig load(Path dir) {
@@ -131,9 +138,7 @@ public record SentenceTransformerConfig(Path transformerDir, int maxSeqLength, b
                 modes.add(mode);
             }
         } else {
-            String[] legacy = {"pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_tokens",
-                    "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"};
-            for (int i = 0; i < legacy.length; i++) if (c.path(legacy[i]).asBoolean(false)) modes.add(POOLING_MODES.get(i));
+            for (int i = 0; i < LEGACY_POOLING_FLAGS.size(); i++) if (c.path(LEGACY_POOLING_FLAGS.get(i)).asBoolean(false)) modes.add(POOLING_MODES.get(i));
             if (modes.isEmpty()) modes.add("mean"); // what sentence-transformers does with no mode set
         }
         if (!c.path("include_prompt").asBoolean(true))
@@ -147,8 +152,8 @@ public record SentenceTransformerConfig(Path transformerDir, int maxSeqLength, b
         int in = positive(c, "in_features", file), out = positive(c, "out_features", file);
         String act = c.path("activation_function").asText("torch.nn.modules.activation.Tanh");
         String name = act.substring(act.lastIndexOf('.') + 1);
-        if (!act.startsWith("torch.") || !ACTIVATIONS.contains(name))
-            throw fail(file, "activation_function '" + ModelFiles.quote(act) + "' is not supported (torch's " + String.join(", ", ACTIVATIONS) + ")");
+        if (!act.startsWith("torch.") || !ACTIVATIONS.containsKey(name))
+            throw fail(file, "activation_function '" + ModelFiles.quote(act) + "' is not supported (torch's " + String.join(", ", ACTIVATIONS.keySet()) + ")");
         for (String key : List.of("module_input_name", "module_output_name"))
             if (c.hasNonNull(key) && !c.get(key).asText().equals("sentence_embedding"))
                 throw fail(file, key + " '" + ModelFiles.quote(c.get(key).asText()) + "' is not supported (Dense on the sentence embedding only)");
@@ -179,9 +184,7 @@ public record SentenceTransformerConfig(Path transformerDir, int maxSeqLength, b
             if (n == null) throw fail(file, "is empty");
             return n;
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                    ? "at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "unreadable";
-            throw fail(file, "invalid JSON " + msg);
+            throw fail(file, "invalid JSON " + RobertaConfig.where(e));
         }
     }
 
