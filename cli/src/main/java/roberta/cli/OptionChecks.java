@@ -24,7 +24,7 @@ final class OptionChecks {
     /** Options that name what a command reads: its output must not be one of them. */
     private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer");
     /** Commands whose --output is a folder, not a file. */
-    private static final Set<String> FOLDER_OUTPUT = Set.of("finetune", "train-tokenizer", "convert");
+    private static final Set<String> FOLDER_OUTPUT = Set.of("finetune", "train-tokenizer", "convert", "compare");
     private static final int MAX_THREADS = 4096;
 
     private OptionChecks() {}

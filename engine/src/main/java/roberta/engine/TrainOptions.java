@@ -111,6 +111,16 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
     }
 
     /**
+     * These options with another layer-wise learning-rate decay.
+     *
+     * @param d the decay (1: off)
+     * @return the options
+     */
+    public TrainOptions withLlrd(float d) {
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, d, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+    }
+
+    /**
      * These options with another seed.
      *
      * @param s the seed
