@@ -47,11 +47,24 @@ activation_mb() {
   echo $(( tokens * per_token / 1048576 + 1 ))
 }
 
+# Megabytes of compare's cached features: (layers + 2) x H floats per line of the data files.
+feature_mb() {
+  local cfg="$1" h l lines=0 f n; shift
+  h=$(config_int "$cfg" hidden_size); l=$(config_int "$cfg" num_hidden_layers)
+  case "$h$l" in *[!0-9]*|"") echo 0; return 0 ;; esac
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    n=$(gzip -cdf "$f" 2>/dev/null | wc -l || echo 0)
+    lines=$((lines + n))
+  done
+  echo $(( lines * (l + 2) * h * 4 / 1048576 + 1 ))
+}
+
 # Echoes -Xmx<N>m for: subcommand and its arguments.
 choose_heap() {
   # the user's own heap settings win (an -Xms above our -Xmx would stop the JVM from starting)
   case "${ROBERTA_JAVA_OPTS:-}" in *-Xmx*|*-Xms*|*MaxRAM*|*MaxHeapSize*|*InitialHeapSize*|*InitialRAMPercentage*) return 0 ;; esac
-  local cmd="" model="" batch=16 length=128 train=0 prev="" random=0 hidden="" layers="" inter="" heads="" mlm=0
+  local cmd="" model="" batch=16 length=128 train=0 prev="" random=0 hidden="" layers="" inter="" heads="" mlm=0 data=()
   for a in "$@"; do
     case "$prev" in
       --model) model="$a" ;;
@@ -62,6 +75,7 @@ choose_heap() {
       --intermediate) inter="$a" ;;
       --heads) heads="$a" ;;
       --task) [ "$a" = mlm ] && mlm=1 ;;
+      --train|--eval|--test) data+=("$a") ;;
     esac
     case "$a" in
       --model=*) model="${a#--model=}" ;;
@@ -92,6 +106,8 @@ choose_heap() {
   [ -n "$act" ] || act=$((17 * mb * tokens_k / 10))
   case "$cmd" in
     finetune|grad|evaluate) mb=$((4 * mb + act + 1024)) ;;
+    # compare fine-tunes too, and keeps every layer's features of every example (mean and <s>)
+    compare) mb=$((4 * mb + act + $(feature_mb "$model/config.json" "${data[@]}") + 1024)) ;;
     bench) if [ "$train" = 1 ]; then mb=$((4 * mb + act + 1024)); else mb=$((2 * mb + 1024)); fi ;;
     *) mb=$((2 * mb + 1024)) ;;
   esac

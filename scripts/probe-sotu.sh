@@ -12,13 +12,7 @@ epochs="${PROBE_EPOCHS:-10}"
 mkdir -p "$out"
 # the party as the label ("label" is what finetune reads)
 for split in train dev; do
-  python3 - "$root/data/sotu/$split.jsonl.gz" "$out/party-$split.jsonl" <<'PY'
-import gzip, json, sys
-with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8") as o:
-    for line in f:
-        r = json.loads(line)
-        o.write(json.dumps({"text": r["text"], "label": r["party"]}) + "\n")
-PY
+  python3 "$root/scripts/sotu-party.py" "$root/data/sotu/$split.jsonl.gz" "$out/party-$split.jsonl" >&2
 done
 common=(--task seq-cls --train "$out/party-train.jsonl" --eval "$out/party-dev.jsonl" --train-only head
         --epochs "$epochs" --lr 1e-3 --batch-size 32 --max-length 128 --seed 42 --overwrite)

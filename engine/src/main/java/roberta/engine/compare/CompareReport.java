@@ -27,7 +27,13 @@ public final class CompareReport {
                 grouped(num(r, "trainable_parameters")), num(r, "train_seconds"));
     }
 
-    /** The table, as Markdown. */
+    /**
+     * The table, as Markdown: one row per strategy.
+     *
+     * @param task the task (token classification adds entity F1)
+     * @param results results.jsonl's lines
+     * @return the table
+     */
     public static String markdown(Task task, List<Map<String, Object>> results) {
         boolean test = results.stream().anyMatch(r -> r.containsKey("test_accuracy"));
         boolean tokens = task == Task.TOKEN_CLS;

@@ -45,6 +45,16 @@ public final class Comparison {
     private Comparison() {}
 
     /**
+     * A comparison on a model folder, set up one option at a time.
+     *
+     * @param model the pretrained model folder (with its tokenizer)
+     * @return a builder with the command line's defaults
+     */
+    public static ComparisonBuilder of(Path model) {
+        return new ComparisonBuilder(model);
+    }
+
+    /**
      * What to compare.
      *
      * @param model the pretrained model folder (with its tokenizer)
@@ -66,6 +76,7 @@ public final class Comparison {
     public record Run(Path model, Task task, Path train, Path eval, Path test, List<Strategy> strategies,
                       Overrides<Integer> epochs, Overrides<Float> lr, int batchSize, int maxLength, long seed,
                       String lora, float llrd, Path output, boolean overwrite) {
+        /** Checks the settings: a task compare scores, eval data, sensible numbers for every strategy. */
         public Run {
             if (task != Task.SEQ_CLS && task != Task.TOKEN_CLS) throw new IllegalArgumentException("compare is for seq-cls and token-cls, not " + task);
             if (eval == null) throw new IllegalArgumentException("compare needs --eval: every strategy is scored on it");
@@ -86,7 +97,12 @@ public final class Comparison {
     /** The default LoRA of the lora strategy: rank 8 on the attention's query and value, as the LoRA paper did for RoBERTa. */
     public static final String DEFAULT_LORA = "r=8,alpha=16,dropout=0.1,targets=query,value";
 
-    /** The peak learning rate a strategy starts from: 1e-3 for a head on frozen features, 1e-4 for the top layers, 5e-4 for LoRA, 2e-5 for everything (roberta-base's usual). */
+    /**
+     * The peak learning rate a strategy starts from unless told otherwise.
+     *
+     * @param s the strategy
+     * @return 1e-3 for a head on frozen features, 1e-4 for the top layers, 5e-4 for LoRA, 2e-5 for everything (roberta-base's usual)
+     */
     public static float defaultLr(Strategy s) {
         return switch (s.family()) {
             case "frozen" -> 1e-3f;
@@ -299,7 +315,7 @@ public final class Comparison {
         r.put("train_seconds", train.seconds() + headSeconds);
         r.put("inference_ms_per_example", 1e3 * (f[1].seconds() + evalHeadSeconds) / Math.max(1, data.eval().size()));
         if (head.layerWeights() != null) r.put("layer_weights", head.layerWeights());
-        r.put("artifact", dir.resolve("head.safetensors").toString());
+        r.put("artifact", s.name() + "/head.safetensors"); // relative to the output folder, which may move
         return r;
     }
 
@@ -379,7 +395,7 @@ public final class Comparison {
             r.put("train_losses", epochValues(dir, "train_loss"));
             r.put("train_seconds", epochValues(dir, "seconds").stream().mapToDouble(Double::doubleValue).sum());
             r.put("inference_ms_per_example", 1e3 * evalSeconds / Math.max(1, data.eval().size()));
-            r.put("artifact", out.model().toString());
+            r.put("artifact", s.name() + "/run/model"); // relative to the output folder, which may move
         } finally {
             m.params().values().forEach(p -> be.release(p.value()));
         }

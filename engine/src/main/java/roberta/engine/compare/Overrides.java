@@ -18,12 +18,25 @@ import java.util.function.Function;
 public record Overrides<T>(T all, Map<String, T> byKey) {
     private static final java.util.Set<String> FAMILIES = java.util.Set.of("frozen", "partial", "lora", "full");
 
-    /** No overrides: every strategy takes its default. */
+    /**
+     * No overrides: every strategy takes its default.
+     *
+     * @param <T> the value's type
+     * @return overrides that override nothing
+     */
     public static <T> Overrides<T> none() {
         return new Overrides<>(null, Map.of());
     }
 
-    /** Parses "V" or "key=V,key=V"; option names the flag in messages. */
+    /**
+     * Parses "V" or "key=V,key=V".
+     *
+     * @param spec the text, or null
+     * @param option the flag's name, for messages
+     * @param value parses one value
+     * @param <T> the value's type
+     * @return the overrides
+     */
     public static <T> Overrides<T> parse(String spec, String option, Function<String, T> value) {
         if (spec == null || spec.isBlank()) return none();
         try {
@@ -43,7 +56,13 @@ public record Overrides<T>(T all, Map<String, T> byKey) {
         }
     }
 
-    /** The value for a strategy: its own, its family's, everyone's, else the default. */
+    /**
+     * The value for a strategy: its own, its family's, everyone's, else the default.
+     *
+     * @param s the strategy
+     * @param fallback its default
+     * @return the value it gets
+     */
     public T of(Strategy s, T fallback) {
         if (byKey.containsKey(s.name())) return byKey.get(s.name());
         if (byKey.containsKey(s.family())) return byKey.get(s.family());

@@ -17,17 +17,38 @@ import java.util.Locale;
  */
 public record Strategy(String name, Kind kind, int topLayers) {
     /** What is trained. */
-    public enum Kind { FROZEN_CLS, FROZEN_MEAN, FROZEN_MIX, TOP, LORA, FULL }
+    public enum Kind {
+        /** a head on the frozen encoder's {@code <s>} features of the last layer */
+        FROZEN_CLS,
+        /** a head on the frozen encoder's mean-pooled features of the last layer */
+        FROZEN_MEAN,
+        /** a head on a learned scalar mix of every layer's mean-pooled features */
+        FROZEN_MIX,
+        /** the top layers and the head */
+        TOP,
+        /** LoRA adapters and the head */
+        LORA,
+        /** every parameter */
+        FULL
+    }
 
     /** Every strategy, from the cheapest to the dearest, as {@code --strategies} lists them by default. */
     public static final String DEFAULT = "frozen-cls,frozen-mean,frozen-mix,top-2,lora,full";
 
-    /** True when the encoder stays frozen and a head trains on its cached features. */
+    /**
+     * Whether the encoder stays frozen and a head trains on its cached features.
+     *
+     * @return true for frozen-cls, frozen-mean and frozen-mix
+     */
     public boolean frozen() {
         return kind == Kind.FROZEN_CLS || kind == Kind.FROZEN_MEAN || kind == Kind.FROZEN_MIX;
     }
 
-    /** The family a default or an override (--lr frozen=1e-3) applies to: frozen, partial, lora or full. */
+    /**
+     * The family a default or an override ({@code --lr frozen=1e-3}) applies to.
+     *
+     * @return frozen, partial, lora or full
+     */
     public String family() {
         return switch (kind) {
             case FROZEN_CLS, FROZEN_MEAN, FROZEN_MIX -> "frozen";
@@ -37,13 +58,23 @@ public record Strategy(String name, Kind kind, int topLayers) {
         };
     }
 
-    /** The feature rows a frozen strategy's head reads: "cls", "mean" or (token classification) "token". */
+    /**
+     * The feature rows a frozen strategy's head reads.
+     *
+     * @param tokens whether the task labels tokens
+     * @return "cls", "mean" or (token classification) "token"
+     */
     public String pooling(boolean tokens) {
         if (tokens) return "token";
         return kind == Kind.FROZEN_CLS ? "cls" : "mean";
     }
 
-    /** One strategy by name. */
+    /**
+     * One strategy by name.
+     *
+     * @param raw frozen-cls, frozen-mean, frozen-mix, top-K, lora or full
+     * @return the strategy
+     */
     public static Strategy parse(String raw) {
         String s = raw.trim().toLowerCase(Locale.ROOT);
         switch (s) {
@@ -62,7 +93,12 @@ public record Strategy(String name, Kind kind, int topLayers) {
         throw new IllegalArgumentException("unknown strategy '" + raw.trim() + "' (frozen-cls, frozen-mean, frozen-mix, top-K such as top-2, lora, full)");
     }
 
-    /** A comma-separated list, in the order given, each once. */
+    /**
+     * A comma-separated list, in the order given, each once.
+     *
+     * @param spec the list
+     * @return the strategies
+     */
     public static List<Strategy> parseList(String spec) {
         LinkedHashSet<String> seen = new LinkedHashSet<>();
         List<Strategy> out = new ArrayList<>();
