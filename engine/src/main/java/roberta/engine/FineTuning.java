@@ -150,9 +150,9 @@ public final class FineTuning {
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
-                if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
+                if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve(Trainer.finalFolder(options)))) {
                     listener.message("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
-                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve("model"));
+                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve(Trainer.finalFolder(options)));
                 }
                 startEpoch = done.epoch();
             }
@@ -168,7 +168,7 @@ public final class FineTuning {
                 listener.message("resuming from " + resumeFrom);
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
-            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve("model"));
+            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve(Trainer.finalFolder(options)));
         }
     }
 
@@ -190,7 +190,7 @@ public final class FineTuning {
      */
     private static void checkDiskSpace(Path output, RobertaModel m, int epochsLeft, int keep) throws IOException {
         long weights = 0, trainable = 0;
-        for (Param p : m.params().values()) {
+        for (Param p : m.allParams().values()) {
             weights += p.value.size();
             if (p.trainable) trainable += p.value.size();
         }
@@ -238,10 +238,27 @@ public final class FineTuning {
     }
 
     private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed, Listener listener) {
+        if (run.options().lora() != null) return loraModel(run, be, t, data, resumeFrom, seed, listener);
         if (resumeFrom != null) return RobertaModel.load(resumeFrom, be, t.head, data.labels, data.problemType(t), seed);
         if (run.randomInit() != null) return RobertaModel.random(randomConfig(run.randomInit(), base, t, data), t.head, be, seed);
         RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
         for (String w : m.warnings()) listener.warning(w);
+        return m;
+    }
+
+    /**
+     * A LoRA run's model: the base (--model) with the task's head, and an adapter: new (A random, B
+     * zeros) or, on resume, the checkpoint's adapter and head.
+     */
+    private static RobertaModel loraModel(Run run, Backend be, Task t, Data data, Path resumeFrom, long seed, Listener listener) {
+        if (run.randomInit() != null) throw new IllegalArgumentException("--lora adapts a pretrained model; leave out --random-init");
+        RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
+        if (resumeFrom != null) {
+            AdapterFolder.attach(AdapterFolder.read(resumeFrom), m);
+        } else {
+            for (String w : m.warnings()) listener.warning(w);
+            m.attach(LoraAdapter.random(run.options().lora(), m, seed));
+        }
         return m;
     }
 
