@@ -95,6 +95,18 @@ public final class FineTuningBuilder {
     }
 
     /**
+     * Trains a LoRA adapter and the head, the encoder frozen, as {@code --lora} does; the run's
+     * result is then OUTPUT/adapter, a peft folder ({@link Roberta#load(Path, Path)} reads it).
+     *
+     * @param config the adapter's rank, alpha, dropout and targets ({@link LoraConfig#parse(String)} reads --lora's spec)
+     * @return this builder
+     */
+    public FineTuningBuilder lora(LoraConfig config) {
+        options = options.withLora(config);
+        return this;
+    }
+
+    /**
      * Passes over the training data.
      *
      * @param epochs passes over the training data (default 3)

@@ -33,7 +33,7 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
     /** What {@code all-linear} stands for, as target_modules (peft writes the same suffixes). */
     static final List<String> ALL_LINEAR = List.of("query", "key", "value", "dense");
 
-    /** Checks the values. */
+    /** Checks the values: r at least 1, alpha above 0, dropout in [0, 1), some target. */
     public LoraConfig {
         if (r < 1) throw new IllegalArgumentException("--lora: r must be >= 1, got " + r);
         if (!(alpha > 0)) throw new IllegalArgumentException("--lora: alpha must be > 0, got " + alpha);
@@ -42,12 +42,20 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
         targets = List.copyOf(targets);
     }
 
-    /** r=8, alpha=16, dropout 0.1, targets query and value, plain scale. */
+    /**
+     * r=8, alpha=16, dropout 0.1, targets query and value, plain scale.
+     *
+     * @return the defaults
+     */
     public static LoraConfig defaults() {
         return new LoraConfig(8, 16, 0.1f, List.of("query", "value"), false);
     }
 
-    /** The factor the branch B·A·x is multiplied by: alpha / r, or alpha / √r with rsLoRA. */
+    /**
+     * The factor the branch B·A·x is multiplied by.
+     *
+     * @return alpha / r, or alpha / √r with rsLoRA
+     */
     public float scale() {
         return rslora ? (float) (alpha / Math.sqrt(r)) : alpha / r;
     }
@@ -56,6 +64,10 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
      * From {@code --lora r=8,alpha=16,dropout=0.1,targets=query,value,rslora}: comma-separated
      * key=value; targets takes every item up to the next key=; a bare {@code rslora} turns it on.
      * Keys left out keep {@link #defaults()}; an empty spec is the defaults.
+     *
+     * @param spec the --lora value (null or empty: the defaults)
+     * @return the config
+     * @throws IllegalArgumentException naming the key or target that is wrong
      */
     public static LoraConfig parse(String spec) {
         LoraConfig d = defaults();
@@ -111,7 +123,12 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
         return List.copyOf(out);
     }
 
-    /** True if the module (a name such as encoder.layer.0.attention.self.query) is adapted: its name ends with a target. */
+    /**
+     * Whether a linear is adapted: its name ends with a target.
+     *
+     * @param module a module name such as encoder.layer.0.attention.self.query
+     * @return true if a target matches it
+     */
     public boolean targets(String module) {
         return targets.stream().anyMatch(t -> matches(module, t));
     }
@@ -121,7 +138,11 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
         return module.equals(target) || module.endsWith("." + target);
     }
 
-    /** The spec {@link #parse} reads back to this config (for run fingerprints and messages). */
+    /**
+     * The spec {@link #parse} reads back to this config (for run fingerprints and messages).
+     *
+     * @return r=..,alpha=..,dropout=..,targets=..[,rslora]
+     */
     public String spec() {
         return "r=" + r + ",alpha=" + alpha + ",dropout=" + dropout + ",targets=" + String.join(",", targets) + (rslora ? ",rslora" : "");
     }

@@ -42,7 +42,25 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
         if (lora != null && task == Task.MLM) throw new IllegalArgumentException("--lora trains sequence or token classification (peft's SEQ_CLS, TOKEN_CLS), not mlm");
     }
 
-    /** Options without an adapter (as before LoRA existed). */
+    /**
+     * Options without a LoRA adapter.
+     *
+     * @param task what to train for
+     * @param epochs passes over the data
+     * @param lr the peak learning rate
+     * @param batchSize sequences per batch
+     * @param warmup a fraction of all steps, or a step count when at least 1
+     * @param weightDecay AdamW's decoupled decay (none on biases and LayerNorm weights)
+     * @param seed seeds shuffling, dropout and new weights
+     * @param maxLength tokens per sequence (0: the model's limit)
+     * @param llrd layer-wise learning-rate decay (1: off)
+     * @param gradualUnfreeze start with the head alone, one more layer each epoch
+     * @param gradAccum batches per optimizer step
+     * @param clipNorm the gradient norm clip (0: off)
+     * @param freeze parameters left as they are (null: none)
+     * @param trainOnly the only parameters trained (null: all not frozen)
+     * @param cacheFeatures with the encoder frozen, compute its features once
+     */
     public TrainOptions(Task task, int epochs, float lr, int batchSize, float warmup, float weightDecay, long seed,
                         int maxLength, float llrd, boolean gradualUnfreeze, int gradAccum, float clipNorm,
                         String freeze, String trainOnly, boolean cacheFeatures) {
