@@ -36,7 +36,19 @@ class LoraTest {
     @ParameterizedTest
     @ValueSource(strings = {"cls-query-value", "cls-all-linear-rslora", "ner-key-dense"})
     void peftAdaptersGivePeftsLogitsLossAndGradients(String variant) {
-        CpuBackend be = CpuBackend.INSTANCE;
+        check(variant, CpuBackend.INSTANCE);
+    }
+
+    /** The same through the CUDA backend's code path on the emulated device (the branch uses only existing Backend ops). */
+    @ParameterizedTest
+    @ValueSource(strings = {"cls-query-value", "ner-key-dense"})
+    void peftAdaptersMatchOnTheEmulatedCudaBackend(String variant) {
+        try (roberta.kernels.Backend be = roberta.kernels.Devices.open("cuda-emulated", null)) {
+            check(variant, be);
+        }
+    }
+
+    static void check(String variant, roberta.kernels.Backend be) {
         RobertaModel model = AdapterFolder.load(TestData.model(baseOf(variant)), lora(variant), be, 0);
         Freezing.apply(model, Freezing.parse(null, "head")); // as a LoRA run trains: adapter and head
         try (SafetensorsFile exp = SafetensorsFile.open(lora(variant).resolve("expected.safetensors"))) {
