@@ -43,6 +43,9 @@ final class FinetuneCommand implements Callable<Integer> {
                             + "attention.output.dense, intermediate.dense, output.dense or all-linear"})
     String lora;
 
+    @Option(names = "--adapter", description = "Train this LoRA adapter further (ours or peft's; its r, alpha, dropout and targets), instead of a new one from --lora")
+    Path adapter;
+
     @Option(names = "--epochs", defaultValue = "3") int epochs;
     @Option(names = "--lr", defaultValue = "2e-5") float lr;
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
@@ -79,9 +82,9 @@ final class FinetuneCommand implements Callable<Integer> {
         Backend be = Devices.open(device, threads, StderrListener.INSTANCE);
         TrainOptions options = options();
         FineTuning.RandomInit init = randomInit ? new FineTuning.RandomInit(hidden, layers, heads, intermediate) : null;
-        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints), be, StderrListener.INSTANCE);
+        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints, adapter), be, StderrListener.INSTANCE);
         if (!done.alreadyFinished())
-            System.err.printf("finetune: %d steps in %.1f s; %s saved to %s%n", done.steps(), done.seconds(), lora == null ? "model" : "adapter", done.model());
+            System.err.printf("finetune: %d steps in %.1f s; %s saved to %s%n", done.steps(), done.seconds(), lora == null && adapter == null ? "model" : "adapter", done.model());
         System.out.println(JsonLines.JSON.writeValueAsString(done.metrics()));
         return 0;
     }

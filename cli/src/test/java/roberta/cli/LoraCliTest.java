@@ -103,6 +103,23 @@ class LoraCliTest {
         CliTest.assertOneLineError(finetune(train, cut, "--lora", "r=4,targets=all-linear", "--resume"), "different run", "--lora");
     }
 
+    @Test
+    void anAdapterTrainsFurtherWithItsOwnSettings(@TempDir Path dir) throws Exception {
+        Path train = trainData(dir), first = dir.resolve("first"), second = dir.resolve("second");
+        assertEquals(0, finetune(train, first, "--lora", "r=3,alpha=5,targets=key,output.dense,rslora").code());
+        CliTest.Run r = finetune(train, second, "--adapter", first.resolve("adapter").toString());
+        assertEquals(0, r.code(), r.err());
+        var config = JsonLines.JSON.readTree(Files.readString(second.resolve("adapter/adapter_config.json")));
+        assertEquals(3, config.get("r").asInt());
+        assertEquals(5.0, config.get("lora_alpha").asDouble());
+        assertTrue(config.get("use_rslora").asBoolean());
+        assertEquals("[\"key\",\"output.dense\"]", config.get("target_modules").toString());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(first.resolve("adapter/adapter_model.safetensors")),
+                Files.readAllBytes(second.resolve("adapter/adapter_model.safetensors"))), "trained further");
+        CliTest.assertOneLineError(finetune(train, dir.resolve("both"), "--adapter", first.resolve("adapter").toString(), "--lora", "r=2"), "choose one");
+        assertFalse(Files.exists(dir.resolve("both")));
+    }
+
     /** A copy of a peft fixture with one edit to adapter_config.json. */
     static Path edited(Path dir, String from, String to) throws Exception {
         Path copy = dir.resolve("adapter");
