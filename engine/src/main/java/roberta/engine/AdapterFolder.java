@@ -132,6 +132,22 @@ public final class AdapterFolder {
         }
     }
 
+    /** The base model an adapter folder names (base_model_name_or_path), which must be a folder here. */
+    static Path baseOf(Path dir) {
+        Path file = dir.resolve(CONFIG);
+        String base;
+        try {
+            base = JSON.readTree(Files.readString(file)).path("base_model_name_or_path").asText("");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+        }
+        Path p = base.isEmpty() ? null : dir.resolve(base);
+        if (p == null || !Files.isDirectory(p))
+            throw new IllegalArgumentException(dir + ": an adapter folder whose base_model_name_or_path \"" + base
+                    + "\" is no folder here; give the base model as the model and this folder as the adapter (--model BASE --adapter " + dir + ")");
+        return p;
+    }
+
     /** Reads and checks a peft LoRA folder (one-line errors naming the file and what is wrong). */
     public static Peft read(Path dir) {
         Path file = dir.resolve(CONFIG);

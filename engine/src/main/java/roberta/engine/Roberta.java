@@ -53,7 +53,9 @@ public final class Roberta {
 
     /**
      * Loads a Hugging Face model folder, or a sentence-transformers folder (modules.json): then
-     * the Transformer module's folder is the model, and embed pools as the folder says.
+     * the Transformer module's folder is the model, and embed pools as the folder says. A LoRA
+     * adapter folder (what {@code finetune --lora} leaves in OUTPUT/adapter) loads its
+     * base_model_name_or_path with the adapter applied.
      *
      * @param dir a Hugging Face or sentence-transformers folder
      * @param backend what runs the model, from {@link Devices}
@@ -86,6 +88,8 @@ public final class Roberta {
      * @return the model with its tokenizer
      */
     public static Roberta load(Path dir, Path adapter, Backend backend) {
+        if (adapter == null && AdapterFolder.existsIn(dir) && !java.nio.file.Files.exists(dir.resolve("model.safetensors")))
+            return load(AdapterFolder.baseOf(dir), dir, backend); // an adapter folder alone: its base_model_name_or_path is the model
         SentenceTransformerConfig st = SentenceTransformerConfig.existsIn(dir) ? SentenceTransformerConfig.load(dir) : null;
         SentencePipeline pipeline = st == null ? null : SentencePipeline.of(st); // its files are checked before the model is read
         Path modelDir = st == null ? dir : st.transformerDir();

@@ -110,6 +110,9 @@ class LoraTrainingTest {
         float[][] trained = Roberta.of(m, TrainingTest.tok).logits(ids, 8), loaded = Roberta.load(base, adapter, BE).logits(ids, 8);
         for (int i = 0; i < ids.size(); i++) assertArrayEquals(trained[i], loaded[i], 1e-5f, "logits of input " + i);
         assertEquals(TrainingTest.LABELS, Roberta.load(base, adapter, BE).model().config().id2label());
+        // the adapter folder alone names its base (base_model_name_or_path): Roberta.load(outcome.model()) works for LoRA runs too
+        float[][] alone = Roberta.load(adapter, null, BE).logits(ids, 8);
+        for (int i = 0; i < ids.size(); i++) assertArrayEquals(trained[i], alone[i], 1e-5f, "logits of input " + i);
     }
 
     @Test
