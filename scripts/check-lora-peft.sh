@@ -44,15 +44,15 @@ logging.disable_progress_bar()
 base, run, spec = sys.argv[1:4]
 ours = load_file(run + "/ours.safetensors")
 labels = json.load(open(run + "/adapter/config.json"))["id2label"]
-model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), attn_implementation="eager")
+model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), attn_implementation="eager", dtype=torch.float32)
 peft_model = PeftModel.from_pretrained(model, run + "/adapter").eval()
 cfg = peft_model.peft_config["default"]
 with torch.no_grad():
     out = peft_model(input_ids=ours["input_ids"], attention_mask=ours["attention_mask"], output_hidden_states=True)
     theirs, states = out.logits, out.hidden_states[-1]
-    merged = AutoModelForSequenceClassification.from_pretrained(run + "/merged", attn_implementation="eager").eval()
+    merged = AutoModelForSequenceClassification.from_pretrained(run + "/merged", attn_implementation="eager", dtype=torch.float32).eval()
     merged_logits = merged(input_ids=ours["input_ids"], attention_mask=ours["attention_mask"]).logits
-    plain = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels)).eval()
+    plain = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), dtype=torch.float32).eval()
     moved = (plain.roberta(input_ids=ours["input_ids"], attention_mask=ours["attention_mask"]).last_hidden_state
              - peft_model.base_model.model.roberta(input_ids=ours["input_ids"], attention_mask=ours["attention_mask"]).last_hidden_state).abs().max().item()
 ok = True
