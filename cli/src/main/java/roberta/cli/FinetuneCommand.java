@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import roberta.engine.FineTuning;
+import roberta.engine.LoraConfig;
 import roberta.engine.TrainOptions;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
@@ -12,7 +13,8 @@ import roberta.kernels.Devices;
 
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = {"Adapt a model to a task: full fine-tuning, feature extraction (--train-only head) or anything between (--freeze).",
-                "Writes OUTPUT/checkpoints/epoch-N (Hugging Face folders), OUTPUT/metrics.jsonl and the final OUTPUT/model."})
+                "Writes OUTPUT/checkpoints/epoch-N (Hugging Face folders), OUTPUT/metrics.jsonl and the final OUTPUT/model",
+                "(with --lora: peft adapter folders, and the final OUTPUT/adapter)."})
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Pretrained model folder (its tokenizer is used; with --random-init only its tokenizer and config)")
     Path model;
@@ -34,6 +36,15 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--train-only", description = "Train only these (e.g. head: pure feature extraction)")
     String trainOnly;
+
+    @Option(names = "--lora", arity = "0..1", fallbackValue = "", paramLabel = "SPEC",
+            description = {"Train a LoRA adapter (and the head) with the encoder frozen; writes OUTPUT/adapter (a peft folder) instead of OUTPUT/model.",
+                    "SPEC: r=8,alpha=16,dropout=0.1,targets=query,value[,rslora] (these are the defaults); targets: query, key, value, dense, "
+                            + "attention.output.dense, intermediate.dense, output.dense or all-linear"})
+    String lora;
+
+    @Option(names = "--adapter", description = "Train this LoRA adapter further (ours or peft's; its r, alpha, dropout and targets), instead of a new one from --lora")
+    Path adapter;
 
     @Option(names = "--epochs", defaultValue = "3") int epochs;
     @Option(names = "--lr", defaultValue = "2e-5") float lr;
@@ -62,7 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
     /** The training settings the flags give. */
     TrainOptions options() {
         return new TrainOptions(Task.parse(task), epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze,
-                gradAccum, clip, freeze, trainOnly, !noCache);
+                gradAccum, clip, freeze, trainOnly, !noCache, lora == null ? null : LoraConfig.parse(lora));
     }
 
     @Override
@@ -71,9 +82,9 @@ final class FinetuneCommand implements Callable<Integer> {
         Backend be = Devices.open(device, threads, StderrListener.INSTANCE);
         TrainOptions options = options();
         FineTuning.RandomInit init = randomInit ? new FineTuning.RandomInit(hidden, layers, heads, intermediate) : null;
-        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints), be, StderrListener.INSTANCE);
+        FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints, adapter), be, StderrListener.INSTANCE);
         if (!done.alreadyFinished())
-            System.err.printf("finetune: %d steps in %.1f s; model saved to %s%n", done.steps(), done.seconds(), output.resolve("model"));
+            System.err.printf("finetune: %d steps in %.1f s; %s saved to %s%n", done.steps(), done.seconds(), lora == null && adapter == null ? "model" : "adapter", done.model());
         System.out.println(JsonLines.JSON.writeValueAsString(done.metrics()));
         return 0;
     }

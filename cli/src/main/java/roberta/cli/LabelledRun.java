@@ -15,7 +15,7 @@ import roberta.tokenizer.RobertaTokenizer;
 /** A fine-tuned model folder with labelled data read for its head (what evaluate and grad share). */
 record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Map<Integer, String> labels, List<Example> examples) {
     static LabelledRun load(ModelOptions options, Path data, int maxLength) throws IOException {
-        RobertaModel m = RobertaModel.load(options.model, options.prepare(), null, null, 0);
+        RobertaModel m = options.loadTrainable();
         Task task = Task.of(m.head());
         RobertaTokenizer tok = options.loadTokenizer();
         Map<Integer, String> labels = m.config().id2label();

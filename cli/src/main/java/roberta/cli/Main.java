@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./roberta}: one subcommand per job. */
 @Command(name = "roberta", mixinStandardHelpOptions = true, version = "roberta 0.1.0",
         description = "Pure-Java RoBERTa: tokenize, inspect, embed, predict, fine-tune.",
-        subcommands = {TokenizeCommand.class, TrainTokenizerCommand.class, ConvertCommand.class, InspectCommand.class, EmbedCommand.class, FillMaskCommand.class, ClassifyCommand.class, ForwardCommand.class, FinetuneCommand.class, CompareCommand.class, EvaluateCommand.class, GradCommand.class, BenchCommand.class, BenchLoadCommand.class, BenchTokenizerCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TokenizeCommand.class, TrainTokenizerCommand.class, ConvertCommand.class, InspectCommand.class, EmbedCommand.class, FillMaskCommand.class, ClassifyCommand.class, ForwardCommand.class, FinetuneCommand.class, CompareCommand.class, EvaluateCommand.class, GradCommand.class, BenchCommand.class, BenchLoadCommand.class, BenchTokenizerCommand.class, ServeCommand.class, MergeAdapterCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,7 +3,9 @@ package roberta.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import roberta.engine.AdapterFolder;
 import roberta.engine.Roberta;
+import roberta.engine.RobertaModel;
 import roberta.kernels.Backend;
 import roberta.kernels.Devices;
 import roberta.tokenizer.RobertaTokenizer;
@@ -12,6 +14,9 @@ import roberta.tokenizer.RobertaTokenizer;
 final class ModelOptions {
     @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, model.safetensors, tokenizer files)")
     Path model;
+
+    @Option(names = "--adapter", description = "LoRA adapter folder (peft's adapter_config.json + adapter_model.safetensors, from finetune --lora or Python): folded into the model's weights, its head replacing the model's")
+    Path adapter;
 
     @Option(names = "--tokenizer", description = "Folder with the tokenizer files, when the model folder has none")
     Path tokenizer;
@@ -33,13 +38,20 @@ final class ModelOptions {
 
     /** Loads onto a backend {@link #prepare()} opened (serve opens it first, then loads in the background). */
     Roberta load(Backend be) {
-        Roberta r = Roberta.load(model, be);
+        Roberta r = Roberta.load(model, adapter, be);
         return tokenizer == null ? r : r.withTokenizer(RobertaTokenizer.load(tokenizer));
+    }
+
+    /** The model as training code reads it (weights not packed); an --adapter is attached unmerged, so its A and B get gradients. */
+    RobertaModel loadTrainable() {
+        Backend be = prepare();
+        return adapter == null ? RobertaModel.load(model, be, null, null, 0) : AdapterFolder.load(model, adapter, be, 0);
     }
 
     /** Checks the folder and opens the backend, before anything is loaded. */
     Backend prepare() {
         if (!Files.isDirectory(model)) throw new IllegalArgumentException(model + ": model folder not found");
+        if (adapter != null && !Files.isDirectory(adapter)) throw new IllegalArgumentException(adapter + ": adapter folder not found");
         return backend();
     }
 

@@ -22,9 +22,9 @@ final class OptionChecks {
     private static final Set<String> AT_LEAST_ZERO = Set.of("--max-length", "--stride", "--warmup", "--weight-decay", "--clip", "--keep-checkpoints", "--min-frequency", "--port", "--max-wait-ms", "--grace-seconds");
     private static final Set<String> POSITIVE = Set.of("--lr", "--llrd", "--seconds", "--peak-gflops-per-core");
     /** Options that name what a command reads: its output must not be one of them. */
-    private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer");
+    private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer", "--adapter");
     /** Commands whose --output is a folder, not a file. */
-    private static final Set<String> FOLDER_OUTPUT = Set.of("finetune", "train-tokenizer", "convert", "compare");
+    private static final Set<String> FOLDER_OUTPUT = Set.of("finetune", "train-tokenizer", "convert", "compare", "merge-adapter");
     private static final int MAX_THREADS = 4096;
 
     private OptionChecks() {}

@@ -19,7 +19,8 @@ import roberta.loader.SafetensorsFile;
 import roberta.loader.SafetensorsWriter;
 
 /**
- * A run's files on disk: OUTPUT/checkpoints/epoch-N (a Hugging Face model folder plus
+ * A run's files on disk: OUTPUT/checkpoints/epoch-N (a Hugging Face model folder, or for a LoRA
+ * run the peft adapter folder, plus
  * optimizer.safetensors with the AdamW moments and trainer_state.json: epoch, step, seed,
  * metrics, the run's fingerprint) and OUTPUT/metrics.jsonl (one line per saved epoch).
  * Checkpoints are written whole or not at all; a failed save names the last good one.
@@ -79,11 +80,13 @@ public final class Checkpoints {
         Path target = outDir.resolve("checkpoints").resolve("epoch-" + epoch);
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                ModelFolder.writeInto(model, tokenizerDir, dir, DType.F32, notices);
+                // a LoRA run's checkpoint holds the adapter folder (the base is the run's --model, unchanged)
+                if (model.adapter() != null) AdapterFolder.writeInto(model, tokenizerDir, dir);
+                else ModelFolder.writeInto(model, tokenizerDir, dir, DType.F32, notices);
                 PausePoints.reach("checkpoint-write:" + epoch);
                 Backend be = model.backend();
                 SafetensorsWriter w = new SafetensorsWriter();
-                for (Param p : model.params().values()) {
+                for (Param p : model.allParams().values()) {
                     if (p.m == null) continue;
                     w.addFloats("m." + p.name, be.toHost(p.m), ModelFolder.toLong(p.value.shape()));
                     w.addFloats("v." + p.name, be.toHost(p.v), ModelFolder.toLong(p.value.shape()));
@@ -113,7 +116,7 @@ public final class Checkpoints {
     static void restoreMoments(RobertaModel model, Path checkpoint) {
         Backend be = model.backend();
         try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
-            for (Param p : model.params().values()) {
+            for (Param p : model.allParams().values()) {
                 if (!f.tensors().containsKey("m." + p.name)) continue;
                 p.m = be.fromHost(f.floats("m." + p.name), p.value.shape());
                 p.v = be.fromHost(f.floats("v." + p.name), p.value.shape());

@@ -67,13 +67,34 @@ public final class FineTuning {
      * @param resume continue from the last checkpoint in output
      * @param overwrite replace an earlier run in output
      * @param keepCheckpoints keep the newest N checkpoints (0: all)
+     * @param adapter a LoRA adapter folder (ours or peft's) to train further, or null; its settings are the run's --lora
      */
     public record Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit,
-                      boolean resume, boolean overwrite, int keepCheckpoints) {
+                      boolean resume, boolean overwrite, int keepCheckpoints, Path adapter) {
         /** Refuses resume with overwrite, and a negative keepCheckpoints. */
         public Run {
             if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
             if (keepCheckpoints < 0) throw new IllegalArgumentException("--keep-checkpoints must be 0 (all) or more, got " + keepCheckpoints);
+            if (adapter != null && options != null && options.lora() != null)
+                throw new IllegalArgumentException("--adapter continues training an adapter with its own settings and --lora starts a new one: choose one");
+        }
+
+        /**
+         * A run that trains no existing adapter.
+         *
+         * @param model the model folder
+         * @param train the training data
+         * @param eval data scored after each epoch, or null
+         * @param output where checkpoints, metrics and the model go
+         * @param options the settings
+         * @param randomInit random weights of this shape, or null for the folder's weights
+         * @param resume continue from the last checkpoint in output
+         * @param overwrite replace an earlier run in output
+         * @param keepCheckpoints keep the newest N checkpoints (0: all)
+         */
+        public Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit, boolean resume, boolean overwrite,
+                   int keepCheckpoints) {
+            this(model, train, eval, output, options, randomInit, resume, overwrite, keepCheckpoints, null);
         }
 
         /**
@@ -89,7 +110,7 @@ public final class FineTuning {
          * @param overwrite replace an earlier run in output
          */
         public Run(Path model, Path train, Path eval, Path output, TrainOptions options, RandomInit randomInit, boolean resume, boolean overwrite) {
-            this(model, train, eval, output, options, randomInit, resume, overwrite, 0);
+            this(model, train, eval, output, options, randomInit, resume, overwrite, 0, null);
         }
     }
 
@@ -127,7 +148,8 @@ public final class FineTuning {
      */
     public static Outcome run(Run run, Backend be, Listener listener) throws IOException {
         if (listener == null) listener = Listener.NONE;
-        TrainOptions requested = run.options();
+        // an adapter trained further keeps its own rank, alpha, dropout and targets
+        TrainOptions requested = run.adapter() == null ? run.options() : run.options().withLora(AdapterFolder.read(run.adapter()).config());
         Task t = requested.task();
         RobertaTokenizer tok = RobertaTokenizer.load(run.model());
         Path configFile = run.model().resolve("config.json");
@@ -150,9 +172,9 @@ public final class FineTuning {
             } else {
                 checkSameRun(run, resumeFrom, fingerprint);
                 Checkpoints.State done = Checkpoints.state(resumeFrom);
-                if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve("model"))) {
+                if (done.epoch() >= options.epochs() && Files.isDirectory(output.resolve(Trainer.finalFolder(options)))) {
                     listener.message("finetune: " + output + " already finished its " + options.epochs() + " epochs (" + resumeFrom + "); nothing to do");
-                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve("model"));
+                    return new Outcome(done.metrics(), done.step(), 0, true, output.resolve(Trainer.finalFolder(options)));
                 }
                 startEpoch = done.epoch();
             }
@@ -168,7 +190,7 @@ public final class FineTuning {
                 listener.message("resuming from " + resumeFrom);
             }
             Trainer.Result r = trainer.train(data.train, data.eval, data.labels);
-            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve("model"));
+            return new Outcome(r.metrics(), r.steps(), r.seconds(), false, output.resolve(Trainer.finalFolder(options)));
         }
     }
 
@@ -190,7 +212,7 @@ public final class FineTuning {
      */
     private static void checkDiskSpace(Path output, RobertaModel m, int epochsLeft, int keep) throws IOException {
         long weights = 0, trainable = 0;
-        for (Param p : m.params().values()) {
+        for (Param p : m.allParams().values()) {
             weights += p.value.size();
             if (p.trainable) trainable += p.value.size();
         }
@@ -204,7 +226,7 @@ public final class FineTuning {
 
     /** The data and the model must not lie in the output folder, which a run writes and --overwrite clears. */
     private static void refuseInputsInside(Path output, Run run) throws IOException {
-        Path[][] inputs = {{run.train(), Path.of("--train")}, {run.eval(), Path.of("--eval")}, {run.model(), Path.of("--model")}};
+        Path[][] inputs = {{run.train(), Path.of("--train")}, {run.eval(), Path.of("--eval")}, {run.model(), Path.of("--model")}, {run.adapter(), Path.of("--adapter")}};
         for (Path[] in : inputs) {
             if (in[0] == null || !Files.exists(in[0])) continue;
             if (in[0].toRealPath().startsWith(output))
@@ -238,10 +260,28 @@ public final class FineTuning {
     }
 
     private static RobertaModel model(Run run, Backend be, Task t, Data data, RobertaConfig base, Path resumeFrom, long seed, Listener listener) {
+        if (run.options().lora() != null || run.adapter() != null) return loraModel(run, be, t, data, resumeFrom, seed, listener);
         if (resumeFrom != null) return RobertaModel.load(resumeFrom, be, t.head, data.labels, data.problemType(t), seed);
         if (run.randomInit() != null) return RobertaModel.random(randomConfig(run.randomInit(), base, t, data), t.head, be, seed);
         RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
         for (String w : m.warnings()) listener.warning(w);
+        return m;
+    }
+
+    /**
+     * A LoRA run's model: the base (--model) with the task's head, and an adapter: new (A random, B
+     * zeros), the --adapter folder's, or, on resume, the checkpoint's (adapter and head).
+     */
+    private static RobertaModel loraModel(Run run, Backend be, Task t, Data data, Path resumeFrom, long seed, Listener listener) {
+        if (run.randomInit() != null) throw new IllegalArgumentException("--lora adapts a pretrained model; leave out --random-init");
+        RobertaModel m = RobertaModel.load(run.model(), be, t.head, data.labels, data.problemType(t), seed);
+        if (resumeFrom != null || run.adapter() != null) {
+            // the checkpoint's adapter and head, or the one to train further (its head replaces the new one)
+            AdapterFolder.attach(AdapterFolder.read(resumeFrom != null ? resumeFrom : run.adapter()), m);
+        } else {
+            for (String w : m.warnings()) listener.warning(w);
+            m.attach(LoraAdapter.random(run.options().lora(), m, seed));
+        }
         return m;
     }
 
@@ -296,8 +336,10 @@ public final class FineTuning {
         }
         String init = r == null ? "no" : "hidden " + (r.hidden() != null ? r.hidden() : c.hiddenSize()) + ", layers " + (r.layers() != null ? r.layers() : c.numHiddenLayers())
                 + ", heads " + (r.heads() != null ? r.heads() : c.numAttentionHeads()) + ", intermediate " + (r.intermediate() != null ? r.intermediate() : c.intermediateSize());
-        return RunFingerprint.of(options).with("--random-init", init).withFiles("--model", modelFiles)
+        RunFingerprint fp = RunFingerprint.of(options).with("--random-init", init).withFiles("--model", modelFiles)
                 .withFile("--train", run.train()).withFile("--eval", run.eval());
+        // only when set, so that checkpoints of runs without one still match
+        return run.adapter() == null ? fp : fp.withFiles("--adapter", List.of(run.adapter().resolve(AdapterFolder.CONFIG), run.adapter().resolve(AdapterFolder.WEIGHTS)));
     }
 
     /** Refuses a checkpoint that another run wrote, naming what differs. */

@@ -15,7 +15,7 @@ import roberta.kernels.Devices;
  */
 public final class FineTuningBuilder {
     private final Path model;
-    private Path train, eval, output;
+    private Path train, eval, output, adapter;
     private TrainOptions options = TrainOptions.defaults(Task.SEQ_CLS);
     private FineTuning.RandomInit randomInit;
     private boolean resume, overwrite;
@@ -91,6 +91,30 @@ public final class FineTuningBuilder {
      */
     public FineTuningBuilder trainOnly(String spec) {
         options = options.withFreezing(options.freeze(), spec);
+        return this;
+    }
+
+    /**
+     * Trains a LoRA adapter and the head, the encoder frozen, as {@code --lora} does; the run's
+     * result is then OUTPUT/adapter, a peft folder ({@link Roberta#load(Path, Path)} reads it).
+     *
+     * @param config the adapter's rank, alpha, dropout and targets ({@link LoraConfig#parse(String)} reads --lora's spec)
+     * @return this builder
+     */
+    public FineTuningBuilder lora(LoraConfig config) {
+        options = options.withLora(config);
+        return this;
+    }
+
+    /**
+     * Trains an existing LoRA adapter further (ours or one peft saved), with its own rank, alpha,
+     * dropout and targets; its head replaces the model's.
+     *
+     * @param folder a peft LoRA folder (adapter_config.json, adapter_model.safetensors)
+     * @return this builder
+     */
+    public FineTuningBuilder adapter(Path folder) {
+        this.adapter = folder;
         return this;
     }
 
@@ -241,6 +265,6 @@ public final class FineTuningBuilder {
         if (train == null) throw new IllegalArgumentException("fine-tuning needs training data: call train(path)");
         if (output == null) throw new IllegalArgumentException("fine-tuning needs an output folder: call output(path)");
         Backend be = device != null ? device : Devices.open("auto", null, listener);
-        return FineTuning.run(new FineTuning.Run(model, train, eval, output, options, randomInit, resume, overwrite, keepCheckpoints), be, listener);
+        return FineTuning.run(new FineTuning.Run(model, train, eval, output, options, randomInit, resume, overwrite, keepCheckpoints, adapter), be, listener);
     }
 }

@@ -81,10 +81,12 @@ public final class Freezing {
             p.trainable = trainable;
             if (!trainable) p.dropTrainingState(model.backend());
         }
+        // an attached LoRA adapter always trains: it is what the frozen encoder learns through
+        if (model.adapter() != null) for (Param p : model.adapter().params().values()) p.trainable = true;
     }
 
     /** True if no parameter of the embeddings or encoder trains: features can be computed once and cached. */
     public static boolean encoderFrozen(RobertaModel model) {
-        return model.params().values().stream().noneMatch(p -> p.trainable && !RobertaParameters.isHead(p.name));
+        return model.allParams().values().stream().noneMatch(p -> p.trainable && !RobertaParameters.isHead(p.name));
     }
 }

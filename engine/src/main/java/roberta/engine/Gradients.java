@@ -33,7 +33,7 @@ public final class Gradients {
             tape.backward();
         }
         Map<String, Grad> grads = new LinkedHashMap<>();
-        for (Param p : model.params().values()) {
+        for (Param p : model.allParams().values()) { // with an adapter attached, its lora_A and lora_B too
             if (!p.trainable) continue;
             float[] values = p.grad == null ? new float[p.value.size()] : model.backend().toHost(p.grad);
             grads.put(ModelFolder.storedName(model, p.name), new Grad(values, ModelFolder.toLong(p.value.shape())));

@@ -157,6 +157,31 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
+     * a + s·b, where a and b are fresh outputs used nowhere else (a LoRA branch added to its base
+     * linear): b is scaled in place, and in inference the sum overwrites a. Backward: da += dy,
+     * db = s·dy (b's gradient starts at zero, being used only here).
+     */
+    Var addScaled(Var a, Var b, float s) {
+        be.scale(b.value, s);
+        if (!recording(a, b)) {
+            be.add(a.value, a.value, b.value);
+            return a;
+        }
+        Var y = out(alloc(a.value.shape()), true);
+        be.add(y.value, a.value, b.value);
+        tape.record(() -> {
+            if (y.grad == null) return;
+            if (a.needsGrad()) be.accumulate(grad(a), y.grad);
+            if (b.needsGrad()) {
+                Tensor db = grad(b);
+                be.accumulate(db, y.grad);
+                be.scale(db, s);
+            }
+        });
+        return y;
+    }
+
+    /**
      * sublayer + x, the residual connection. sublayer must be a fresh output used nowhere else:
      * in inference the sum overwrites it instead of taking another buffer.
      */

@@ -18,13 +18,13 @@ import java.util.regex.Pattern;
 /**
  * A fine-tuning run's output folder, held for the run: OUTPUT/.lock is locked (an OS lock, so a
  * killed run frees it) and names the holder's pid. It also knows which entries finetune writes
- * (metrics.jsonl, model, checkpoints/epoch-N) and which hidden temporary names a killed run
+ * (metrics.jsonl, model or a LoRA run's adapter, checkpoints/epoch-N) and which hidden temporary names a killed run
  * leaves (.model.tmp-PID, .model.old-PID, checkpoints/.epoch-N.tmp-PID, .metrics.jsonl.N.tmp);
  * anything else is the user's and is never deleted.
  */
 public final class OutputFolder implements AutoCloseable {
     public static final String LOCK = ".lock";
-    private static final Pattern STALE_TOP = Pattern.compile("\\.model\\.(tmp|old)-\\d+|\\.metrics\\.jsonl\\.[0-9a-f]+\\.tmp");
+    private static final Pattern STALE_TOP = Pattern.compile("\\.(model|adapter)\\.(tmp|old)-\\d+|\\.metrics\\.jsonl\\.[0-9a-f]+\\.tmp");
     private static final Pattern STALE_CHECKPOINT = Pattern.compile("\\.epoch-\\d+\\.(tmp|old)(-\\d+)?");
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-\\d+");
 
@@ -126,7 +126,7 @@ public final class OutputFolder implements AutoCloseable {
     private static boolean ours(Path p) {
         String n = p.getFileName().toString();
         return n.equals("metrics.jsonl") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                || n.equals("model") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                || (n.equals("model") || n.equals("adapter")) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Deletes the temporary folders and files a killed run left (our own names only). */
@@ -142,6 +142,7 @@ public final class OutputFolder implements AutoCloseable {
         cleanStale();
         delete(dir.resolve("metrics.jsonl"));
         delete(dir.resolve("model"));
+        delete(dir.resolve("adapter"));
         delete(dir.resolve("checkpoints"));
     }
 

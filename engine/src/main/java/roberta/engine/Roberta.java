@@ -53,17 +53,48 @@ public final class Roberta {
 
     /**
      * Loads a Hugging Face model folder, or a sentence-transformers folder (modules.json): then
-     * the Transformer module's folder is the model, and embed pools as the folder says.
+     * the Transformer module's folder is the model, and embed pools as the folder says. A LoRA
+     * adapter folder (what {@code finetune --lora} leaves in OUTPUT/adapter) loads its
+     * base_model_name_or_path with the adapter applied.
      *
      * @param dir a Hugging Face or sentence-transformers folder
      * @param backend what runs the model, from {@link Devices}
      * @return the model with its tokenizer
      */
     public static Roberta load(Path dir, Backend backend) {
+        return load(dir, null, backend);
+    }
+
+    /**
+     * Loads a model folder with a LoRA adapter (a peft folder: adapter_config.json and
+     * adapter_model.safetensors, ours or one trained in Python) onto the default device.
+     *
+     * @param dir the base model's folder
+     * @param adapter the adapter folder
+     * @return the adapted model with its tokenizer
+     */
+    public static Roberta load(Path dir, Path adapter) {
+        return load(dir, adapter, Devices.auto());
+    }
+
+    /**
+     * As {@link #load(Path, Backend)}, with a LoRA adapter applied: its delta folded into the
+     * weights it targets (W += scale·B·A) before they are packed for inference, and its head (peft's
+     * modules_to_save) in place of the folder's, so it runs as fast as the plain model.
+     *
+     * @param dir a Hugging Face or sentence-transformers folder
+     * @param adapter a peft LoRA folder, or null for none
+     * @param backend what runs the model, from {@link Devices}
+     * @return the model with its tokenizer
+     */
+    public static Roberta load(Path dir, Path adapter, Backend backend) {
+        if (adapter == null && AdapterFolder.existsIn(dir) && !java.nio.file.Files.exists(dir.resolve("model.safetensors")))
+            return load(AdapterFolder.baseOf(dir), dir, backend); // an adapter folder alone: its base_model_name_or_path is the model
         SentenceTransformerConfig st = SentenceTransformerConfig.existsIn(dir) ? SentenceTransformerConfig.load(dir) : null;
         SentencePipeline pipeline = st == null ? null : SentencePipeline.of(st); // its files are checked before the model is read
         Path modelDir = st == null ? dir : st.transformerDir();
-        RobertaModel model = RobertaModel.load(modelDir, backend, null, null, null, 0, true);
+        RobertaModel model = adapter == null ? RobertaModel.load(modelDir, backend, null, null, null, 0, true)
+                : AdapterFolder.load(modelDir, adapter, backend, 0).mergeAdapter().forInference();
         RobertaTokenizer tok = RobertaTokenizer.existsIn(modelDir) ? RobertaTokenizer.load(modelDir) : null;
         try {
             if (pipeline != null) pipeline.width(model.config().hiddenSize()); // a Dense layer of the wrong width fails now, not at the first text

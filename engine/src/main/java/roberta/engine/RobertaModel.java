@@ -24,6 +24,8 @@ public final class RobertaModel {
     /** Every parameter by Hugging Face name (encoder names without "roberta."). */
     private final Map<String, Param> params;
     private final List<String> warnings;
+    /** A LoRA adapter trained or applied on top of the encoder's linears, or null. */
+    private LoraAdapter adapter;
 
     RobertaModel(RobertaConfig config, HeadType head, Backend be, Map<String, Param> params, List<String> warnings) {
         this.config = config;
@@ -39,9 +41,41 @@ public final class RobertaModel {
     /** Parameters by name, in Hugging Face's order; the tied MLM decoder is not listed twice. */
     public Map<String, Param> params() { return Collections.unmodifiableMap(params); }
 
+    /** The LoRA adapter attached to the encoder, or null. */
+    public LoraAdapter adapter() { return adapter; }
+
+    /** Attaches a LoRA adapter (null detaches it): the encoder's targeted linears add its branch. */
+    public void attach(LoraAdapter a) {
+        this.adapter = a;
+    }
+
+    /** Folds the attached adapter into the linears' weights (W += scale·B·A) and detaches it: the same outputs, no branch. */
+    public RobertaModel mergeAdapter() {
+        if (adapter == null) return this;
+        adapter.mergeInto(this);
+        // the adapter lives on only in the weights: its tensors go back to the backend (device memory on a GPU)
+        for (Param p : adapter.params().values()) {
+            p.dropTrainingState(be);
+            be.release(p.value);
+        }
+        adapter = null;
+        return this;
+    }
+
+    /**
+     * What training sees: the model's parameters then the adapter's, by name. The optimizer, clipping,
+     * checkpoints' moments and memory accounting go over these; a saved model only over {@link #params()}.
+     */
+    public Map<String, Param> allParams() {
+        if (adapter == null) return params();
+        Map<String, Param> all = new java.util.LinkedHashMap<>(params);
+        all.putAll(adapter.params());
+        return Collections.unmodifiableMap(all);
+    }
+
     /** Bytes the parameters take in memory as kept (packed, half-precision or plain). */
     public long weightBytes() {
-        return params.values().stream().mapToLong(p -> be.residentBytes(p.value)).sum();
+        return allParams().values().stream().mapToLong(p -> be.residentBytes(p.value)).sum();
     }
     /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
     public List<String> warnings() { return warnings; }
@@ -118,17 +152,18 @@ public final class RobertaModel {
             // For each sequence s and head h:  scores = q_sh · k_shᵀ / √d,  probs = softmax(scores) over the row,
             // context_sh = dropout(probs) · v_sh. Sequences are packed, so a token attends to its own sequence's tokens
             // and no others: that is the attention mask, and padding never exists (kernel: AttentionKernel.forward).
-            Var q = g.linear(x, p(pre + "attention.self.query.weight"), p(pre + "attention.self.query.bias"));
-            Var k = g.linear(x, p(pre + "attention.self.key.weight"), p(pre + "attention.self.key.bias"));
-            Var v = g.linear(x, p(pre + "attention.self.value.weight"), p(pre + "attention.self.value.bias"));
+            Var q = linear(g, x, pre + "attention.self.query");
+            Var k = linear(g, x, pre + "attention.self.key");
+            Var v = linear(g, x, pre + "attention.self.value");
             Graph.Attention att = g.attention(q, k, v, batch, config.numAttentionHeads(), attnDropP, attentions);
             if (attentions) probs.add(att.probs());
             // attention output: dense, dropout, residual, LayerNorm (post-LN)
-            Var a = g.dropout(g.linear(att.context(), p(pre + "attention.output.dense.weight"), p(pre + "attention.output.dense.bias")), dropP);
+            Var a = g.dropout(linear(g, att.context(), pre + "attention.output.dense"), dropP);
             x = g.layerNorm(g.residual(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
             // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
-            Var h = g.linearGelu(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias"));
-            Var o = g.dropout(g.linear(h, p(pre + "output.dense.weight"), p(pre + "output.dense.bias")), dropP);
+            Var h = adapted(pre + "intermediate.dense") ? g.gelu(linear(g, x, pre + "intermediate.dense"))
+                    : g.linearGelu(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias"));
+            Var o = g.dropout(linear(g, h, pre + "output.dense"), dropP);
             x = g.layerNorm(g.residual(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
             if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
             // this layer's scratch goes back to the pool unless a backward step needs it
@@ -138,6 +173,16 @@ public final class RobertaModel {
             g.releaseSince(scope, keep);
         }
         return new EncoderOutput(hidden, probs);
+    }
+
+    /** An encoder linear by module name (x · Wᵀ + b), plus its LoRA branch when the adapter targets it. */
+    private Var linear(Graph g, Var x, String module) {
+        Var y = g.linear(x, p(module + ".weight"), p(module + ".bias"));
+        return adapter == null ? y : adapter.branch(g, x, module, y);
+    }
+
+    private boolean adapted(String module) {
+        return adapter != null && adapter.modules().containsKey(module);
     }
 
     /**

@@ -49,6 +49,7 @@ public final class RunFingerprint {
         e.put("--gradual-unfreeze", String.valueOf(o.gradualUnfreeze()));
         e.put("--freeze", String.valueOf(o.freeze()));
         e.put("--train-only", String.valueOf(o.trainOnly()));
+        if (o.lora() != null) e.put("--lora", o.lora().spec()); // only when set: checkpoints from before LoRA still match
         return new RunFingerprint(e);
     }
 

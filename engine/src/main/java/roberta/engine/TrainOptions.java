@@ -24,10 +24,11 @@ import roberta.engine.train.Task;
  * @param freeze parameters left as they are (null: none)
  * @param trainOnly the only parameters trained (null: all not frozen)
  * @param cacheFeatures with the encoder frozen, compute its features once
+ * @param lora train a LoRA adapter and the head, the encoder frozen (null: no adapter)
  */
 public record TrainOptions(Task task, int epochs, float lr, int batchSize, float warmup, float weightDecay, long seed,
                            int maxLength, float llrd, boolean gradualUnfreeze, int gradAccum, float clipNorm,
-                           String freeze, String trainOnly, boolean cacheFeatures) {
+                           String freeze, String trainOnly, boolean cacheFeatures, LoraConfig lora) {
     /** Checks the values. */
     public TrainOptions {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
@@ -35,6 +36,35 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
         if (batchSize < 1 || gradAccum < 1) throw new IllegalArgumentException("batch size and accumulation must be >= 1");
         if (llrd <= 0 || llrd > 1) throw new IllegalArgumentException("--llrd must be in (0, 1]");
         if (warmup < 0) throw new IllegalArgumentException("warmup must be >= 0");
+        if (lora != null && (freeze != null || trainOnly != null))
+            throw new IllegalArgumentException("--lora trains the adapter and the head with the encoder frozen; leave out --freeze and --train-only");
+        if (lora != null && gradualUnfreeze) throw new IllegalArgumentException("--lora freezes the encoder; it cannot be unfrozen gradually");
+        if (lora != null && task == Task.MLM) throw new IllegalArgumentException("--lora trains sequence or token classification (peft's SEQ_CLS, TOKEN_CLS), not mlm");
+    }
+
+    /**
+     * Options without a LoRA adapter.
+     *
+     * @param task what to train for
+     * @param epochs passes over the data
+     * @param lr the peak learning rate
+     * @param batchSize sequences per batch
+     * @param warmup a fraction of all steps, or a step count when at least 1
+     * @param weightDecay AdamW's decoupled decay (none on biases and LayerNorm weights)
+     * @param seed seeds shuffling, dropout and new weights
+     * @param maxLength tokens per sequence (0: the model's limit)
+     * @param llrd layer-wise learning-rate decay (1: off)
+     * @param gradualUnfreeze start with the head alone, one more layer each epoch
+     * @param gradAccum batches per optimizer step
+     * @param clipNorm the gradient norm clip (0: off)
+     * @param freeze parameters left as they are (null: none)
+     * @param trainOnly the only parameters trained (null: all not frozen)
+     * @param cacheFeatures with the encoder frozen, compute its features once
+     */
+    public TrainOptions(Task task, int epochs, float lr, int batchSize, float warmup, float weightDecay, long seed,
+                        int maxLength, float llrd, boolean gradualUnfreeze, int gradAccum, float clipNorm,
+                        String freeze, String trainOnly, boolean cacheFeatures) {
+        this(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, null);
     }
 
     /**
@@ -55,7 +85,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withEpochs(int e) {
-        return new TrainOptions(task, e, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, e, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -66,7 +96,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withFreezing(String f, String only) {
-        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, f, only, cacheFeatures);
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, f, only, cacheFeatures, lora);
     }
 
     /**
@@ -76,7 +106,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withLr(float newLr) {
-        return new TrainOptions(task, epochs, newLr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, epochs, newLr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -86,7 +116,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withMaxLength(int m) {
-        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, m, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, m, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -96,7 +126,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withBatchSize(int b) {
-        return new TrainOptions(task, epochs, lr, b, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, epochs, lr, b, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -107,7 +137,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      */
     public TrainOptions withTask(Task t) {
         if (t == null) throw new IllegalArgumentException("the task is null");
-        return new TrainOptions(t, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(t, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -117,7 +147,7 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withLlrd(float d) {
-        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, d, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, d, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
     }
 
     /**
@@ -127,6 +157,16 @@ public record TrainOptions(Task task, int epochs, float lr, int batchSize, float
      * @return the options
      */
     public TrainOptions withSeed(long s) {
-        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, s, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures);
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, s, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, lora);
+    }
+
+    /**
+     * These options with a LoRA adapter trained (the encoder frozen, the head trained whole).
+     *
+     * @param l the adapter's settings (null: none)
+     * @return the options
+     */
+    public TrainOptions withLora(LoraConfig l) {
+        return new TrainOptions(task, epochs, lr, batchSize, warmup, weightDecay, seed, maxLength, llrd, gradualUnfreeze, gradAccum, clipNorm, freeze, trainOnly, cacheFeatures, l);
     }
 }

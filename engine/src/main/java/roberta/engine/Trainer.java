@@ -57,9 +57,11 @@ public final class Trainer {
         this.o = options;
         this.outDir = outDir;
         this.be = model.backend();
-        this.mask = Freezing.parse(options.freeze(), options.trainOnly());
+        // with LoRA the encoder is frozen and the head trains whole (peft's modules_to_save); the adapter always trains
+        if (options.lora() != null && model.adapter() == null) throw new IllegalArgumentException("--lora: the model has no adapter attached");
+        this.mask = options.lora() != null ? Freezing.parse(null, "head") : Freezing.parse(options.freeze(), options.trainOnly());
         Freezing.apply(model, mask);
-        if (model.params().values().stream().noneMatch(p -> p.trainable))
+        if (model.allParams().values().stream().noneMatch(p -> p.trainable))
             throw new IllegalArgumentException(mask.spec() + " leaves nothing to train");
         this.fingerprint = RunFingerprint.of(options);
     }
@@ -163,7 +165,7 @@ public final class Trainer {
             m.put("train_loss", lossSum / Math.max(1, lossCount));
             m.put("seconds", secs);
             m.put("train_sequences_per_second", train.size() / secs);
-            m.put("trainable_parameters", model.params().values().stream().filter(p -> p.trainable).mapToLong(p -> p.value.size()).sum());
+            m.put("trainable_parameters", model.allParams().values().stream().filter(p -> p.trainable).mapToLong(p -> p.value.size()).sum());
             if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
             metrics = m;
             saveCheckpoint(epoch, m); // before the metrics line: metrics.jsonl never runs ahead of the checkpoints
@@ -173,11 +175,18 @@ public final class Trainer {
             if (epoch + 1 == stopAfterEpoch) return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
         }
         try {
-            ModelFolder.save(model, tokenizerDir, outDir.resolve("model"), DType.F32, listener);
+            // a LoRA run's result is the adapter (peft's folder), the base model left as it is
+            if (model.adapter() != null) AdapterFolder.save(model, tokenizerDir, outDir.resolve(finalFolder(o)));
+            else ModelFolder.save(model, tokenizerDir, outDir.resolve(finalFolder(o)), DType.F32, listener);
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(e.getMessage() + "; " + Checkpoints.lastGood(outDir), e);
         }
         return new Result(metrics, step, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Where a run's result goes under OUTPUT: "adapter" for a LoRA run, else "model". */
+    public static String finalFolder(TrainOptions o) {
+        return o.lora() != null ? "adapter" : "model";
     }
 
     private int[] shuffled(int n, int epoch) {
@@ -275,7 +284,7 @@ public final class Trainer {
 
     /** Clip, then one AdamW step per trainable parameter with its layer's learning rate; gradients zeroed after. */
     private void update(float lr) {
-        List<Param> trainable = model.params().values().stream().filter(p -> p.trainable && p.grad != null).toList();
+        List<Param> trainable = model.allParams().values().stream().filter(p -> p.trainable && p.grad != null).toList();
         // the global norm in one read-back per step, not one per tensor
         double norm = Math.sqrt(be.sumOfSquares(trainable.stream().map(p -> p.grad).toList()));
         float clip = o.clipNorm() > 0 && norm > o.clipNorm() ? (float) (o.clipNorm() / (norm + 1e-6)) : 1f;
@@ -297,7 +306,7 @@ public final class Trainer {
     public Map<String, Long> memoryBytes() {
         Map<String, Long> m = new LinkedHashMap<>();
         long weights = 0, grads = 0, moments = 0;
-        for (Param p : model.params().values()) {
+        for (Param p : model.allParams().values()) {
             weights += be.residentBytes(p.value);
             if (p.grad != null) grads += be.residentBytes(p.grad);
             if (p.m != null) moments += be.residentBytes(p.m) + be.residentBytes(p.v);

@@ -43,21 +43,21 @@ class ComparisonTest {
 
     static Comparison.Run run(String strategies, String epochs, boolean overwrite) {
         return new Comparison.Run(TestData.model("tiny-roberta-mlm"), Task.SEQ_CLS, train, eval, null, Strategy.parseList(strategies),
-                Overrides.parse(epochs, "--epochs", Integer::valueOf), Overrides.parse("frozen=1e-2,partial=3e-3,full=3e-3", "--lr", Float::valueOf),
-                4, 16, 7, Comparison.DEFAULT_LORA, 1f, dir.resolve("cmp"), overwrite);
+                Overrides.parse(epochs, "--epochs", Integer::valueOf), Overrides.parse("frozen=1e-2,partial=3e-3,lora=1e-2,full=3e-3", "--lr", Float::valueOf),
+                4, 16, 7, "r=4,alpha=8,dropout=0,targets=query,value", 1f, dir.resolve("cmp"), overwrite);
     }
 
     @BeforeAll
     static void compareOnce() throws Exception {
         train = data("train.jsonl", 24);
         eval = data("eval.jsonl", 8);
-        run = run("frozen-cls,frozen-mean,frozen-mix,top-1,full", "frozen=8,partial=3,full=3", false);
+        run = run("frozen-cls,frozen-mean,frozen-mix,top-1,lora,full", "frozen=8,partial=3,lora=3,full=3", false);
         results = Comparison.run(run, Devices.open("cpu", 2, null), heard);
     }
 
     @Test
     void everyStrategyLearnsAndIsScored() {
-        assertEquals(List.of("frozen-cls", "frozen-mean", "frozen-mix", "top-1", "full"), results.stream().map(r -> r.get("strategy")).toList());
+        assertEquals(List.of("frozen-cls", "frozen-mean", "frozen-mix", "top-1", "lora", "full"), results.stream().map(r -> r.get("strategy")).toList());
         for (Map<String, Object> r : results) {
             @SuppressWarnings("unchecked") List<Number> losses = (List<Number>) r.get("train_losses");
             assertTrue(losses.size() >= 3, r.toString());
@@ -68,8 +68,11 @@ class ComparisonTest {
         }
         long frozen = ((Number) results.get(0).get("trainable_parameters")).longValue();
         long top = ((Number) results.get(3).get("trainable_parameters")).longValue();
-        long full = ((Number) results.get(4).get("trainable_parameters")).longValue();
+        long lora = ((Number) results.get(4).get("trainable_parameters")).longValue();
+        long full = ((Number) results.get(5).get("trainable_parameters")).longValue();
         assertTrue(frozen < top && top < full, frozen + " " + top + " " + full);
+        // r=4 on query and value of 2 layers (A [4, 16] and B [16, 4] each) and the head
+        assertEquals(frozen + 2 * 2 * (4 * 16 + 16 * 4), lora);
         // the frozen heads: RobertaClassificationHead H=16 -> 2: 16*16 + 16 + 2*16 + 2; the mix adds layers + 1 scalars and gamma
         assertEquals(16 * 16 + 16 + 2 * 16 + 2, frozen);
         assertEquals(frozen + 3 + 1, ((Number) results.get(2).get("trainable_parameters")).longValue());
@@ -98,14 +101,25 @@ class ComparisonTest {
     }
 
     @Test
+    void theLoraStrategyStoresOnlyItsAdapterAndHead() throws Exception {
+        Path adapter = dir.resolve("cmp").resolve((String) results.get(4).get("artifact"));
+        assertTrue(AdapterFolder.existsIn(adapter), adapter.toString());
+        try (SafetensorsFile f = SafetensorsFile.open(adapter.resolve(AdapterFolder.WEIGHTS))) {
+            for (String name : f.tensors().keySet())
+                assertTrue(name.contains(".lora_A.") || name.contains(".lora_B.") || name.contains(".classifier."), name + " is neither adapter nor head");
+            assertEquals(2 * 2 * 2 + 4, f.tensors().size(), f.tensors().keySet().toString());
+        }
+    }
+
+    @Test
     void resultsReportAndChartAreWritten() throws Exception {
         Path out = dir.resolve("cmp");
         List<String> lines = Files.readAllLines(out.resolve("results.jsonl"));
-        assertEquals(5, lines.size());
+        assertEquals(6, lines.size());
         String md = Files.readString(out.resolve("report.md"));
         for (Map<String, Object> r : results) assertTrue(md.contains("| " + r.get("strategy") + " |"), md);
         var svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(out.resolve("report.svg").toFile());
-        assertEquals(5, svg.getElementsByTagName("circle").getLength(), "one point per strategy");
+        assertEquals(6, svg.getElementsByTagName("circle").getLength(), "one point per strategy");
         assertTrue(Files.isRegularFile(out.resolve("frozen-mix/head.safetensors")));
         try (SafetensorsFile head = SafetensorsFile.open(out.resolve("frozen-mix/head.safetensors"))) {
             assertArrayEquals(new long[] {3}, head.info("scalar_mix.scalar_parameters").shape());
@@ -118,7 +132,7 @@ class ComparisonTest {
         FineTuningTest.Recorder again = new FineTuningTest.Recorder();
         List<Map<String, Object>> second = Comparison.run(run, Devices.open("cpu", 2, null), again);
         assertEquals(results.stream().map(r -> r.get("eval_accuracy")).toList(), second.stream().map(r -> r.get("eval_accuracy")).toList());
-        assertEquals(5, again.messages.stream().filter(m -> m.contains("already done")).count(), again.messages.toString());
+        assertEquals(6, again.messages.stream().filter(m -> m.contains("already done")).count(), again.messages.toString());
         assertTrue(again.steps.isEmpty(), "nothing was computed again: " + again.steps.size() + " progress reports");
 
         var refused = assertThrows(IllegalArgumentException.class,

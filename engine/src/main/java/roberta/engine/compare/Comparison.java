@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import roberta.engine.AdapterFolder;
 import roberta.engine.Evaluation;
 import roberta.engine.FeatureHead;
 import roberta.engine.FineTuning;
 import roberta.engine.LayerFeatures;
+import roberta.engine.LoraConfig;
 import roberta.engine.Listener;
 import roberta.engine.RobertaModel;
 import roberta.engine.TrainOptions;
@@ -367,7 +369,7 @@ public final class Comparison {
                 if (s.topLayers() < layers) o = o.withFreezing("embeddings,layers:0-" + (layers - 1 - s.topLayers()), null);
                 else listener.warning(s.name() + ": the model has " + layers + " layers, so this is full fine-tuning");
             }
-            case LORA -> throw new IllegalArgumentException("lora: LoRA adapters land with the lora branch"); // TODO before merge
+            case LORA -> o = o.withLora(LoraConfig.parse(run.lora()));
             case FULL -> o = o.withLlrd(run.llrd());
             default -> throw new IllegalStateException(s.name());
         }
@@ -376,8 +378,10 @@ public final class Comparison {
         FineTuning.Run ft = new FineTuning.Run(run.model(), run.train(), run.eval(), dir, o, null, resume, redo, 1);
         FineTuning.Outcome out = FineTuning.run(ft, be, listener);
         Map<String, Object> r = new LinkedHashMap<>();
-        // the trained model, loaded as a user would for inference, scored and timed on eval (and test)
-        RobertaModel m = RobertaModel.load(out.model(), be, run.task().head, data.labels(), null, run.seed(), true);
+        // the trained model, loaded as a user would for inference (an adapter folded into the base), scored and timed on eval (and test)
+        RobertaModel m = s.kind() == Strategy.Kind.LORA
+                ? AdapterFolder.load(run.model(), out.model(), be, run.seed()).mergeAdapter().forInference()
+                : RobertaModel.load(out.model(), be, run.task().head, data.labels(), null, run.seed(), true);
         try {
             long t0 = System.nanoTime();
             Map<String, Object> eval = Evaluation.evaluate(m, data.tok(), run.task(), data.eval(), data.labels(), 32, run.seed());
@@ -395,7 +399,7 @@ public final class Comparison {
             r.put("train_losses", epochValues(dir, "train_loss"));
             r.put("train_seconds", epochValues(dir, "seconds").stream().mapToDouble(Double::doubleValue).sum());
             r.put("inference_ms_per_example", 1e3 * evalSeconds / Math.max(1, data.eval().size()));
-            r.put("artifact", s.name() + "/run/model"); // relative to the output folder, which may move
+            r.put("artifact", s.name() + "/run/" + out.model().getFileName()); // relative to the output folder, which may move
         } finally {
             m.params().values().forEach(p -> be.release(p.value()));
         }
