@@ -40,6 +40,8 @@ public final class Trainer {
     private List<float[]> featureCache;
     /** Floats the last forward pass kept for its backward (activations recorded on the tape). */
     private long lastActivationFloats;
+    /** The most floats any forward pass of this run kept for its backward. */
+    private long peakActivationFloats;
 
     /** For tests: end the run after this many epochs, as an interruption would. */
     int stopAfterEpoch = -1;
@@ -165,6 +167,7 @@ public final class Trainer {
             m.put("train_loss", lossSum / Math.max(1, lossCount));
             m.put("seconds", secs);
             m.put("train_sequences_per_second", train.size() / secs);
+            m.put("training_memory_mb", trainingMemoryBytes() / 1e6);
             m.put("trainable_parameters", model.allParams().values().stream().filter(p -> p.trainable).mapToLong(p -> p.value.size()).sum());
             if (eval != null && !eval.isEmpty()) m.putAll(Evaluation.evaluate(model, tokenizer, o.task(), eval, labels, o.batchSize(), o.seed()));
             metrics = m;
@@ -275,6 +278,7 @@ public final class Trainer {
         }
         double loss = Objective.lossAndSeed(g, model, packed, logits, targets);
         lastActivationFloats = g.capturedFloats();
+        peakActivationFloats = Math.max(peakActivationFloats, lastActivationFloats);
         if (logits.grad != null) {
             if (o.gradAccum() > 1) be.scale(logits.grad, 1f / o.gradAccum());
             tape.backward();
@@ -316,6 +320,16 @@ public final class Trainer {
         m.put("adam_moments", moments);
         m.put("activations", 4 * lastActivationFloats); // float32 activations
         return m;
+    }
+
+    /**
+     * What training holds at its busiest, by the engine's own accounting: weights, gradients,
+     * AdamW moments and the largest set of activations a step kept for its backward (the
+     * JVM's own overhead and transient scratch not counted).
+     */
+    long trainingMemoryBytes() {
+        Map<String, Long> m = memoryBytes();
+        return m.get("weights") + m.get("gradients") + m.get("adam_moments") + 4 * peakActivationFloats;
     }
 
     /** One training step (forward, backward, AdamW) on a batch, for benchmarks. */

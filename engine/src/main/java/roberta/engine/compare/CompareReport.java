@@ -40,7 +40,7 @@ public final class CompareReport {
         StringBuilder sb = new StringBuilder();
         sb.append("| strategy | eval accuracy | eval macro-F1 |").append(tokens ? " eval entity F1 |" : "");
         if (test) sb.append(" test accuracy | test macro-F1 |").append(tokens ? " test entity F1 |" : "");
-        sb.append(" trainable parameters | task bytes | training (s) | inference (ms/example) | peak heap (MB) |\n");
+        sb.append(" trainable parameters | task bytes | training (s) | inference (ms/example) | memory (MB) |\n");
         int cols = 3 + (tokens ? 1 : 0) + (test ? 2 + (tokens ? 1 : 0) : 0) + 5;
         sb.append("|---".repeat(cols)).append("|\n");
         for (Map<String, Object> r : results) {
@@ -57,7 +57,7 @@ public final class CompareReport {
             sb.append(" | ").append(bytes(num(r, "task_bytes")));
             cell(sb, "%.0f", num(r, "train_seconds"));
             cell(sb, "%.2f", num(r, "inference_ms_per_example"));
-            cell(sb, "%.0f", num(r, "peak_heap_mb"));
+            cell(sb, "%.0f", num(r, "memory_mb"));
             sb.append(" |\n");
         }
         return sb.toString();
@@ -68,7 +68,8 @@ public final class CompareReport {
         String md = "# Freeze or tune?\n\n" + markdown(task, results) + "\n"
                 + "Task bytes: what must be stored beside the shared pretrained model (4 bytes per trainable parameter: a head, an adapter, or a whole model). "
                 + "Training time of a frozen strategy includes the one encoder pass over the training data that all of them share. "
-                + "Peak heap: the JVM heap's high-water mark while the strategy ran.\n\n![metric against trainable parameters](report.svg)\n";
+                + "Memory: what the engine holds at the busiest point of training, by its own accounting: weights, gradients, AdamW moments and the activations a step keeps "
+                + "(frozen: the encoder's weights with the cached features, then the head's training state); the JVM's own overhead is not counted.\n\n![metric against trainable parameters](report.svg)\n";
         AtomicFiles.writeString(output.resolve("report.md"), md);
         AtomicFiles.writeString(output.resolve("report.svg"), svg(task, results));
     }

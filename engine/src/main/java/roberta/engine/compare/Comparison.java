@@ -3,9 +3,6 @@ package roberta.engine.compare;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,8 +136,7 @@ public final class Comparison {
         Map<String, Map<String, Object>> done = readResults(resultsFile);
         Data data = read(run);
         List<Map<String, Object>> results = new ArrayList<>();
-        LayerFeatures[] features = null; // train, eval, test: computed when the first frozen strategy needs them
-        long featuresPeak = 0;
+        Features features = null; // computed when the first frozen strategy needs them
         for (Strategy s : run.strategies()) {
             Map<String, Object> settings = settings(run, s, data);
             Map<String, Object> earlier = done.get(s.name());
@@ -152,16 +148,9 @@ public final class Comparison {
             if (earlier != null && !run.overwrite())
                 throw new IllegalArgumentException(resultsFile + ": holds " + s.name() + " run with other settings ("
                         + differences(settings, earlier.get("settings")) + "); re-run it with --overwrite, or choose another --output");
-            if (s.frozen() && features == null) {
-                // one encoder pass for every frozen strategy; its memory counts for each of them
-                resetPeakHeap();
-                features = features(run, data, be, listener);
-                featuresPeak = peakHeapBytes();
-            }
+            if (s.frozen() && features == null) features = features(run, data, be, listener); // one encoder pass for every frozen strategy
             listener.message("compare: " + s.name() + " (" + describe(run, s) + ")");
-            resetPeakHeap();
             Map<String, Object> r = s.frozen() ? runFrozen(run, s, data, features, listener) : runTuned(run, s, data, be, listener, earlier != null);
-            r.put("peak_heap_mb", Math.round(Math.max(peakHeapBytes(), s.frozen() ? featuresPeak : 0) / 1e6));
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("strategy", s.name());
             line.put("family", s.family());
@@ -269,22 +258,32 @@ public final class Comparison {
 
     // ------------------------------------------------------------------ frozen: heads on cached features
 
-    private static LayerFeatures[] features(Run run, Data data, Backend be, Listener listener) {
+    /** Every layer's features of train, eval and test (null without --test), and the bytes the encoder's weights took. */
+    private record Features(LayerFeatures train, LayerFeatures eval, LayerFeatures test, long encoderBytes) {
+        long cachedBytes() {
+            long b = 0;
+            for (LayerFeatures f : new LayerFeatures[] {train, eval, test})
+                if (f != null) for (List<float[]> rows : List.of(f.cls(), f.mean(), f.tokens())) for (float[] row : rows) b += 4L * row.length;
+            return b;
+        }
+    }
+
+    private static Features features(Run run, Data data, Backend be, Listener listener) {
         RobertaModel m = RobertaModel.load(run.model(), be, HeadType.NONE, null, null, run.seed(), true);
         try {
             LayerFeatures train = LayerFeatures.of(m, data.train(), run.task(), 32, listener, "features (train)");
             LayerFeatures eval = LayerFeatures.of(m, data.eval(), run.task(), 32, listener, "features (eval)");
             LayerFeatures test = data.test().isEmpty() ? null : LayerFeatures.of(m, data.test(), run.task(), 32, listener, "features (test)");
-            return new LayerFeatures[] {train, eval, test};
+            return new Features(train, eval, test, m.weightBytes());
         } finally {
             m.params().values().forEach(p -> be.release(p.value()));
         }
     }
 
-    private static Map<String, Object> runFrozen(Run run, Strategy s, Data data, LayerFeatures[] f, Listener listener) {
+    private static Map<String, Object> runFrozen(Run run, Strategy s, Data data, Features f, Listener listener) {
         boolean tokens = run.task() == Task.TOKEN_CLS;
         String pooling = s.pooling(tokens);
-        LayerFeatures train = f[0];
+        LayerFeatures train = f.train();
         int classes = Math.max(data.labels().size(), 2);
         FeatureHead head = new FeatureHead(tokens ? FeatureHead.Shape.LINEAR : FeatureHead.Shape.CLASSIFICATION,
                 train.layersIn(pooling), train.hidden(), classes, s.kind() == Strategy.Kind.FROZEN_MIX, run.seed());
@@ -307,15 +306,17 @@ public final class Comparison {
         head.save(dir.resolve("head.safetensors"));
         Map<String, Object> r = new LinkedHashMap<>();
         long t1 = System.nanoTime();
-        r.putAll(scores("eval_", head, f[1], pooling, data.labels(), tokens));
+        r.putAll(scores("eval_", head, f.eval(), pooling, data.labels(), tokens));
         double evalHeadSeconds = (System.nanoTime() - t1) / 1e9;
-        if (f[2] != null) r.putAll(scores("test_", head, f[2], pooling, data.labels(), tokens));
+        if (f.test() != null) r.putAll(scores("test_", head, f.test(), pooling, data.labels(), tokens));
         r.put("train_losses", losses);
         r.put("trainable_parameters", head.parameterCount());
         r.put("task_bytes", 4 * head.parameterCount());
         // the shared encoder pass over the training data is part of every frozen strategy's cost
         r.put("train_seconds", train.seconds() + headSeconds);
-        r.put("inference_ms_per_example", 1e3 * (f[1].seconds() + evalHeadSeconds) / Math.max(1, data.eval().size()));
+        r.put("inference_ms_per_example", 1e3 * (f.eval().seconds() + evalHeadSeconds) / Math.max(1, data.eval().size()));
+        // at the end of the encoder pass its weights and the whole cache are held; then the head, its gradient and two AdamW moments
+        r.put("memory_mb", (f.encoderBytes() + f.cachedBytes() + 16 * head.parameterCount()) / 1e6);
         if (head.layerWeights() != null) r.put("layer_weights", head.layerWeights());
         r.put("artifact", s.name() + "/head.safetensors"); // relative to the output folder, which may move
         return r;
@@ -396,6 +397,7 @@ public final class Comparison {
             long trainable = ((Number) out.metrics().get("trainable_parameters")).longValue();
             r.put("trainable_parameters", trainable);
             r.put("task_bytes", 4 * trainable);
+            r.put("memory_mb", out.metrics().get("training_memory_mb"));
             r.put("train_losses", epochValues(dir, "train_loss"));
             r.put("train_seconds", epochValues(dir, "seconds").stream().mapToDouble(Double::doubleValue).sum());
             r.put("inference_ms_per_example", 1e3 * evalSeconds / Math.max(1, data.eval().size()));
@@ -441,20 +443,5 @@ public final class Comparison {
         StringBuilder sb = new StringBuilder();
         for (Map<String, Object> r : done.values()) sb.append(JSON.writeValueAsString(r)).append('\n');
         AtomicFiles.writeString(file, sb.toString());
-    }
-
-    // ------------------------------------------------------------------ peak memory
-
-    private static void resetPeakHeap() {
-        System.gc();
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
-            if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
-    }
-
-    private static long peakHeapBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
-            if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
-        return sum;
     }
 }
