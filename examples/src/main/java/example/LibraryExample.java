@@ -8,11 +8,12 @@ import roberta.engine.EmbedOptions;
 import roberta.engine.FineTuning;
 import roberta.engine.Listener;
 import roberta.engine.Roberta;
+import roberta.engine.compare.Comparison;
 import roberta.engine.train.Task;
 
 /**
- * The engine as a library: embeddings, fill-mask and fine-tuning a classification head, from a
- * model folder given as the first argument. Run with {@code --add-modules jdk.incubator.vector}.
+ * The engine as a library: embeddings, fill-mask, fine-tuning a classification head and comparing
+ * ways of adapting the model, from a model folder given as the first argument. Run with {@code --add-modules jdk.incubator.vector}.
  * Any failure ends it with an exception, so scripts/run-examples.sh fails with it.
  */
 public final class LibraryExample {
@@ -47,6 +48,15 @@ public final class LibraryExample {
         Roberta tuned = Roberta.load(done.model());
         for (Roberta.Prediction p : tuned.classify(List.of("what a wonderful film", "what a dreadful film")))
             System.out.printf("classify: %s %.4f%n", p.label(), p.score());
+
+        // freeze or tune? a head on frozen mean-pooled features against LoRA adapters, side by side
+        List<Map<String, Object>> compared = Comparison.of(modelFolder)
+                .train(train).eval(train).output(work.resolve("compare"))
+                .strategies("frozen-mean,lora").epochs("2").lr("frozen=1e-2,lora=1e-2").batchSize(2)
+                .run();
+        check(compared.size() == 2, "two strategies compared");
+        for (Map<String, Object> r : compared)
+            System.out.printf("compare: %-11s eval_accuracy %s, %s trainable parameters%n", r.get("strategy"), r.get("eval_accuracy"), r.get("trainable_parameters"));
         deleteTree(work);
     }
 

@@ -142,6 +142,27 @@ class ComparisonTest {
     }
 
     @Test
+    void aFolderOfTheUsersOwnOrBadDataIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path mine = Files.createDirectories(dir.resolve("my-documents"));
+        Files.writeString(mine.resolve("thesis.txt"), "keep me");
+        Comparison.Run intoMine = new Comparison.Run(run.model(), Task.SEQ_CLS, train, eval, null, Strategy.parseList("frozen-cls"),
+                Overrides.none(), Overrides.none(), 4, 16, 7, "", 1f, mine, false);
+        var refused = assertThrows(IllegalArgumentException.class, () -> Comparison.run(intoMine, Devices.open("cpu", 2, null), null));
+        assertTrue(refused.getMessage().contains("thesis.txt"), refused.getMessage());
+        try (var list = Files.list(mine)) {
+            assertEquals(List.of("thesis.txt"), list.map(p -> p.getFileName().toString()).toList());
+        }
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"fine\", \"label\": \"pos\"}\n{\"txt\": \"oops\"}\n");
+        Path fresh = dir.resolve("fresh");
+        Comparison.Run badData = new Comparison.Run(run.model(), Task.SEQ_CLS, bad, eval, null, Strategy.parseList("frozen-cls"),
+                Overrides.none(), Overrides.none(), 4, 16, 7, "", 1f, fresh, false);
+        var badLine = assertThrows(IllegalArgumentException.class, () -> Comparison.run(badData, Devices.open("cpu", 2, null), null));
+        assertTrue(badLine.getMessage().contains("bad.jsonl:2"), badLine.getMessage());
+        assertFalse(Files.exists(fresh), "nothing written for bad data");
+    }
+
+    @Test
     void badSpecificationsAreOneLineErrors() {
         var unknown = assertThrows(IllegalArgumentException.class, () -> Strategy.parseList("frozen-cls,frozen-max"));
         assertTrue(unknown.getMessage().contains("frozen-max"), unknown.getMessage());

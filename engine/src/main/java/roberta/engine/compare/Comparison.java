@@ -131,10 +131,11 @@ public final class Comparison {
      */
     public static List<Map<String, Object>> run(Run run, Backend be, Listener listener) throws IOException {
         if (listener == null) listener = Listener.NONE;
-        Files.createDirectories(run.output());
+        refuseForeignFolder(run.output());
         Path resultsFile = run.output().resolve("results.jsonl");
         Map<String, Map<String, Object>> done = readResults(resultsFile);
-        Data data = read(run);
+        Data data = read(run); // every file checked before anything is written
+        Files.createDirectories(run.output());
         List<Map<String, Object>> results = new ArrayList<>();
         Features features = null; // computed when the first frozen strategy needs them
         for (Strategy s : run.strategies()) {
@@ -164,6 +165,31 @@ public final class Comparison {
         }
         CompareReport.write(run.output(), run.task(), ordered(run, done));
         return results;
+    }
+
+    /**
+     * The output must be new, empty, or an earlier comparison's: compare writes its files and a
+     * folder per strategy there, and a folder of the user's own is no place for them.
+     */
+    private static void refuseForeignFolder(Path output) throws IOException {
+        if (!Files.isDirectory(output)) {
+            if (Files.exists(output)) throw new IllegalArgumentException(output + ": exists and is not a folder");
+            return;
+        }
+        try (var list = Files.list(output)) {
+            List<String> names = list.map(p -> p.getFileName().toString()).toList();
+            if (names.isEmpty() || names.contains("results.jsonl")) return;
+            for (String n : names) {
+                boolean ours = n.equals("report.md") || n.equals("report.svg") || n.startsWith(".");
+                try {
+                    Strategy.parse(n);
+                    ours = true;
+                } catch (IllegalArgumentException notAStrategy) {
+                    // a file of the user's
+                }
+                if (!ours) throw new IllegalArgumentException(output + ": holds " + n + ", which compare did not write; choose a new or empty --output, or an earlier comparison's");
+            }
+        }
     }
 
     /** Results in the order of --strategies, then any others done earlier. */
@@ -384,8 +410,10 @@ public final class Comparison {
                 ? AdapterFolder.load(run.model(), out.model(), be, run.seed()).mergeAdapter().forInference()
                 : RobertaModel.load(out.model(), be, run.task().head, data.labels(), null, run.seed(), true);
         try {
-            long t0 = System.nanoTime();
             Map<String, Object> eval = Evaluation.evaluate(m, data.tok(), run.task(), data.eval(), data.labels(), 32, run.seed());
+            // timed on a second pass: the first compiles the inference kernels' code (the frozen strategies' features pass is warm too)
+            long t0 = System.nanoTime();
+            Evaluation.evaluate(m, data.tok(), run.task(), data.eval(), data.labels(), 32, run.seed());
             double evalSeconds = (System.nanoTime() - t0) / 1e9;
             eval.remove("eval_examples");
             r.putAll(eval);
