@@ -97,6 +97,7 @@ done
 echo
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1); $threads threads; float32 FMA peak measured by \`bench --peak\`: ${peak_line#fma peak: }"
 echo "Best of $rounds round(s) each, alternating per row; this project timed $seconds s after 3 s warm-up; seq/s (embed: passages/s, end to end)."
+echo "% of peak is of the $threads-thread FMA peak above; over 100% means the peak was measured while something else ran: re-run on a quiet machine."
 echo
 echo "| work | this project | ONNX Runtime | transformers | ratio vs faster anchor |"
 echo "|---|---|---|---|---|"
