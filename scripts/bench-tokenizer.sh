@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Tokenizer speed beside the Rust tokenizers anchor (through DJL), same file, same run.
-# Needs the anchors' classpath: cp -r ../shared/bench /tmp/anchors && (cd /tmp/anchors &&
-#   mvn -q dependency:build-classpath -Dmdep.outputFile=cp.txt)
+# The anchors' classpath is made once by scripts/bench/anchors.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/scripts/java25.sh"; select_java25
-anchors="${ANCHORS:-/tmp/anchors}"
+. "$root/scripts/bench/anchors.sh"; setup_anchors
 data="${1:-/tmp/bench/corpus.txt}"
 tok="$root/tokenizer/src/test/resources/tokenizer"
 if [ ! -f "$data" ]; then

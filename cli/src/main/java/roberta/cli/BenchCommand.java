@@ -18,6 +18,7 @@ import roberta.engine.train.Example;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
 import roberta.kernels.Devices;
+import roberta.kernels.FmaPeak;
 import roberta.kernels.ProfilingBackend;
 import roberta.kernels.GemmBench;
 import roberta.kernels.Parallel;
@@ -26,7 +27,8 @@ import roberta.loader.RobertaConfig;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time the encoder (or a training step with --train, or the GEMM alone with --gemm) on random inputs.",
-                "Prints sequences/s, ms per batch and GFLOP/s, counting 2*B*T*L*(4H^2+2HI) + 4*B*T^2*H*L (the encoder's matrix products).",
+                "Prints sequences/s, ms per batch and GFLOP/s, counting 2*B*T*L*(4H^2+2HI) + 4*B*T^2*H*L (the encoder's matrix products),",
+                "and that as a % of the machine's float32 FMA peak for as many threads, measured first (about a second; --peak prints only it).",
                 "With --json the last line is one JSON object."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "roberta-base", description = "roberta-base, roberta-large, distilroberta-base, tiny, or a config.json. Default: ${DEFAULT-VALUE}")
@@ -46,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--train-only", description = "With --train: trainable parameters only") String trainOnly;
     @Option(names = "--profile", description = "Also print the time spent in each backend operation") boolean profile;
     @Option(names = "--gemm", description = "Time the GEMM alone at 1024x768x768 and 1024x3072x768") boolean gemm;
-    @Option(names = "--peak-gflops-per-core", defaultValue = "250", description = "For the %% of peak figure. Default: ${DEFAULT-VALUE}") double peakPerCore;
+    @Option(names = "--peak", description = "Print only the measured FMA peak: one thread and --threads threads, GFLOP/s, vector width") boolean peakOnly;
+    @Option(names = "--peak-gflops-per-core", description = "For the %% of peak figure: this GFLOP/s per thread instead of measuring the peak") Double peakPerCore;
 
     static RobertaConfig preset(String name) {
         return switch (name) {
@@ -66,11 +69,26 @@ final class BenchCommand implements Callable<Integer> {
         Backend device = Devices.open(this.device, threads, StderrListener.INSTANCE);
         int t = Parallel.threads();
         Map<String, Object> result = new LinkedHashMap<>();
+        if (peakOnly) {
+            FmaPeak.Peak one = FmaPeak.measure(1, 5, 300), all = FmaPeak.measure(t, 5, 300);
+            System.out.printf("fma peak: 1 thread %.1f GFLOP/s, %d thread(s) %.1f GFLOP/s (float32, %d-bit vectors, %d chains, best of 5)%n",
+                    one.gflops(), t, all.gflops(), all.vectorBits(), FmaPeak.CHAINS);
+            result.put("peak_gflops_1_thread", one.gflops());
+            result.put("peak_gflops", all.gflops());
+            result.put("threads", t);
+            result.put("vector_bits", all.vectorBits());
+            if (json) System.out.println(JsonLines.JSON.writeValueAsString(result));
+            return 0;
+        }
+        // measured before the model is built, while the machine is otherwise idle
+        FmaPeak.Peak peak = peakPerCore != null ? new FmaPeak.Peak(t, FmaPeak.lanes(), peakPerCore * t) : FmaPeak.measure(t, 3, 200);
+        String peakSource = peakPerCore != null ? "given" : "measured";
+        result.put("peak_gflops", peak.gflops());
         if (gemm) {
             for (int[] s : new int[][] {{1024, 768, 768}, {1024, 3072, 768}}) {
                 double g = GemmBench.run(s[0], s[1], s[2], Math.max(2, seconds / 2));
-                double pct = 100 * g / (peakPerCore * t);
-                System.out.printf("gemm %dx%dx%d: %.1f GFLOP/s, %.0f%% of %.0f GFLOP/s peak (%d threads)%n", s[0], s[1], s[2], g, pct, peakPerCore * t, t);
+                double pct = peak.percentOf(g);
+                System.out.printf("gemm %dx%dx%d: %.1f GFLOP/s, %.0f%% of %.0f GFLOP/s %s peak (%d threads)%n", s[0], s[1], s[2], g, pct, peak.gflops(), peakSource, t);
                 result.put("gemm_" + s[0] + "x" + s[1] + "x" + s[2] + "_gflops", g);
                 result.put("gemm_" + s[0] + "x" + s[1] + "x" + s[2] + "_percent_of_peak", pct);
             }
@@ -134,17 +152,22 @@ final class BenchCommand implements Callable<Integer> {
         result.put("sequences_per_second", batch * batches / secs);
         result.put("ms_per_batch", 1000 * secs / batches);
         result.put("gflops", gflops);
+        result.put("percent_of_peak", peak.percentOf(gflops));
         result.put("peak_rss_mb", peakRssMb());
         result.put("weights_mb", m.params().values().stream().mapToLong(p -> p.value().size()).sum() * 4 / 1e6); // as float32
         result.put("weights_kept_mb", m.weightBytes() / 1e6); // as held: half-precision checkpoints stay half
         if (train) trainerRef[0].memoryBytes().forEach((k, v) -> result.put(k + "_mb", v / 1e6));
         System.out.printf("%s %s %dx%d, %d threads: %.2f sequences/s, %.1f ms/batch, %s, peak RSS %.0f MB (weights %.0f MB as F32, %.0f MB held)%n",
                 train ? "train step" : "forward", model != null ? model : config, batch, seq, t, result.get("sequences_per_second"),
-                result.get("ms_per_batch"), full ? String.format("%.1f GFLOP/s", gflops) : "GFLOP/s n/a (frozen layers)", result.get("peak_rss_mb"),
+                result.get("ms_per_batch"), full ? String.format("%.1f GFLOP/s (%.0f%% of %.0f GFLOP/s %s peak)", gflops, peak.percentOf(gflops), peak.gflops(), peakSource)
+                        : "GFLOP/s n/a (frozen layers)", result.get("peak_rss_mb"),
                 result.get("weights_mb"), result.get("weights_kept_mb"));
         if (train) System.out.printf("held after forward: weights %.0f MB, gradients %.0f MB, AdamW moments %.0f MB, recorded activations %.0f MB%n",
                 result.get("weights_mb"), result.get("gradients_mb"), result.get("adam_moments_mb"), result.get("activations_mb"));
-        if (!full) result.remove("gflops");
+        if (!full) {
+            result.remove("gflops");
+            result.remove("percent_of_peak");
+        }
         if (json) System.out.println(JsonLines.JSON.writeValueAsString(result));
         return 0;
     }
