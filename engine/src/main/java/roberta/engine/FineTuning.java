@@ -121,7 +121,7 @@ public final class FineTuning {
      * @param steps optimizer steps taken in all epochs
      * @param seconds how long this call trained (0 when alreadyFinished)
      * @param alreadyFinished a resume found the run complete, so nothing was trained
-     * @param model the folder the trained model was saved to (OUTPUT/model), which {@link Roberta#load(Path)} reads
+     * @param model the folder the trained model was saved to (OUTPUT/model; a LoRA run's adapter, OUTPUT/adapter), which {@link Roberta#load(Path)} reads
      */
     public record Outcome(Map<String, Object> metrics, int steps, double seconds, boolean alreadyFinished, Path model) {}
 
