@@ -43,9 +43,7 @@ class GradientFixtureTest {
         try (SafetensorsFile exp = SafetensorsFile.open(TestData.model(name).resolve("expected.safetensors"))) {
             List<int[]> ids = TestData.rows(exp, "input_ids"), mask = TestData.rows(exp, "attention_mask");
             PackedBatch batch = PackedBatch.of(ids, mask, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            Targets targets = model.head() == HeadType.SEQUENCE_CLASSIFICATION
-                    ? Targets.classes(java.util.Arrays.stream(exp.longs("labels")).mapToInt(x -> (int) x).toArray())
-                    : Targets.perToken(TestData.rows(exp, "labels"));
+            Targets targets = TestData.labels(exp, model.head());
             Tape tape = new Tape();
             Graph g = new Graph(be, tape, false, 0);
             Var last = model.encode(g, batch, false, false).last();

@@ -54,9 +54,7 @@ class LoraTest {
         try (SafetensorsFile exp = SafetensorsFile.open(lora(variant).resolve("expected.safetensors"))) {
             List<int[]> ids = TestData.rows(exp, "input_ids"), mask = TestData.rows(exp, "attention_mask");
             PackedBatch batch = PackedBatch.of(ids, mask, model.config().padTokenId(), model.config().maxPositionEmbeddings());
-            Targets targets = model.head() == HeadType.SEQUENCE_CLASSIFICATION
-                    ? Targets.classes(java.util.Arrays.stream(exp.longs("labels")).mapToInt(x -> (int) x).toArray())
-                    : Targets.perToken(TestData.rows(exp, "labels"));
+            Targets targets = TestData.labels(exp, model.head());
             Tape tape = new Tape();
             double loss;
             float[] logits;

@@ -25,6 +25,13 @@ final class TestData {
         return models().getParent().getParent().resolve("models/roberta-mini-en");
     }
 
+    /** A fixture's "labels": one class per sequence for a sequence classifier, else one per token (-100 unscored). */
+    static Targets labels(SafetensorsFile exp, roberta.loader.HeadType head) {
+        return head == roberta.loader.HeadType.SEQUENCE_CLASSIFICATION
+                ? Targets.classes(java.util.Arrays.stream(exp.longs("labels")).mapToInt(x -> (int) x).toArray())
+                : Targets.perToken(rows(exp, "labels"));
+    }
+
     /** Rows of an I64 [B, T] tensor as int arrays. */
     static List<int[]> rows(SafetensorsFile f, String name) {
         long[] v = f.longs(name);
