@@ -104,7 +104,15 @@ public final class Evaluation {
     }
 
 
-    static int argmax(float[] a, int off, int n) {
+    /**
+     * The index of the largest of n values from off (the first on ties).
+     *
+     * @param a values
+     * @param off where they start
+     * @param n how many
+     * @return the index, 0..n-1
+     */
+    public static int argmax(float[] a, int off, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
         return best;

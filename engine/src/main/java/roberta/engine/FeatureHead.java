@@ -262,7 +262,7 @@ public final class FeatureHead {
         int step = 0;
         SplittableRandom dropoutRng = new SplittableRandom(o.seed() * 0x9E3779B97F4A7C15L + 1);
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
-            int[] order = shuffled(n, new SplittableRandom(o.seed() * 1_000_003L + epoch));
+            int[] order = Trainer.shuffled(n, o.seed(), epoch);
             double lossSum = 0;
             for (int b = 0; b < batches; b++) {
                 int[] batch = java.util.Arrays.copyOfRange(order, b * o.batchSize(), Math.min(n, (b + 1) * o.batchSize()));
@@ -272,17 +272,6 @@ public final class FeatureHead {
             }
             if (epochEnd != null) epochEnd.accept(lossSum / batches, epoch + 1);
         }
-    }
-
-    private static int[] shuffled(int n, SplittableRandom rng) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1), t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 
     /** Clip by the global norm, then AdamW (as the fine-tuner's kernel: bias-corrected, decoupled decay); gradients zeroed. */

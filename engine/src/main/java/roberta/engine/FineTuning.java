@@ -237,17 +237,10 @@ public final class FineTuning {
     /** The examples, labels and problem type, all checked before training starts. */
     private record Data(List<Example> train, List<Example> eval, Map<Integer, String> labels, Problem problem) {
         static Data read(Run run, Task t, RobertaConfig base, RobertaTokenizer tok, int maxTokens) throws IOException {
-            Map<Integer, String> labels = null;
-            Problem problem = Problem.SINGLE_LABEL;
             // a classification file is parsed once: problem type, label set and examples come from that pass
             TaskData.Lines lines = t == Task.MLM ? null : TaskData.Lines.read(run.train());
-            boolean sameHead = base.architecture() != null && base.architecture().equals(t.head.architecture);
-            if (t == Task.SEQ_CLS) {
-                problem = TaskData.problemOf(lines);
-                labels = sameHead && !base.id2label().isEmpty() ? base.id2label() : TaskData.labelSet(lines, t);
-            } else if (t == Task.TOKEN_CLS) {
-                labels = sameHead ? base.id2label() : TaskData.labelSet(lines, t);
-            }
+            Problem problem = t == Task.SEQ_CLS ? TaskData.problemOf(lines) : Problem.SINGLE_LABEL;
+            Map<Integer, String> labels = lines == null ? null : TaskData.labelsFor(lines, t, base);
             List<Example> train = lines == null ? TaskData.load(run.train(), t, tok, labels, problem, maxTokens)
                     : TaskData.load(lines, t, tok, labels, problem, maxTokens);
             List<Example> eval = run.eval() == null ? List.of() : TaskData.load(run.eval(), t, tok, labels, problem, maxTokens);

@@ -193,9 +193,14 @@ public final class Trainer {
     }
 
     private int[] shuffled(int n, int epoch) {
+        return shuffled(n, o.seed(), epoch);
+    }
+
+    /** 0..n-1 in the order of an epoch's Fisher-Yates shuffle, seeded by (seed, epoch): the fine-tuner's and the feature head's. */
+    static int[] shuffled(int n, long seed, int epoch) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        SplittableRandom rng = new SplittableRandom(o.seed() * 1_000_003L + epoch);
+        SplittableRandom rng = new SplittableRandom(seed * 1_000_003L + epoch);
         for (int i = n - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
             int t = order[i];

@@ -222,17 +222,10 @@ public final class Comparison {
         int limit = config.maxPositionEmbeddings() - config.padTokenId() - 1;
         int maxLength = run.maxLength() == 0 ? limit : Math.min(run.maxLength(), limit);
         TaskData.Lines lines = TaskData.Lines.read(run.train());
-        Map<Integer, String> labels;
+        if (run.task() == Task.SEQ_CLS && TaskData.problemOf(lines) != Problem.SINGLE_LABEL)
+            throw new IllegalArgumentException(run.train() + ": compare scores single-label classification; this file is " + TaskData.problemOf(lines).problemType());
         // the label set as finetune chooses it, so every strategy numbers the classes alike
-        boolean sameHead = config.architecture() != null && config.architecture().equals(run.task().head.architecture);
-        if (run.task() == Task.SEQ_CLS) {
-            Problem p = TaskData.problemOf(lines);
-            if (p != Problem.SINGLE_LABEL)
-                throw new IllegalArgumentException(run.train() + ": compare scores single-label classification; this file is " + p.problemType());
-            labels = sameHead && !config.id2label().isEmpty() ? config.id2label() : TaskData.labelSet(lines, run.task());
-        } else {
-            labels = sameHead ? config.id2label() : TaskData.labelSet(lines, run.task());
-        }
+        Map<Integer, String> labels = TaskData.labelsFor(lines, run.task(), config);
         List<Example> train = TaskData.load(lines, run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         List<Example> eval = TaskData.load(run.eval(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         List<Example> test = run.test() == null ? List.of() : TaskData.load(run.test(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
@@ -302,7 +295,7 @@ public final class Comparison {
             LayerFeatures test = data.test().isEmpty() ? null : LayerFeatures.of(m, data.test(), run.task(), 32, listener, "features (test)");
             return new Features(train, eval, test, m.weightBytes());
         } finally {
-            m.params().values().forEach(p -> be.release(p.value()));
+            release(m, be);
         }
     }
 
@@ -353,7 +346,7 @@ public final class Comparison {
         List<float[]> rows = f.rows(pooling);
         float[][] logits = head.logits(rows);
         int[] gold = f.labels(), pred = new int[rows.size()];
-        for (int i = 0; i < pred.length; i++) pred[i] = argmax(logits[i]);
+        for (int i = 0; i < pred.length; i++) pred[i] = Evaluation.argmax(logits[i], 0, logits[i].length);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(prefix + "loss", head.loss(rows, gold));
         m.put(prefix + "accuracy", Metrics.accuracy(gold, pred));
@@ -377,12 +370,6 @@ public final class Comparison {
             m.put(prefix + "entity_f1", Metrics.entityF1(goldTags, predTags));
         }
         return m;
-    }
-
-    private static int argmax(float[] a) {
-        int best = 0;
-        for (int i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-        return best;
     }
 
     // ------------------------------------------------------------------ tuned: fine-tuning runs
@@ -431,9 +418,14 @@ public final class Comparison {
             r.put("inference_ms_per_example", 1e3 * evalSeconds / Math.max(1, data.eval().size()));
             r.put("artifact", s.name() + "/run/" + out.model().getFileName()); // relative to the output folder, which may move
         } finally {
-            m.params().values().forEach(p -> be.release(p.value()));
+            release(m, be);
         }
         return r;
+    }
+
+    /** Gives a model's weights back to the backend (device memory on a GPU) once a strategy is done with it. */
+    private static void release(RobertaModel m, Backend be) {
+        for (var p : m.allParams().values()) be.release(p.value());
     }
 
     /** A field of every epoch in a run's metrics.jsonl (those before an interruption too): train_loss, seconds. */

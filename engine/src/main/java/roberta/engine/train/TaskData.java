@@ -104,6 +104,18 @@ public final class TaskData {
      * The problem a seq-cls file poses, from its first label: a number is regression, a list
      * multi-label, a string single-label; anything else (null, true, an object) is an error.
      */
+    /**
+     * The label set a classifier trained on data gets from a base model: the base's own id2label
+     * when it already is a classifier of this task (a sequence classifier only if it names its
+     * labels), else the names the data uses. finetune and compare both number classes this way.
+     */
+    public static Map<Integer, String> labelsFor(Lines data, Task task, roberta.loader.RobertaConfig base) {
+        boolean sameHead = base.architecture() != null && base.architecture().equals(task.head.architecture);
+        if (task == Task.SEQ_CLS) return sameHead && !base.id2label().isEmpty() ? base.id2label() : labelSet(data, task);
+        if (task == Task.TOKEN_CLS) return sameHead ? base.id2label() : labelSet(data, task);
+        return null;
+    }
+
     public static Problem problemOf(Lines data) {
         List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
