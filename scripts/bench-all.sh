@@ -36,17 +36,32 @@ texts="$work/sotu-dev-$passages.jsonl"
 passages="$(wc -l < "$texts")"
 
 # --- measuring: each call appends "row<TAB>impl<TAB>seq/s<TAB>GFLOP/s" to $results ---
-results="$(mktemp)"; trap 'rm -f "$results"' EXIT
+results="$(mktemp)"; trap 'rm -f "$results" "$results.out"' EXIT
 num() { sed -n "s/.*\"$1\":\([-0-9.eE+]*\).*/\1/p" | tail -1; } # a number from our --json line
 record() {
   if [ -z "$3" ]; then log "$2 on '$1': no figure in its output"; return 0; fi
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$results"
   [ -z "${RAW:-}" ] || log "  $1, $2: $3/s${4:+, $4 GFLOP/s}"
 }
+# CPU time the hypervisor gave to other guests ("steal", /proc/stat, in clock ticks summed over
+# the CPUs): on a shared virtual machine it is what makes a round slow, so the table says how much there was
+steal_ticks() { awk '/^cpu /{ print $9 + 0; exit }' /proc/stat 2>/dev/null || echo 0; }
+steal_total=0; wall_total=0
+# timed CMD...: runs CMD, adding its stolen and wall time (in ticks of all CPUs) to the totals
+timed() {
+  local s0 t0 rc=0; s0=$(steal_ticks); t0=$(date +%s.%N)
+  "$@" || rc=$?
+  local s1 t1; s1=$(steal_ticks); t1=$(date +%s.%N)
+  steal_total=$((steal_total + s1 - s0))
+  wall_total=$(awk -v w="$wall_total" -v a="$t0" -v b="$t1" -v c="$(nproc)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", w + (b - a) * c * hz }')
+  return $rc
+}
 # run ROW IMPL CMD...: a failing implementation is reported and left out of the table, not fatal
 run() {
   local row="$1" impl="$2" out; shift 2
-  if ! out="$("$@" 2>/dev/null)"; then log "$impl failed on '$row': $*"; return 0; fi
+  # through a file, not $(...): timed must run in this shell to add to the totals
+  if ! timed "$@" >"$results.out" 2>/dev/null; then log "$impl failed on '$row': $*"; return 0; fi
+  out="$(cat "$results.out")"
   case "$impl" in
     this) record "$row" "$impl" "$(num sequences_per_second <<<"$out")" "$(num gflops <<<"$out")" ;;
     # the anchors print "B=8 ...: 479.0 ms/batch, 16.7 seq/s, 374.0 GFLOP/s": seq/s from B and ms, which carry more digits
@@ -60,7 +75,7 @@ run() {
 run_wall() {
   local row="$1" impl="$2" t0 t1; shift 2
   t0=$(date +%s.%N)
-  if ! "$@" >/dev/null 2>&1; then log "$impl failed on '$row': $*"; return 0; fi
+  if ! timed "$@" >/dev/null 2>&1; then log "$impl failed on '$row': $*"; return 0; fi
   t1=$(date +%s.%N)
   record "$row" "$impl" "$(awk -v n="$passages" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", n / (b - a) }')"
 }
@@ -98,6 +113,7 @@ echo
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1); $threads threads; float32 FMA peak measured by \`bench --peak\`: ${peak_line#fma peak: }"
 echo "Best of $rounds round(s) each, alternating per row; this project timed $seconds s after 3 s warm-up; seq/s (embed: passages/s, end to end)."
 echo "% of peak is of the $threads-thread FMA peak above; over 100% means the peak was measured while something else ran: re-run on a quiet machine."
+echo "CPU time stolen by the hypervisor during the measurements: $(awk -v s="$steal_total" -v w="$wall_total" 'BEGIN { printf "%.1f%%", w > 0 ? 100 * s / w : 0 }') (above a few per cent, the rounds were slowed by other guests)."
 echo
 echo "| work | this project | ONNX Runtime | transformers | ratio vs faster anchor |"
 echo "|---|---|---|---|---|"

@@ -28,7 +28,7 @@ import roberta.loader.RobertaConfig;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time the encoder (or a training step with --train, or the GEMM alone with --gemm) on random inputs.",
                 "Prints sequences/s, ms per batch and GFLOP/s, counting 2*B*T*L*(4H^2+2HI) + 4*B*T^2*H*L (the encoder's matrix products),",
-                "and that as a % of the machine's float32 FMA peak for as many threads, measured first (about a second; --peak prints only it).",
+                "and that as a %% of the machine's float32 FMA peak for as many threads, measured first (about a second; --peak prints only it).",
                 "With --json the last line is one JSON object."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "roberta-base", description = "roberta-base, roberta-large, distilroberta-base, tiny, or a config.json. Default: ${DEFAULT-VALUE}")

@@ -60,9 +60,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(int... shape) {
-        Tensor t = empty(shape);
-        java.util.Arrays.fill(d(t), 0f);
-        return t;
+        int size = size(shape);
+        float[] data = pooled(size);
+        if (data == null) return new CpuTensor(new float[size], shape); // the JVM zeroed it already
+        Elementwise.fill(data, 0f);
+        return new CpuTensor(data, shape);
     }
 
     /**
@@ -90,9 +92,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor empty(int... shape) {
+        int size = size(shape);
+        float[] data = pooled(size);
+        return new CpuTensor(data != null ? data : new float[size], shape);
+    }
+
+    private static int size(int... shape) {
         long n = 1;
         for (int x : shape) n *= x;
-        int size = Math.toIntExact(n);
+        return Math.toIntExact(n);
+    }
+
+    /** A released array of this length from the pool, or null when there is none. */
+    private float[] pooled(int size) {
         float[] data = null;
         var free = pool.get(size);
         if (free != null) {
@@ -101,8 +113,7 @@ public final class CpuBackend implements Backend {
                 data = p.get(); // null when the collector took it
             }
         }
-        if (data == null) data = new float[size];
-        return new CpuTensor(data, shape);
+        return data;
     }
 
     @Override
@@ -161,7 +172,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
-        java.util.Arrays.fill(d(t), value);
+        Elementwise.fill(d(t), value);
         t.touch();
     }
 
@@ -242,16 +253,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scale(Tensor t, float s) {
-        float[] a = d(t);
-        for (int i = 0; i < a.length; i++) a[i] *= s;
+        Elementwise.scale(d(t), s);
         t.touch();
     }
 
     @Override
     public double sumOfSquares(Tensor t) {
-        double sum = 0;
-        for (float v : d(t)) sum += (double) v * v;
-        return sum;
+        return Elementwise.sumOfSquares(d(t));
     }
 
     @Override

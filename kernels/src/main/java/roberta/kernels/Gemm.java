@@ -113,9 +113,21 @@ public final class Gemm {
         return out;
     }
 
+    /** Depth rows of a transposed B packed per pass: the 32 x DEPTH_BLOCK block of the pack being written stays in L1. */
+    private static final int DEPTH_BLOCK = 16;
+
+    /**
+     * Packs op(B) into dst, the panels split over the kernel pool when there are enough of them
+     * (a trained weight is re-packed every step, and the backward pass packs its operands on each call).
+     */
     private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         int panels = (n + NR - 1) / NR;
-        for (int p = 0; p < panels; p++) {
+        if ((long) k * n < 1 << 16) packPanels(dst, transB, k, n, b, bOff, ldb, 0, panels);
+        else Parallel.forRange(panels, 1, (p0, p1) -> packPanels(dst, transB, k, n, b, bOff, ldb, p0, p1));
+    }
+
+    private static void packPanels(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
             int j0 = p * NR, nv = Math.min(NR, n - j0);
             int base = p * k * NR;
             if (!transB) {
@@ -124,13 +136,18 @@ public final class Gemm {
                     System.arraycopy(b, src, dst, dst0, nv);
                     for (int jj = nv; jj < NR; jj++) dst[dst0 + jj] = 0f;
                 }
-            } else {
+                continue;
+            }
+            // B^T: each of the panel's nv source rows is read along its length, DEPTH_BLOCK values at a
+            // time, so the block of the pack they land in (strided by NR) is still in L1 for the next row.
+            for (int k0 = 0; k0 < k; k0 += DEPTH_BLOCK) {
+                int k1 = Math.min(k, k0 + DEPTH_BLOCK);
                 for (int jj = 0; jj < NR; jj++) {
                     if (jj < nv) {
                         int src = bOff + (j0 + jj) * ldb;
-                        for (int kk = 0; kk < k; kk++) dst[base + kk * NR + jj] = b[src + kk];
+                        for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = b[src + kk];
                     } else {
-                        for (int kk = 0; kk < k; kk++) dst[base + kk * NR + jj] = 0f;
+                        for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = 0f;
                     }
                 }
             }
@@ -278,6 +295,12 @@ public final class Gemm {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = apOff + ir * kc;
             int mv = Math.min(MR, mc - ir);
+            if (transA && mv == MR) {
+                // op(A)'s MR rows at one depth are MR consecutive values of a row of A: copied as a run
+                for (int kk = 0, src = aOff + pc * lda + i0 + ir, d = base; kk < kc; kk++, src += lda, d += MR)
+                    System.arraycopy(a, src, ap, d, MR);
+                continue;
+            }
             if (!transA && mv == MR) {
                 // eight row streams read in step, the pack written sequentially
                 int s0 = aOff + (i0 + ir) * lda + pc, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
