@@ -113,7 +113,7 @@ echo
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1); $threads threads; float32 FMA peak measured by \`bench --peak\`: ${peak_line#fma peak: }"
 echo "Best of $rounds round(s) each, alternating per row; this project timed $seconds s after 3 s warm-up; seq/s (embed: passages/s, end to end)."
 echo "% of peak is of the $threads-thread FMA peak above; over 100% means the peak was measured while something else ran: re-run on a quiet machine."
-echo "CPU time stolen by the hypervisor during the measurements: $(awk -v s="$steal_total" -v w="$wall_total" 'BEGIN { printf "%.1f%%", w > 0 ? 100 * s / w : 0 }') (above a few per cent, the rounds were slowed by other guests)."
+echo "CPU time stolen by the hypervisor during the measurements: $(awk -v s="$steal_total" -v w="$wall_total" 'BEGIN { printf "%.1f%%", (w > 0 ? 100 * s / w : 0) }') (above a few per cent, the rounds were slowed by other guests)."
 echo
 echo "| work | this project | ONNX Runtime | transformers | ratio vs faster anchor |"
 echo "|---|---|---|---|---|"
