@@ -113,7 +113,7 @@ public final class Gemm {
         return out;
     }
 
-    /** Depth rows of a transposed B packed per pass: the 32 x DEPTH_BLOCK block of the pack being written stays in L1. */
+    /** Depth rows of a transposed B packed per pass: the NR x DEPTH_BLOCK block of the pack being written stays in L1. */
     private static final int DEPTH_BLOCK = 16;
 
     /**
