@@ -46,14 +46,16 @@ record() {
 # CPU time the hypervisor gave to other guests ("steal", /proc/stat, in clock ticks summed over
 # the CPUs): on a shared virtual machine it is what makes a round slow, so the table says how much there was
 steal_ticks() { awk '/^cpu /{ print $9 + 0; exit }' /proc/stat 2>/dev/null || echo 0; }
-steal_total=0; wall_total=0
-# timed CMD...: runs CMD, adding its stolen and wall time (in ticks of all CPUs) to the totals
+steal_total=0; wall_total=0; cpu_ticks_per_s=$(( $(nproc) * $(getconf CLK_TCK) ))
+# timed CMD...: runs CMD, adding its stolen and wall time (in ticks of all CPUs) to the totals;
+# leaves its wall time in seconds in timed_seconds
 timed() {
   local s0 t0 rc=0; s0=$(steal_ticks); t0=$(date +%s.%N)
   "$@" || rc=$?
   local s1 t1; s1=$(steal_ticks); t1=$(date +%s.%N)
   steal_total=$((steal_total + s1 - s0))
-  wall_total=$(awk -v w="$wall_total" -v a="$t0" -v b="$t1" -v c="$(nproc)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", w + (b - a) * c * hz }')
+  timed_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+  wall_total=$(awk -v w="$wall_total" -v t="$timed_seconds" -v r="$cpu_ticks_per_s" 'BEGIN { printf "%.0f", w + t * r }')
   return $rc
 }
 # run ROW IMPL CMD...: a failing implementation is reported and left out of the table, not fatal
@@ -73,11 +75,9 @@ run() {
 }
 # end-to-end wall time of one command, as passages/s (JVM start, model load and writing included)
 run_wall() {
-  local row="$1" impl="$2" t0 t1; shift 2
-  t0=$(date +%s.%N)
+  local row="$1" impl="$2"; shift 2
   if ! timed "$@" >/dev/null 2>&1; then log "$impl failed on '$row': $*"; return 0; fi
-  t1=$(date +%s.%N)
-  record "$row" "$impl" "$(awk -v n="$passages" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", n / (b - a) }')"
+  record "$row" "$impl" "$(awk -v n="$passages" -v t="$timed_seconds" 'BEGIN { printf "%.2f", n / t }')"
 }
 
 peak_line="$("$root/roberta" bench --peak --threads "$threads" 2>/dev/null)"

@@ -7,7 +7,7 @@ final class Elementwise {
 
     private Elementwise() {}
 
-    /** a[:] = value; a gradient or a fresh buffer of a whole layer is worth both cores' store bandwidth. */
+    /** a[:] = value; a gradient or a fresh buffer of a whole layer is worth every kernel thread's store bandwidth. */
     static void fill(float[] a, float value) {
         Parallel.forRange(a.length, 4 * CHUNK, (from, to) -> java.util.Arrays.fill(a, from, to, value));
     }
