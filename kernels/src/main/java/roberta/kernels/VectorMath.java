@@ -24,8 +24,8 @@ final class VectorMath {
      * e^x, Cephes' expf: x = n ln2 + r with n = rint(x log2e), e^r by a degree-6 polynomial, 2^n
      * from exponent bits (about 1 ulp). n is rounded by adding 1.5 * 2^23 (MAGIC) in one fma: the
      * sum's low mantissa bits are then n itself, so no float-int conversions, compare or masked
-     * subtraction are needed (1.5x faster than floor(t + 0.5) by conversions; the two agree on all
-     * but ties, 3 of 320 million floats in [-100, 100], by 1 ulp).
+     * subtraction are needed (1.5x faster than the floor(t + 0.5) by conversions it replaced, and
+     * equal to it but for ties: 3 of 320 million floats in [-100, 100], by 1 ulp).
      */
     static FloatVector exp(FloatVector x) {
         x = x.max(-87.33654f).min(88.72283f);
