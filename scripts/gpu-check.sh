@@ -5,8 +5,8 @@
 # Steps, each timed and logged under target/gpu-check/:
 #   1. probe:     what CudaProbe sees (device name and compute capability, or why not)
 #   2. contract:  GpuCudaDeviceContractTest (BackendContract on CudaBackend over JavaCppDevice)
-#   3. fixtures:  GpuFixtureTest (forward vs Hugging Face, loss and gradients, --device cuda)
-#   4. cli:       ./roberta embed and fill-mask on a fixture with --device cuda
+#   3. fixtures:  GpuFixtureTest (forward vs Hugging Face, loss and gradients, --device cuda; --tf32 within 1e-2)
+#   4. cli:       ./roberta embed and fill-mask on a fixture with --device cuda, embed again with --tf32
 #   5. bench:     ./roberta bench --device cuda (short)
 # The Gpu*Test classes are excluded from the default build (pom.xml: surefire excludes
 # **/Gpu*Test.java), so CI never skips them silently: they run only here, via -Dtest.
@@ -37,6 +37,7 @@ m="$root/testdata/models/tiny-roberta-mlm"
 out="$(mktemp -d)"
 step cli-embed ./roberta embed --model "$m" --input "$m/inputs.jsonl" --output "$out/v.safetensors" --device cuda
 step cli-fill-mask ./roberta fill-mask --model "$m" "a <mask>" --device cuda
+step cli-embed-tf32 ./roberta embed --model "$m" --input "$m/inputs.jsonl" --output "$out/t.safetensors" --device cuda --tf32
 step bench ./roberta bench --config tiny --device cuda --seconds 3 --json
 rm -rf "$out"
 

@@ -4,8 +4,9 @@
 //
 // Reductions whose result is read back by the host (sums of squares, losses) accumulate in
 // DOUBLE, as the CPU does: a float sum of 70 000 squares is off in its fourth digit. Each
-// block writes ONE partial (a double) and the host adds the partials of all blocks (and, for
-// many tensors, of all tensors) after a single read back. Those kernels take their output as
+// block writes ONE partial (a double), sum_f64 adds the partials of all blocks (and, for
+// many tensors, of all tensors) in one more block, and the host reads back that one double:
+// a training step sends the host its loss and gradient norm, not thousands of partials. Those kernels take their output as
 // `double* partials` with `words` = 2 * (number of doubles) for the host emulator's pointer
 // checks (which count 32-bit words), and `first`, the index of the launch's first partial.
 // Block-wide sums need blockDim.x <= BE_MAX_THREADS (256); no dynamic shared memory.
@@ -52,6 +53,19 @@ extern "C" __global__ void gather_rows_backward_f32(float* dx, const float* dout
         if (r < 0 || r >= xrows) continue;
         atomicAdd(&dx[(long long)r * h + j], dout[e]);
     }
+}
+
+// The final step of every read-back sum: out[0] = the sum of the words / 2 doubles of x, in
+// double. Launch ONE block (any size up to BE_MAX_THREADS): thread t adds x[t], x[t + blockDim.x],
+// ... in order, then the block's tree; a fixed order, so the same partials give the same bits.
+// out_words = 2 (out's 32-bit words, for the host emulator's pointer checks).
+extern "C" __global__ void sum_f64(double* out, int out_words, const double* x, int words) {
+    __shared__ double sh[BE_MAX_THREADS];
+    int n = words / 2;
+    double s = 0.0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) s += x[i];
+    double total = block_sum(s, sh);
+    if (threadIdx.x == 0 && out_words >= 2) out[0] = total;
 }
 
 // CpuBackend.sumOfSquares: partials[first + blockIdx.x] = sum of (double) x^2 over the

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.Roberta;
 import roberta.engine.RobertaModel;
@@ -17,7 +18,6 @@ import roberta.engine.Trainer;
 import roberta.engine.train.Example;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
-import roberta.kernels.Devices;
 import roberta.kernels.FmaPeak;
 import roberta.kernels.ProfilingBackend;
 import roberta.kernels.GemmBench;
@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
     @Option(names = "--threads", description = "Kernel threads (default: all cores)") Integer threads;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto, cuda or cuda-emulated. Default: ${DEFAULT-VALUE}") String device;
+    @Mixin DeviceOptions deviceOptions;
     @Option(names = "--seconds", defaultValue = "10", description = "Timed seconds after warm-up. Default: ${DEFAULT-VALUE}") double seconds;
     @Option(names = "--json", description = "End with one JSON line") boolean json;
     @Option(names = "--train", description = "Time forward + backward + AdamW of a sequence classifier") boolean train;
@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Backend device = Devices.open(this.device, threads, StderrListener.INSTANCE);
+        Backend device = deviceOptions.open(threads);
         int t = Parallel.threads();
         Map<String, Object> result = new LinkedHashMap<>();
         if (peakOnly) {

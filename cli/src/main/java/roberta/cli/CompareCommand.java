@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.compare.CompareReport;
 import roberta.engine.compare.Comparison;
@@ -12,7 +13,6 @@ import roberta.engine.compare.Overrides;
 import roberta.engine.compare.Strategy;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
-import roberta.kernels.Devices;
 
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Freeze or tune? Runs each way of adapting the model to the task and scores them side by side:",
@@ -36,7 +36,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--overwrite", description = "Re-run strategies whose recorded settings differ from these (else refused)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto, cuda or cuda-emulated. Default: ${DEFAULT-VALUE}") String device;
+    @Mixin DeviceOptions deviceOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -44,7 +44,7 @@ final class CompareCommand implements Callable<Integer> {
         Comparison.Run run = new Comparison.Run(model, t, train, eval, test, Strategy.parseList(strategies),
                 Overrides.parse(epochs, "--epochs", Integer::valueOf), Overrides.parse(lr, "--lr", Float::valueOf),
                 batchSize, maxLength, seed, lora, llrd, output, overwrite);
-        Backend be = Devices.open(device, threads, StderrListener.INSTANCE);
+        Backend be = deviceOptions.open(threads);
         List<Map<String, Object>> results = Comparison.run(run, be, StderrListener.INSTANCE);
         System.out.print(CompareReport.markdown(t, results));
         System.err.println("compare: " + output.resolve("report.md") + ", " + output.resolve("report.svg") + ", " + output.resolve("results.jsonl"));

@@ -3,13 +3,13 @@ package roberta.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.FineTuning;
 import roberta.engine.LoraConfig;
 import roberta.engine.TrainOptions;
 import roberta.engine.train.Task;
 import roberta.kernels.Backend;
-import roberta.kernels.Devices;
 
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = {"Adapt a model to a task: full fine-tuning, feature extraction (--train-only head) or anything between (--freeze).",
@@ -62,7 +62,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Start afresh in an --output that holds an earlier run, deleting what finetune wrote there (refused if it holds other files)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
     @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints (0: all). Default: ${DEFAULT-VALUE}") int keepCheckpoints;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the GPU when one works here, else the CPU), cuda (the GPU, through JavaCPP) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}") String device;
+    @Mixin DeviceOptions deviceOptions;
 
     @Option(names = "--random-init", description = "Start from random weights (the --model folder gives tokenizer and config)") boolean randomInit;
     @Option(names = "--hidden", description = "With --random-init: hidden size") Integer hidden;
@@ -79,7 +79,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (resume && overwrite) throw new IllegalArgumentException("--resume continues the run in --output and --overwrite replaces it: choose one");
-        Backend be = Devices.open(device, threads, StderrListener.INSTANCE);
+        Backend be = deviceOptions.open(threads);
         TrainOptions options = options();
         FineTuning.RandomInit init = randomInit ? new FineTuning.RandomInit(hidden, layers, heads, intermediate) : null;
         FineTuning.Outcome done = FineTuning.run(new FineTuning.Run(model, train, eval, output, options, init, resume, overwrite, keepCheckpoints, adapter), be, StderrListener.INSTANCE);

@@ -2,6 +2,7 @@ package roberta.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.AdapterFolder;
 import roberta.engine.Roberta;
@@ -24,12 +25,12 @@ final class ModelOptions {
     @Option(names = "--threads", description = "Kernel threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, auto (the GPU when one works here, else the CPU), cuda (the GPU, through JavaCPP) or cuda-emulated (the CUDA code path on the CPU, slow). Default: ${DEFAULT-VALUE}")
-    String device;
+    @Mixin
+    DeviceOptions device;
 
-    /** The backend --device names (the one place a command chooses it: {@link Devices}). */
+    /** The backend --device (and --tf32) name (the one place a command chooses it: {@link Devices}). */
     Backend backend() {
-        return Devices.open(device, threads, StderrListener.INSTANCE);
+        return device.open(threads);
     }
 
     Roberta load() {

@@ -109,6 +109,15 @@ public interface DeviceApi extends AutoCloseable {
                 long a, DataType aType, int lda, long b, DataType bType, int ldb,
                 float beta, long c, DataType cType, int ldc);
 
+    /**
+     * Whether float GEMMs may use TF32 (cuBLAS's CUBLAS_TF32_TENSOR_OP_MATH, and
+     * CUBLAS_COMPUTE_32F_FAST_TF32 in gemmEx): A and B rounded to 10 mantissa bits
+     * ({@link Tf32}), products summed in float. Fixed when the device is made; off unless asked for.
+     */
+    default boolean tf32() {
+        return false;
+    }
+
     /** Releases what the device object holds (the emulator: all memory; CUDA: handle, stream, module). */
     @Override
     void close();

@@ -24,6 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Float as a C float: the list {@link DeviceApi#launch} documents for PTX. So a kernel's C
  * and its Java twin are checked against each other here, and the same .cu built with nvcc
  * runs on the GPU.
+ *
+ * <p><b>TF32.</b> {@code new EmulatedDevice(true)} is a cuBLAS handle in
+ * CUBLAS_TF32_TENSOR_OP_MATH: every float GEMM rounds each A and B element to TF32
+ * ({@link Tf32#round}) before the reference product, so a run with the flag differs from one
+ * without by what TF32 costs, and a test can see that the flag reached the device.
  */
 public final class EmulatedDevice implements DeviceApi {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -32,10 +37,24 @@ public final class EmulatedDevice implements DeviceApi {
 
     private final EmulatedMemory memory = new EmulatedMemory();
     private final Map<String, EmulatedKernel> kernels = new ConcurrentHashMap<>();
+    /** cuBLAS's math mode: TF32 tensor-op math for float GEMMs, or the default (full float32). */
+    private final boolean tf32;
     private volatile boolean closed;
 
+    /** A device whose GEMMs are full float32 (cuBLAS's default math). */
     public EmulatedDevice() {
+        this(false);
+    }
+
+    /** @param tf32 round GEMM inputs to TF32, as CUBLAS_TF32_TENSOR_OP_MATH lets the tensor cores do */
+    public EmulatedDevice(boolean tf32) {
+        this.tf32 = tf32;
         register("fill_f32", ExampleKernels::fillF32);
+    }
+
+    @Override
+    public boolean tf32() {
+        return tf32;
     }
 
     /** Adds (or replaces) the host twin launched under {@code name}. */
@@ -202,6 +221,10 @@ public final class EmulatedDevice implements DeviceApi {
         float[] av = read(call + " A", a, aType, CublasReference.extent(transA ? k : m, transA ? m : k, lda), strideA, batchCount);
         float[] bv = read(call + " B", b, bType, CublasReference.extent(transB ? n : k, transB ? k : n, ldb), strideB, batchCount);
         float[] cv = read(call + " C", c, cType, cExtent, strideC, batchCount);
+        if (tf32) { // the tensor cores' inputs; C, alpha and beta stay float (F16/BF16 inputs are TF32 values already: exact)
+            Tf32.roundAll(av);
+            Tf32.roundAll(bv);
+        }
         for (int i = 0; i < batchCount; i++)
             CublasReference.gemm(transA, transB, m, n, k, alpha, av, (int) (i * strideA), lda, bv, (int) (i * strideB), ldb,
                 beta, cv, (int) (i * strideC), ldc);

@@ -168,6 +168,8 @@ public final class HostKernels {
             Param.i32("n"), Param.i32("h"), Param.i32("xrows")),
         new Kernel("sum_squares_f32", "backend.cu", Param.ptr("partials", "words"), Param.i32("words"), Param.i32("first"),
             Param.ptr("x", "n"), Param.i32("n")).withBarriers(),
+        new Kernel("sum_f64", "backend.cu", Param.ptr("out", "out_words"), Param.i32("out_words"), Param.ptr("x", "words"),
+            Param.i32("words")).withBarriers(),
         new Kernel("widen_half_f32", "backend.cu", Param.ptr("out", "n"), Param.ptr("bits", "words"), Param.i32("n"), Param.i32("words"),
             Param.i32("bf16")),
         new Kernel("cross_entropy_f32", "backend.cu", Param.ptr("row_loss", "words"), Param.i32("words"), Param.nullablePtr("dlogits", "rows", "cols"),
@@ -233,9 +235,14 @@ public final class HostKernels {
         }
     }
 
-    /** A new emulator with every host-built kernel registered (after the first call, no compile). */
+    /** A new emulator with every host-built kernel registered (after the first call, no compile), full float32 GEMMs. */
     public static EmulatedDevice device() {
-        EmulatedDevice d = new EmulatedDevice();
+        return device(false);
+    }
+
+    /** As {@link #device()}, its GEMMs in TF32 when {@code tf32} ({@link EmulatedDevice#EmulatedDevice(boolean)}). */
+    public static EmulatedDevice device(boolean tf32) {
+        EmulatedDevice d = new EmulatedDevice(tf32);
         load().registerAll(d);
         return d;
     }

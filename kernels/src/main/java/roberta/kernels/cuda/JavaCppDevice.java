@@ -18,7 +18,7 @@ import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * {@link DeviceApi} on a real GPU through JavaCPP's {@code org.bytedeco:cuda} (device 0): one
- * stream, one cuBLAS handle bound to it (default math: no TF32), the .cu kernels compiled by
+ * stream, one cuBLAS handle bound to it (default math, or TF32 tensor-op math when asked), the .cu kernels compiled by
  * NVRTC for this GPU ({@link NvrtcModule}). Construct only after {@link CudaProbe#available()}
  * said yes: that is what keeps a machine without CUDA from ever touching these classes.
  *
@@ -35,11 +35,20 @@ public final class JavaCppDevice implements DeviceApi {
     private final cublasContext blas = new cublasContext();
     private final NvrtcModule kernels;
     private final AtomicInteger live = new AtomicInteger();
+    /** CUBLAS_TF32_TENSOR_OP_MATH on the handle and CUBLAS_COMPUTE_32F_FAST_TF32 in gemmEx's float products. */
+    private final boolean tf32;
     // cuBLAS scalars (pointer mode host: read before the call returns, so two reusable cells do)
     private final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
     private boolean closed;
 
+    /** Full float32 GEMMs (cuBLAS's default math): the CPU's results to 1e-4. */
     public JavaCppDevice() {
+        this(false);
+    }
+
+    /** @param tf32 let float GEMMs run on the tensor cores in TF32 (faster, about 1e-3 relative error per product) */
+    public JavaCppDevice(boolean tf32) {
+        this.tf32 = tf32;
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.ok()) throw new IllegalStateException("no CUDA device: " + probe.reason());
         this.device = 0;
@@ -50,8 +59,15 @@ public final class JavaCppDevice implements DeviceApi {
         rt("cudaStreamCreate", cudaStreamCreate(stream));
         blasCheck("cublasCreate_v2", cublasCreate_v2(blas));
         blasCheck("cublasSetStream_v2", cublasSetStream_v2(blas, stream));
-        blasCheck("cublasSetMathMode(CUBLAS_DEFAULT_MATH)", cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH));
+        // the handle's math mode covers cublasSgemm and cublasSgemmStridedBatched; gemmEx names its compute type itself
+        if (tf32) blasCheck("cublasSetMathMode(CUBLAS_TF32_TENSOR_OP_MATH)", cublasSetMathMode(blas, CUBLAS_TF32_TENSOR_OP_MATH));
+        else blasCheck("cublasSetMathMode(CUBLAS_DEFAULT_MATH)", cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH));
         this.kernels = new NvrtcModule(probe.major(), probe.minor());
+    }
+
+    @Override
+    public boolean tf32() {
+        return tf32;
     }
 
     /** What the probe saw: "NVIDIA H100 80GB HBM3 (sm_90)". */
@@ -222,7 +238,7 @@ public final class JavaCppDevice implements DeviceApi {
         alpha.put(alphaValue);
         beta.put(betaValue);
         blasCheck("cublasGemmEx(" + aType + ", " + bType + ", " + cType + ")", cublasGemmEx(blas, op(transA), op(transB), m, n, k, alpha,
-                at(a), cuda(aType), lda, at(b), cuda(bType), ldb, beta, at(c), cuda(cType), ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+                at(a), cuda(aType), lda, at(b), cuda(bType), ldb, beta, at(c), cuda(cType), ldc, computeType(aType), CUBLAS_GEMM_DEFAULT));
     }
 
     @Override
@@ -243,6 +259,15 @@ public final class JavaCppDevice implements DeviceApi {
     }
 
     // ---- helpers
+
+    /**
+     * gemmEx's compute type: CUBLAS_COMPUTE_32F_FAST_TF32 for float inputs when TF32 is on (cuBLAS
+     * lists it for 32F A, B and C only); 16-bit inputs keep CUBLAS_COMPUTE_32F, their values being
+     * exact in TF32 anyway.
+     */
+    private int computeType(DataType aType) {
+        return tf32 && aType == DataType.F32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    }
 
     private static int op(boolean trans) {
         return trans ? CUBLAS_OP_T : CUBLAS_OP_N;

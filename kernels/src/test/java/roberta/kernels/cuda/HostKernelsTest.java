@@ -128,6 +128,39 @@ class HostKernelsTest {
         }
     }
 
+    /** sum_f64, the last step of every read-back sum: one block of any size adds n doubles; a math.fsum-exact total within double rounding. */
+    @Test
+    void sumF64AddsEveryDoubleInOneBlock() {
+        for (int n : new int[] {1, 7, 255, 256, 257, 4099}) {
+            for (int threads : new int[] {32, 100, 256}) {
+                double[] x = new double[n];
+                java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+                for (int i = 0; i < n; i++) {
+                    x[i] = rnd.nextGaussian() * Math.pow(2, rnd.nextInt(20) - 10);
+                    exact = exact.add(new java.math.BigDecimal(x[i]));
+                }
+                int[] words = new int[2 * n];
+                for (int i = 0; i < n; i++) {
+                    long b = Double.doubleToRawLongBits(x[i]);
+                    words[2 * i] = (int) b;            // little-endian: low word first
+                    words[2 * i + 1] = (int) (b >>> 32);
+                }
+                long px = dev.malloc(8L * n), out = dev.malloc(8);
+                dev.copyToDevice(words, 0, px, 0, words.length);
+                dev.launch("sum_f64", Dim3.of(1), Dim3.of(threads), 0, new Ptr(out), 2, new Ptr(px), 2 * n);
+                int[] got = new int[2];
+                dev.copyToHost(out, 0, got, 0, 2);
+                double total = Double.longBitsToDouble((long) got[1] << 32 | (got[0] & 0xffffffffL));
+                double absSum = 0;
+                for (double v : x) absSum += Math.abs(v);
+                // n additions in double: each off by at most half an ulp of a partial sum
+                assertEquals(exact.doubleValue(), total, n * Math.ulp(absSum), "n = " + n + ", " + threads + " threads");
+                dev.free(px);
+                dev.free(out);
+            }
+        }
+    }
+
     @Test
     void accumulateMatchesCpuBackendExactly() {
         for (int n : SIZES) {
