@@ -1,16 +1,15 @@
 // The element-wise and row-wise parts of roberta.kernels.cuda.CudaBackend's attention (the
 // products are cuBLAS calls); each mirrors a step of roberta.kernels.AttentionKernel.
-// Row kernels: one block per row (grid.x = rows), a 1-D block of at most ATT_MAX_THREADS
-// threads, block-wide reductions in (static) shared memory.
-
-#define ATT_MAX_THREADS 256
+// Row kernels: one block per row (grid.x = rows), a 1-D block of up to 1024 threads,
+// block-wide reductions (block_reduce.cuh: warp shuffles, one value per warp in static shared
+// memory).
 
 #include "block_reduce.cuh"
 
 // AttentionKernel.softmaxRows: each row of x [rows, cols] becomes softmax(scale * row), in
 // place, max-subtracted: e = exp((x - max) * scale), then e / sum(e).
 extern "C" __global__ void softmax_rows_f32(float* x, int rows, int cols, float scale) {
-    __shared__ float sh[ATT_MAX_THREADS];
+    __shared__ float sh[BLOCK_REDUCE_SLOTS];
     int row = blockIdx.x;
     if (row >= rows) return;
     float* r = x + (long long)row * cols;
@@ -30,7 +29,7 @@ extern "C" __global__ void softmax_rows_f32(float* x, int rows, int cols, float 
 // AttentionKernel.backward's softmax step: dp = p * (dp - sum_j dp * p) * scale per row of
 // [rows, cols] (dp in place, p read).
 extern "C" __global__ void softmax_backward_rows_f32(float* dp, const float* p, int rows, int cols, float scale) {
-    __shared__ float sh[ATT_MAX_THREADS];
+    __shared__ float sh[BLOCK_REDUCE_SLOTS];
     int row = blockIdx.x;
     if (row >= rows) return;
     long long o = (long long)row * cols;

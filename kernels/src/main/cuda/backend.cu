@@ -9,7 +9,8 @@
 // a training step sends the host its loss and gradient norm, not thousands of partials. Those kernels take their output as
 // `double* partials` with `words` = 2 * (number of doubles) for the host emulator's pointer
 // checks (which count 32-bit words), and `first`, the index of the launch's first partial.
-// Block-wide sums need blockDim.x <= BE_MAX_THREADS (256); no dynamic shared memory.
+// Block-wide sums need blockDim.x <= BE_MAX_THREADS (256: cross_entropy's max keeps one value
+// per thread in sh; block_sum alone would take 1024); no dynamic shared memory.
 
 #define BE_MAX_THREADS 256
 

@@ -1,18 +1,18 @@
 // LayerNorm over the last dimension, forward; mirrors roberta.kernels.LayerNormKernel.forward
 // (CpuBackend.layerNorm): out = (x - mean) * rstd * gamma + beta per row, and saves mean[rows]
 // and rstd[rows] (either may be null). Two passes as the CPU kernel (mean, then squared
-// deviations: no cancellation), each a block-wide sum in shared memory.
+// deviations: no cancellation), each a block-wide sum (block_reduce.cuh: warp shuffles, then
+// one value per warp in shared memory).
 //
 // Launch: grid.x = rows (one block per row; blocks past rows do nothing), a 1-D block of any
-// size up to 1024 threads (a power of two is fastest), no dynamic shared memory.
-
-#define LN_MAX_THREADS 1024
+// size up to 1024 threads (a multiple of 32 is fastest: no partial warp), no dynamic shared
+// memory.
 
 #include "block_reduce.cuh"
 
 extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, const float* x,
                                          const float* gamma, const float* beta, int rows, int cols, float eps) {
-    __shared__ float sh[LN_MAX_THREADS];
+    __shared__ float sh[BLOCK_REDUCE_SLOTS];
     int row = blockIdx.x;
     if (row >= rows) return;  // the whole block leaves together: no thread waits at a barrier for it
     const float* xr = x + (long long)row * cols;
@@ -43,11 +43,11 @@ extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, c
 // layernorm_backward_dx_f32: dx += (dnorm - mean(dnorm) - norm * mean(dnorm * norm)) * rstd
 // per row, dnorm = dout * gamma, norm = (x - mean) * rstd. One block per row, as the
 // forward (grid.x = rows, blocks past rows do nothing; a 1-D block of up to 1024 threads):
-// both row means are block-wide sums in shared memory. The CPU sums them in double, here in
+// both row means are block-wide sums. The CPU sums them in double, here in
 // float: agreement to rounding.
 extern "C" __global__ void layernorm_backward_dx_f32(float* dx, const float* dout, const float* x, const float* mean,
                                                      const float* rstd, const float* gamma, int rows, int cols) {
-    __shared__ float sh[LN_MAX_THREADS];
+    __shared__ float sh[BLOCK_REDUCE_SLOTS];
     int row = blockIdx.x;
     if (row >= rows) return;  // the whole block leaves together
     long long o = (long long)row * cols;

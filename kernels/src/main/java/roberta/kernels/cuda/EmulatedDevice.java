@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * new device knows only {@code fill_f32}, a Java example ({@code ExampleKernels});
  * {@link HostKernels#device()} gives one with the project's .cu kernels, compiled for the
  * host by g++ through a shim header ({@code src/main/cuda/host/cuda_host.h}: blocks in turn,
- * a block's threads as fibres meeting at {@code __syncthreads}, {@code __shared__} per
- * block) and called through FFM with each {@link Ptr} replaced by {@link #segment}'s native
+ * a block's threads as fibres meeting at {@code __syncthreads}, warp shuffles and
+ * {@code __syncwarp} meeting at a barrier of their mask's lanes, {@code __shared__} per
+ * block, the launch's sharedBytes as dynamic shared memory) and called through FFM with each {@link Ptr} replaced by {@link #segment}'s native
  * address, checked for the extent the kernel declares, each Integer as a C int and each
  * Float as a C float: the list {@link DeviceApi#launch} documents for PTX. So a kernel's C
  * and its Java twin are checked against each other here, and the same .cu built with nvcc

@@ -30,8 +30,9 @@ import java.util.stream.Collectors;
  * {@link EmulatedDevice}: the same source nvcc compiles for the GPU, so CI without a GPU
  * tests it against the CPU kernels it mirrors.
  *
- * <p>How: the .cu files and the shim {@code host/cuda_host.h} (which maps CUDA's built-ins
- * onto fibres; its comment lists what it cannot do) are classpath resources, copied there
+ * <p>How: the .cu files and the shim {@code host/cuda_host.h} with its parts {@code fibres.h}
+ * and {@code warp.h} (which map CUDA's built-ins onto fibres; its comment lists what it
+ * cannot do) are classpath resources, copied there
  * from {@code src/main/cuda} by Maven, so they are found whatever the working directory and
  * also from the jar. They are compiled once with {@code g++ -O2 -std=c++20 -shared -fPIC}
  * into one shared library, cached as {@code hostcuda-<hash>.so} under
@@ -106,8 +107,9 @@ public final class HostKernels {
 
     /**
      * A kernel: its extern "C" name, the .cu file (under src/main/cuda) defining it, whether
-     * it calls __syncthreads (then the host runs each block's threads as fibres, else as a
-     * plain loop: a test checks this against bar.sync in the PTX), its parameters in order.
+     * it calls __syncthreads or a warp primitive (then the host runs each block's threads as
+     * fibres, else as a plain loop: a test checks this against bar.sync, bar.warp.sync and
+     * shfl.sync in the PTX), its parameters in order.
      */
     public record Kernel(String name, String file, boolean barriers, List<Param> params) {
         Kernel(String name, String file, Param... params) {
@@ -189,18 +191,25 @@ public final class HostKernels {
 
     /** The shim, relative to the sources' root. */
     public static final String SHIM = "host/cuda_host.h";
+    /** The shim and the parts it includes (same directory): all go to the compiler and into the hash. */
+    static final List<String> SHIM_FILES = List.of(SHIM, "host/fibres.h", "host/warp.h");
+    /** Room for the shim's description of a misuse (fibres.h, Block::message). */
+    private static final int MESSAGE_BYTES = 512;
     private static final String RESOURCE_ROOT = "/roberta/kernels/cuda/src/";
     private static final List<String> FLAGS = List.of("-O2", "-std=c++20", "-shared", "-fPIC", "-x", "c++");
 
-    private static HostKernels loaded;
-    private static RuntimeException failure;
+    /** Per kernel list (the project's, or a test's): the loaded library, or why it failed. */
+    private static final Map<List<Kernel>, HostKernels> loaded = new java.util.HashMap<>();
+    private static final Map<List<Kernel>, RuntimeException> failures = new java.util.HashMap<>();
 
+    private final List<Kernel> kernels;
     private final Map<String, MethodHandle> entries;
     /** Milliseconds spent compiling in this JVM (0 when the cached library was used). */
     public final long compileMillis;
     public final Path library;
 
-    private HostKernels(Map<String, MethodHandle> entries, long compileMillis, Path library) {
+    private HostKernels(List<Kernel> kernels, Map<String, MethodHandle> entries, long compileMillis, Path library) {
+        this.kernels = kernels;
         this.entries = entries;
         this.compileMillis = compileMillis;
         this.library = library;
@@ -208,7 +217,12 @@ public final class HostKernels {
 
     /** The .cu files, in build order. */
     public static List<String> sourceFiles() {
-        return KERNELS.stream().map(Kernel::file).distinct().toList();
+        return sourceFiles(KERNELS);
+    }
+
+    /** The .cu files defining kernels, in build order. */
+    static List<String> sourceFiles(List<Kernel> kernels) {
+        return kernels.stream().map(Kernel::file).distinct().toList();
     }
 
     /** {@code #include "x.cuh"}: a header of ours, inlined by {@link #source} (every compiler then sees one text). */
@@ -248,31 +262,42 @@ public final class HostKernels {
     }
 
     /** Builds (or finds cached) and loads the library, once per JVM; a failure is remembered and rethrown. */
-    public static synchronized HostKernels load() {
-        if (loaded != null) return loaded;
-        if (failure != null) throw failure;
+    public static HostKernels load() {
+        return load(KERNELS);
+    }
+
+    /**
+     * As {@link #load()}, for a library of just these kernels (a test's own, in files under the
+     * sources' root, e.g. test/*.cu from src/test/cuda), built and cached apart from the project's.
+     */
+    static synchronized HostKernels load(List<Kernel> kernels) {
+        HostKernels h = loaded.get(kernels);
+        if (h != null) return h;
+        RuntimeException failed = failures.get(kernels);
+        if (failed != null) throw failed;
         try {
-            loaded = build();
-            return loaded;
+            h = build(kernels);
+            loaded.put(kernels, h);
+            return h;
         } catch (RuntimeException e) {
-            failure = e;
+            failures.put(kernels, e);
             throw e;
         }
     }
 
-    /** Registers every kernel of {@link #KERNELS} in {@code device}, replacing any twin of the same name. */
+    /** Registers every kernel of this library in {@code device}, replacing any twin of the same name. */
     public void registerAll(EmulatedDevice device) {
-        for (Kernel k : KERNELS) register(device, k);
+        for (Kernel k : kernels) register(device, k);
     }
 
     /** Registers k (its name one of the library's) as declared: a test can declare one wrongly. */
     void register(EmulatedDevice device, Kernel k) {
         MethodHandle h = entries.get(k.name);
         if (h == null) throw new IllegalArgumentException("no host kernel " + k.name);
-        device.register(k.name, (dev, grid, block, shared, args) -> launch(k, h, dev, grid, block, args));
+        device.register(k.name, (dev, grid, block, shared, args) -> launch(k, h, dev, grid, block, shared, args));
     }
 
-    private static void launch(Kernel k, MethodHandle entry, EmulatedDevice dev, Dim3 grid, Dim3 block, Object[] args) {
+    private static void launch(Kernel k, MethodHandle entry, EmulatedDevice dev, Dim3 grid, Dim3 block, int sharedBytes, Object[] args) {
         List<Param> ps = k.params;
         boolean ok = args.length == ps.size();
         for (int i = 0; ok && i < args.length; i++) {
@@ -302,10 +327,19 @@ public final class HostKernels {
                 argv.setAtIndex(ValueLayout.ADDRESS, i, slot);
             }
             MemorySegment dims = arena.allocateFrom(ValueLayout.JAVA_INT, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z());
-            int rc = (int) entry.invokeExact(dims, argv, k.barriers ? 1 : 0);
-            if (rc == -2)
-                throw new IllegalStateException(k.name + " called __syncthreads but HostKernels.KERNELS declares it without barriers: its results are wrong");
-            if (rc != 0) throw new IllegalStateException(k.name + ": host launch failed with " + rc);
+            MemorySegment message = arena.allocate(MESSAGE_BYTES);
+            int rc = (int) entry.invokeExact(dims, argv, k.barriers ? 1 : 0, sharedBytes, message, MESSAGE_BYTES);
+            String why = message.getString(0);
+            // the codes of cuda_host.h's launch and fibres.h
+            switch (rc) {
+                case 0 -> { }
+                case -2 -> throw new IllegalStateException(k.name + " called __syncthreads but HostKernels.KERNELS declares it without barriers: "
+                    + "its results are wrong (" + why + ")");
+                case -3 -> throw new IllegalStateException(k.name + " called a warp primitive but HostKernels.KERNELS declares it without barriers: "
+                    + "its results are wrong (" + why + ")");
+                case -4 -> throw new IllegalStateException(k.name + ": a warp primitive used as CUDA leaves undefined: " + why);
+                default -> throw new IllegalStateException(k.name + ": host launch failed with " + rc + (why.isEmpty() ? "" : ": " + why));
+            }
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -330,14 +364,14 @@ public final class HostKernels {
 
     // ---- build
 
-    private static HostKernels build() {
+    private static HostKernels build(List<Kernel> kernels) {
         String cxx = compiler();
         StringBuilder unity = new StringBuilder("#include \"" + SHIM + "\"\n");
-        for (String f : sourceFiles()) unity.append("#include \"").append(f).append("\"\n");
-        for (Kernel k : KERNELS) unity.append("HOSTCUDA_ENTRY(").append(k.name).append(")\n");
+        for (String f : sourceFiles(kernels)) unity.append("#include \"").append(f).append("\"\n");
+        for (Kernel k : kernels) unity.append("HOSTCUDA_ENTRY(").append(k.name).append(")\n");
         Map<String, String> files = new LinkedHashMap<>();
-        files.put(SHIM, source(SHIM));
-        for (String f : sourceFiles()) files.put(f, source(f));
+        for (String f : SHIM_FILES) files.put(f, source(f));
+        for (String f : sourceFiles(kernels)) files.put(f, source(f));
         files.put("unity.cpp", unity.toString());
 
         String hash = hash(cxx, files);
@@ -351,10 +385,12 @@ public final class HostKernels {
         }
         SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
         Linker linker = Linker.nativeLinker();
-        FunctionDescriptor launchDesc = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        // int host_launch_NAME(const int* dims, void** args, int fibres, int shared_bytes, char* msg, int msg_len)
+        FunctionDescriptor launchDesc = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
         FunctionDescriptor sigDesc = FunctionDescriptor.of(ValueLayout.ADDRESS);
         Map<String, MethodHandle> entries = new LinkedHashMap<>();
-        for (Kernel k : KERNELS) {
+        for (Kernel k : kernels) {
             MethodHandle sig = linker.downcallHandle(symbol(lookup, "host_signature_" + k.name, lib), sigDesc);
             String letters;
             try {
@@ -367,7 +403,7 @@ public final class HostKernels {
                     + "HostKernels.KERNELS declares " + k.signature() + " (\"" + k.letters() + "\")");
             entries.put(k.name, linker.downcallHandle(symbol(lookup, "host_launch_" + k.name, lib), launchDesc));
         }
-        return new HostKernels(Map.copyOf(entries), millis, lib);
+        return new HostKernels(kernels, Map.copyOf(entries), millis, lib);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, String name, Path lib) {

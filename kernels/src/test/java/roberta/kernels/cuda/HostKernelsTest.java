@@ -527,7 +527,8 @@ class HostKernelsTest {
         dev.memset(g, 0, 32);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> dev.launch("layernorm_f32", Dim3.of(1), Dim3.of(8), 0,
             new Ptr(o), new Ptr(0), new Ptr(0), new Ptr(x), new Ptr(g), new Ptr(g), 1, 8, 1e-5f));
-        assertTrue(e.getMessage().contains("called __syncthreads"), e.getMessage());
+        // its block reduction reaches a warp shuffle before its first __syncthreads: either says the declaration is wrong
+        assertTrue(e.getMessage().contains("declares it without barriers"), e.getMessage());
         for (long p : new long[] {x, g, o}) dev.free(p);
     }
 }
