@@ -7,7 +7,11 @@
 #   2. contract:  GpuCudaDeviceContractTest (BackendContract on CudaBackend over JavaCppDevice)
 #   3. fixtures:  GpuFixtureTest (forward vs Hugging Face, loss and gradients, --device cuda; --tf32 within 1e-2)
 #   4. cli:       ./roberta embed and fill-mask on a fixture with --device cuda, embed again with --tf32
-#   5. bench:     ./roberta bench --device cuda (short)
+#   5. bench:     ./roberta bench --device cuda beside PyTorch on the same GPU (scripts/bench/torch_gpu_bench.py:
+#                 transformers' RoBERTa when installed, else an eager PyTorch one), roberta-base shapes, random
+#                 weights, fp32, batch 32 x 128: forward and a training step, each timed twice, alternately
+#                 (ours, torch, ours, torch); the summary gives the sequences/s and our/torch ratio
+#                 (PYTHON=... names the python with torch; default python3)
 # The Gpu*Test classes are excluded from the default build (pom.xml: surefire excludes
 # **/Gpu*Test.java), so CI never skips them silently: they run only here, via -Dtest.
 set -uo pipefail
@@ -38,8 +42,20 @@ out="$(mktemp -d)"
 step cli-embed ./roberta embed --model "$m" --input "$m/inputs.jsonl" --output "$out/v.safetensors" --device cuda
 step cli-fill-mask ./roberta fill-mask --model "$m" "a <mask>" --device cuda
 step cli-embed-tf32 ./roberta embed --model "$m" --input "$m/inputs.jsonl" --output "$out/t.safetensors" --device cuda --tf32
-step bench ./roberta bench --config tiny --device cuda --seconds 3 --json
 rm -rf "$out"
+py="${PYTHON:-python3}"
+sps() { grep '"sequences_per_second"' "$1" | tail -1 | sed -n 's/.*"sequences_per_second": *\([0-9.]*\).*/\1/p'; } # the JSON line's figure
+for mode in inference train; do
+  flag=""; [ "$mode" = train ] && flag="--train"
+  for round in 1 2; do
+    step "bench-$mode-ours-$round" ./roberta bench --config roberta-base --device cuda --batch 32 --seq 128 --seconds 5 --json $flag
+    step "bench-$mode-torch-$round" "$py" scripts/bench/torch_gpu_bench.py --batch 32 --seq 128 --seconds 5 $flag
+    o="$(sps "$logs/bench-$mode-ours-$round.log")"; t="$(sps "$logs/bench-$mode-torch-$round.log")"
+    if [ -n "$o" ] && [ -n "$t" ]; then
+      summary+=("$(awk -v m="$mode" -v r="$round" -v o="$o" -v t="$t" 'BEGIN { printf "      %s 32x128, round %s: ours %.1f seq/s, torch %.1f seq/s, ratio %.2fx", m, r, o, t, o / t }') ($(grep '"anchor"' "$logs/bench-$mode-torch-$round.log" | tail -1 | sed -n 's/.*"anchor": *"\([^"]*\)".*/\1/p'))")
+    fi
+  done
+done
 
 echo
 echo "gpu-check summary ($(date -u +%FT%TZ)):"
