@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --device on every model command, through the one chooser; the Vector API is needed only by the CPU backend. */
@@ -76,20 +78,28 @@ class DeviceChoiceTest {
         assertEquals(losses[0], losses[1], 1e-6, "two epochs of training on either device");
     }
 
-    /** forward and grad, every tensor they write, the same through the emulated CUDA device as on the CPU (within 1e-4). */
-    @Test
-    void forwardAndGradThroughTheEmulatedCudaDeviceMatchTheCpu(@TempDir Path dir) throws Exception {
-        Path texts = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \"a short one\"}\n{\"text\": \"and a somewhat longer second text here\"}\n");
+    /**
+     * forward and grad, every tensor they write, the same through the emulated CUDA device as on
+     * the CPU (within 1e-4), on a checkpoint of ordinary sizes and on one of awkward sizes (an odd
+     * width, a head size of 6, an intermediate size that is no multiple of anything, three layers),
+     * with a text of one word (three tokens) beside a longer one.
+     */
+    @ParameterizedTest(name = "hidden {0}, heads {1}, intermediate {2}, layers {3}")
+    @CsvSource({"16, 2, 32, 2", "18, 3, 37, 3"})
+    void forwardAndGradThroughTheEmulatedCudaDeviceMatchTheCpu(int hidden, int heads, int intermediate, int layers, @TempDir Path dir) throws Exception {
+        Path texts = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \"one\"}\n{\"text\": \"and a somewhat longer second text here\"}\n");
         Path labelled = Files.writeString(dir.resolve("l.jsonl"), "{\"text\": \"a short one\", \"label\": \"positive\"}\n{\"text\": \"a longer second text\", \"label\": \"negative\"}\n");
         // a small classifier with the fixture's tokenizer, to take gradients of
         Path cls = dir.resolve("cls");
-        assertEquals(0, CliTest.run("finetune", "--model", M, "--random-init", "--hidden", "16", "--layers", "2", "--heads", "2", "--intermediate", "32",
-                "--task", "seq-cls", "--train", labelled.toString(), "--epochs", "1", "--batch-size", "2", "--max-length", "16",
+        assertEquals(0, CliTest.run("finetune", "--model", M, "--random-init", "--hidden", "" + hidden, "--layers", "" + layers, "--heads", "" + heads,
+                "--intermediate", "" + intermediate, "--task", "seq-cls", "--train", labelled.toString(), "--epochs", "1", "--batch-size", "2", "--max-length", "16",
                 "--output", cls.toString()).code());
         String[][] jobs = {{"forward", "--model", M, "--input", texts.toString(), "--attentions"},
+                {"forward", "--model", cls.resolve("model").toString(), "--input", texts.toString(), "--attentions"},
                 {"grad", "--model", cls.resolve("model").toString(), "--input", labelled.toString()}};
         for (String[] job : jobs) {
-            Path[] out = {dir.resolve(job[0] + "-cpu.safetensors"), dir.resolve(job[0] + "-cuda.safetensors")};
+            String tag = job[0] + "-" + Math.abs(job[2].hashCode());
+            Path[] out = {dir.resolve(tag + "-cpu.safetensors"), dir.resolve(tag + "-cuda.safetensors")};
             String[] devices = {"cpu", "cuda-emulated"};
             for (int d = 0; d < 2; d++) {
                 List<String> args = new java.util.ArrayList<>(List.of(job));
