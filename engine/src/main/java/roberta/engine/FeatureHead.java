@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import roberta.kernels.CpuBackend;
 import roberta.loader.SafetensorsWriter;
 
 /**
@@ -280,19 +281,8 @@ public final class FeatureHead {
         for (P p : params) for (float g : p.grad) sq += (double) g * g;
         double norm = Math.sqrt(sq);
         float clip = o.clipNorm() > 0 && norm > o.clipNorm() ? (float) (o.clipNorm() / (norm + 1e-6)) : 1f;
-        float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-        double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
-        for (P p : params) {
-            float decay = p.decay ? o.weightDecay() : 0f;
-            for (int i = 0; i < p.value.length; i++) {
-                float g = p.grad[i] * clip;
-                p.m[i] = b1 * p.m[i] + (1 - b1) * g;
-                p.v[i] = b2 * p.v[i] + (1 - b2) * g * g;
-                p.value[i] -= lr * decay * p.value[i];
-                p.value[i] -= (float) (lr * (p.m[i] / c1) / (Math.sqrt(p.v[i] / c2) + eps));
-                p.grad[i] = 0f;
-            }
-        }
+        for (P p : params)
+            CpuBackend.adamw(p.value, p.grad, p.m, p.v, lr, 0.9f, 0.999f, 1e-8f, p.decay ? o.weightDecay() : 0f, t, clip, true);
     }
 
     /** Logits of every row, eval mode: [rows][C]. */

@@ -299,15 +299,14 @@ public final class Trainer {
         float clip = o.clipNorm() > 0 && norm > o.clipNorm() ? (float) (o.clipNorm() / (norm + 1e-6)) : 1f;
         int layers = model.config().numHiddenLayers();
         for (Param p : trainable) {
-            if (clip != 1f) be.scale(p.grad, clip);
             if (p.m == null) {
                 p.m = be.zeros(p.value.shape());
                 p.v = be.zeros(p.value.shape());
             }
             float layerLr = lr * LearningRates.layerFactor(o.llrd(), p.name, layers);
             boolean decay = RobertaParameters.decays(p.name);
-            be.adamw(p.value, p.grad, p.m, p.v, layerLr, 0.9f, 0.999f, 1e-8f, decay ? o.weightDecay() : 0f, step + 1);
-            be.fill(p.grad, 0f);
+            // clipped and zeroed in the optimizer's own pass over the gradient
+            be.adamw(p.value, p.grad, p.m, p.v, layerLr, 0.9f, 0.999f, 1e-8f, decay ? o.weightDecay() : 0f, step + 1, clip, true);
         }
     }
 

@@ -39,12 +39,8 @@ final class AttentionKernel {
                 Gemm.sgemm(false, true, len, len, d, q, rowOff, hidden, k, rowOff, hidden, probs, po, len, false);
                 softmaxRows(probs, po, len, len, scale);
                 float[] used = probs;
-                if (dropoutP > 0) {
-                    float keep = 1f / (1f - dropoutP);
-                    for (int i = 0; i < len * len; i++) {
-                        int idx = po + i;
-                        probsDropped[idx] = Elementwise.uniform(seed, idx) < dropoutP ? 0f : probs[idx] * keep;
-                    }
+                if (dropoutP > 0) { // the counter is the index into all the probabilities, as the GPU's
+                    Elementwise.dropoutRange(probsDropped, null, probs, po, po + len * len, dropoutP, 1f / (1f - dropoutP), seed);
                     used = probsDropped;
                 }
                 // ctx_sh[len, d] = probs · v_sh

@@ -174,6 +174,12 @@ public interface Backend extends AutoCloseable {
     double bceWithLogits(Tensor dlogits, Tensor logits, float[] targets);
 
     // ---- optimizer
-    /** One AdamW step (decoupled weight decay) with bias correction at step t (1-based). */
-    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t);
+    /**
+     * One AdamW step (decoupled weight decay) with bias correction at step t (1-based), on the
+     * gradient times gradScale (gradient clipping's factor: 1 for none); with clearGrad the
+     * gradient is zeroed as it is read, ready for the next step. Both fold what would be two
+     * more passes over every gradient into the one the optimizer makes anyway.
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t,
+               float gradScale, boolean clearGrad);
 }

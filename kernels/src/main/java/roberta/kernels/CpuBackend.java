@@ -346,9 +346,23 @@ public final class CpuBackend implements Backend {
         return Losses.bceWithLogits(d(dlogits), d(logits), targets, logits.size());
     }
 
+    /**
+     * {@link #adamw(Tensor, Tensor, Tensor, Tensor, float, float, float, float, float, int, float, boolean)}
+     * on host arrays (of equal length): the same kernel for parameters that live outside any
+     * backend (a feature head trained on cached features).
+     */
+    public static void adamw(float[] param, float[] grad, float[] m, float[] v, float lr, float beta1, float beta2, float eps, float weightDecay,
+                             int t, float gradScale, boolean clearGrad) {
+        if (grad.length != param.length || m.length != param.length || v.length != param.length)
+            throw new IllegalArgumentException("adamw: param, grad, m and v differ in length");
+        Elementwise.adamw(param, grad, m, v, param.length, lr, beta1, beta2, eps, weightDecay, t, gradScale, clearGrad);
+    }
+
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t) {
-        Elementwise.adamw(d(param), d(grad), d(m), d(v), param.size(), lr, beta1, beta2, eps, weightDecay, t);
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t,
+                      float gradScale, boolean clearGrad) {
+        Elementwise.adamw(d(param), d(grad), d(m), d(v), param.size(), lr, beta1, beta2, eps, weightDecay, t, gradScale, clearGrad);
+        if (clearGrad) grad.touch();
         param.touch();
     }
 }

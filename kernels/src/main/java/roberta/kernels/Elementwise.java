@@ -1,5 +1,11 @@
 package roberta.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /** Small element-wise kernels: dropout's counter-based random numbers, AdamW, fills, sums of squares. */
 final class Elementwise {
     /** Elements per parallel chunk of the memory-bound kernels (a fixed split, so sums do not depend on the thread count). */
@@ -61,20 +67,60 @@ final class Elementwise {
 
     static void dropout(float[] out, float[] mask, float[] x, int n, float p, long seed) {
         float keep = 1f / (1f - p);
-        Parallel.forRange(n, 8192, (a, b) -> {
-            for (int i = a; i < b; i++) {
-                float m = uniform(seed, i) < p ? 0f : keep;
-                mask[i] = m;
-                out[i] = x[i] * m;
-            }
-        });
+        Parallel.forRange(n, 8192, (a, b) -> dropoutRange(out, mask, x, a, b, p, keep, seed));
     }
 
-    static void adamw(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2, float eps, float wd, int t) {
+    // SplitMix64 in 64-bit lanes, the factors in float lanes of the same count (8 x 64 bits -> 8 x 32 bits)
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FACTORS = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize() / 2));
+
+    /**
+     * out[i] = x[i] * f and mask[i] = f (mask may be null) for i in [from, to), f = 0 when
+     * {@link #uniform}(seed, i) < p, else keep: the same bits as the scalar loop
+     * ({@link #dropoutRangeScalar}), the generator run in 64-bit vector lanes (its two 64-bit
+     * multiplications are what a scalar element costs: about 2.5 ns, 4x the vector's).
+     */
+    static void dropoutRange(float[] out, float[] mask, float[] x, int from, int to, float p, float keep, long seed) {
+        if (Gemm.SCALAR) {
+            dropoutRangeScalar(out, mask, x, from, to, p, keep, seed);
+            return;
+        }
+        int lanes = LONGS.length(), i = from;
+        // index + 1 per lane, as uniform's counter: lane l of step i holds i + l + 1
+        LongVector counter = LongVector.broadcast(LONGS, (long) from + 1).add(LongVector.zero(LONGS).addIndex(1));
+        LongVector stride = LongVector.broadcast(LONGS, lanes);
+        FloatVector zero = FloatVector.zero(FACTORS), keeps = FloatVector.broadcast(FACTORS, keep);
+        for (; i <= to - lanes; i += lanes, counter = counter.add(stride)) {
+            LongVector z = counter.mul(0x9E3779B97F4A7C15L).add(seed);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+            // the top 24 bits, exact as floats, times 2^-24: uniform's value
+            FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40).convertShape(VectorOperators.L2F, FACTORS, 0)).mul(0x1.0p-24f);
+            FloatVector f = keeps.blend(zero, u.compare(VectorOperators.LT, p));
+            if (mask != null) f.intoArray(mask, i);
+            FloatVector.fromArray(FACTORS, x, i).mul(f).intoArray(out, i);
+        }
+        dropoutRangeScalar(out, mask, x, i, to, p, keep, seed);
+    }
+
+    /** The scalar twin of {@link #dropoutRange}. */
+    static void dropoutRangeScalar(float[] out, float[] mask, float[] x, int from, int to, float p, float keep, long seed) {
+        for (int i = from; i < to; i++) {
+            float m = uniform(seed, i) < p ? 0f : keep;
+            if (mask != null) mask[i] = m;
+            out[i] = x[i] * m;
+        }
+    }
+
+    /** AdamW on g * gradScale (the same float as scaling g first); clearGrad zeroes g behind the read. */
+    static void adamw(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2, float eps, float wd, int t,
+                      float gradScale, boolean clearGrad) {
         float bc1 = (float) (1 - Math.pow(beta1, t)), bc2 = (float) (1 - Math.pow(beta2, t));
         Parallel.forRange(n, 16384, (a, b) -> {
             for (int i = a; i < b; i++) {
-                float gi = g[i];
+                float gi = gradScale == 1f ? g[i] : g[i] * gradScale;
+                if (clearGrad) g[i] = 0f;
                 m[i] = beta1 * m[i] + (1 - beta1) * gi;
                 v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
                 float mhat = m[i] / bc1, vhat = v[i] / bc2;

@@ -379,12 +379,20 @@ abstract class BackendContract {
         float[] p = random(n), g = random(n), m = random(n), v = random(n);
         for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]) * 0.01f;
         for (int t : new int[] {1, 50}) {
-            double[][] ref = ReferenceOps.adamw(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, t);
-            Tensor tp = tensor(p, n), tm = tensor(m, n), tv = tensor(v, n);
-            be.adamw(tp, tensor(g, n), tm, tv, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t);
-            assertClose(ref[0], be.toHost(tp), 1e-6, "parameter at step " + t);
-            assertClose(ref[1], be.toHost(tm), 1e-6, "first moment");
-            assertClose(ref[2], be.toHost(tv), 1e-6, "second moment");
+            for (float scale : new float[] {1f, 0.37f}) { // a clipped step: the gradient times the clip factor, zeroed behind
+                float[] scaled = g.clone();
+                for (int i = 0; i < n; i++) scaled[i] *= scale;
+                double[][] ref = ReferenceOps.adamw(p, scaled, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, t);
+                Tensor tp = tensor(p, n), tm = tensor(m, n), tv = tensor(v, n), tg = tensor(g, n);
+                boolean clear = scale != 1f;
+                be.adamw(tp, tg, tm, tv, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t, scale, clear);
+                String at = " at step " + t + ", gradient scale " + scale;
+                assertClose(ref[0], be.toHost(tp), 1e-6, "parameter" + at);
+                assertClose(ref[1], be.toHost(tm), 1e-6, "first moment" + at);
+                assertClose(ref[2], be.toHost(tv), 1e-6, "second moment" + at);
+                float[] after = be.toHost(tg);
+                for (int i = 0; i < n; i++) assertEquals(clear ? 0f : g[i], after[i], "gradient[" + i + "] after the step" + at);
+            }
         }
     }
 }

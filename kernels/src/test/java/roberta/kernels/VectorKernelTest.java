@@ -33,6 +33,31 @@ class VectorKernelTest {
         }
     }
 
+    /** The vector SplitMix64 gives the scalar generator's masks bit for bit: any range, seed, negative values. */
+    @Test
+    void dropoutRangeMatchesScalarBitForBit() {
+        Random rng = new Random(5);
+        long[] seeds = {0, 7, -1, Long.MIN_VALUE, 0x123456789abcdefL};
+        int[][] ranges = {{0, 1}, {0, 7}, {0, 8}, {3, 20}, {5, 5}, {1000, 5099}, {65_000, 70_001}};
+        for (long seed : seeds)
+            for (int[] r : ranges)
+                for (float p : new float[] {0.1f, 0.5f, 0.9f}) {
+                    float[] x = new float[r[1] + 3];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+                    float[] out = new float[x.length], mask = new float[x.length], outRef = new float[x.length], maskRef = new float[x.length];
+                    float keep = 1f / (1f - p);
+                    Elementwise.dropoutRange(out, mask, x, r[0], r[1], p, keep, seed);
+                    Elementwise.dropoutRangeScalar(outRef, maskRef, x, r[0], r[1], p, keep, seed);
+                    for (int i = 0; i < x.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(maskRef[i]), Float.floatToRawIntBits(mask[i]), "mask[" + i + "], seed " + seed + ", p " + p);
+                        assertEquals(Float.floatToRawIntBits(outRef[i]), Float.floatToRawIntBits(out[i]), "out[" + i + "], seed " + seed + ", p " + p);
+                    }
+                    float[] none = new float[x.length];
+                    Elementwise.dropoutRange(none, null, x, r[0], r[1], p, keep, seed); // no mask: the same values
+                    for (int i = 0; i < x.length; i++) assertEquals(Float.floatToRawIntBits(outRef[i]), Float.floatToRawIntBits(none[i]));
+                }
+    }
+
     @Test
     void softmaxMatchesScalar() {
         Random rng = new Random(2);

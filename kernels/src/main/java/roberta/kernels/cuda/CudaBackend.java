@@ -594,9 +594,12 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ optimizer
 
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t) {
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int t,
+                      float gradScale, boolean clearGrad) {
         float bc1 = (float) (1 - Math.pow(beta1, t)), bc2 = (float) (1 - Math.pow(beta2, t));
-        launch1d("adamw_f32", param.size(), p(param), p(grad), p(m), p(v), param.size(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+        launch1d("adamw_f32", param.size(), p(param), p(grad), p(m), p(v), param.size(), lr, beta1, beta2, eps, weightDecay, bc1, bc2,
+                 gradScale, clearGrad ? 1 : 0);
         param.touch();
+        if (clearGrad) grad.touch();
     }
 }

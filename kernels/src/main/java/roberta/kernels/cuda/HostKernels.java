@@ -145,7 +145,7 @@ public final class HostKernels {
         new Kernel("dropout_backward_f32", "dropout.cu", Param.ptr("dx", "n"), Param.ptr("dout", "n"), Param.ptr("mask", "n"), Param.i32("n")),
         new Kernel("adamw_f32", "adamw.cu", Param.ptr("param", "n"), Param.ptr("grad", "n"), Param.ptr("m", "n"), Param.ptr("v", "n"),
             Param.i32("n"), Param.f32("lr"), Param.f32("beta1"), Param.f32("beta2"), Param.f32("eps"), Param.f32("weight_decay"),
-            Param.f32("bc1"), Param.f32("bc2")),
+            Param.f32("bc1"), Param.f32("bc2"), Param.f32("grad_scale"), Param.i32("clear_grad")),
         new Kernel("embedding_f32", "embedding.cu", Param.ptr("out", "n", "h"), Param.ptr("table", "vocab", "h"), Param.intPtr("ids", "n"),
             Param.i32("n"), Param.i32("h"), Param.i32("vocab"), Param.i32("accumulate")),
         new Kernel("embedding_backward_f32", "embedding.cu", Param.ptr("dtable", "vocab", "h"), Param.ptr("dout", "n", "h"),

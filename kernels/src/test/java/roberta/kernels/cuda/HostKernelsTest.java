@@ -271,10 +271,13 @@ class HostKernelsTest {
                     if (n >= 7) grad[0] = 0f; // m, v and the step stay 0: only the decay moves it
                     dev.copyToDevice(grad, 0, pg, 0, n);
                     float bc1 = (float) (1 - Math.pow(beta1, t)), bc2 = (float) (1 - Math.pow(beta2, t));
+                    float scale = t == 3 ? 0.37f : 1f; // the last step clipped, its gradient cleared
+                    boolean clear = t == 3;
                     dev.launch("adamw_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pp), new Ptr(pg), new Ptr(pm), new Ptr(pv),
-                        n, lr, beta1, beta2, eps, wd, bc1, bc2);
+                        n, lr, beta1, beta2, eps, wd, bc1, bc2, scale, clear ? 1 : 0);
                     Tensor tg = CPU.fromHost(grad, n);
-                    CPU.adamw(tp, tg, tm, tv, lr, beta1, beta2, eps, wd, t);
+                    CPU.adamw(tp, tg, tm, tv, lr, beta1, beta2, eps, wd, t, scale, clear);
+                    assertArrayEquals(CPU.toHost(tg), download(pg, n), "grad after step " + t + ", " + at);
                     CPU.release(tg);
                     close(CPU.toHost(tm), download(pm, n), 1e-6, 1e-12, "m, step " + t + ", " + at);
                     close(CPU.toHost(tv), download(pv, n), 1e-6, 1e-15, "v, step " + t + ", " + at);
