@@ -1,9 +1,7 @@
 package roberta.kernels;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small element-wise kernels: dropout's counter-based random numbers, AdamW, fills, sums of squares. */
@@ -70,38 +68,53 @@ final class Elementwise {
         Parallel.forRange(n, 8192, (a, b) -> dropoutRange(out, mask, x, a, b, p, keep, seed));
     }
 
-    // SplitMix64 in 64-bit lanes, the factors in float lanes of the same count (8 x 64 bits -> 8 x 32 bits)
+    // SplitMix64 in 64-bit lanes
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> FACTORS = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize() / 2));
+    /** Draws generated per pass: the generator's output waits in a per-thread scratch of this many longs (L1). */
+    private static final int DRAWS = 512;
+    private static final ThreadLocal<long[]> DRAW_SCRATCH = ThreadLocal.withInitial(() -> new long[DRAWS]);
 
     /**
      * out[i] = x[i] * f and mask[i] = f (mask may be null) for i in [from, to), f = 0 when
      * {@link #uniform}(seed, i) < p, else keep: the same bits as the scalar loop
-     * ({@link #dropoutRangeScalar}), the generator run in 64-bit vector lanes (its two 64-bit
-     * multiplications are what a scalar element costs: about 2.5 ns, 4x the vector's).
+     * ({@link #dropoutRangeScalar}). The generator's two 64-bit multiplications per element are
+     * what a scalar element costs, so they run in 64-bit vector lanes, DRAWS at a time, into a
+     * scratch of longs (each the factor's float bits); a second, simple loop applies them. Two loops, because
+     * the Vector API's 64-to-32-bit lane conversions are not compiled to instructions on this
+     * JDK (each allocates: a training step made gigabytes of garbage a second with them).
      */
     static void dropoutRange(float[] out, float[] mask, float[] x, int from, int to, float p, float keep, long seed) {
         if (Gemm.SCALAR) {
             dropoutRangeScalar(out, mask, x, from, to, p, keep, seed);
             return;
         }
-        int lanes = LONGS.length(), i = from;
-        // index + 1 per lane, as uniform's counter: lane l of step i holds i + l + 1
-        LongVector counter = LongVector.broadcast(LONGS, (long) from + 1).add(LongVector.zero(LONGS).addIndex(1));
-        LongVector stride = LongVector.broadcast(LONGS, lanes);
-        FloatVector zero = FloatVector.zero(FACTORS), keeps = FloatVector.broadcast(FACTORS, keep);
-        for (; i <= to - lanes; i += lanes, counter = counter.add(stride)) {
-            LongVector z = counter.mul(0x9E3779B97F4A7C15L).add(seed);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-            // the top 24 bits, exact as floats, times 2^-24: uniform's value
-            FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40).convertShape(VectorOperators.L2F, FACTORS, 0)).mul(0x1.0p-24f);
-            FloatVector f = keeps.blend(zero, u.compare(VectorOperators.LT, p));
-            if (mask != null) f.intoArray(mask, i);
-            FloatVector.fromArray(FACTORS, x, i).mul(f).intoArray(out, i);
+        long[] draws = DRAW_SCRATCH.get();
+        int lanes = LONGS.length();
+        // uniform < p  <=>  top24 * 2^-24 < p  <=>  top24 < p * 2^24  <=>  top24 < ceil(p * 2^24) (top24 an integer; exact in double)
+        long threshold = (long) Math.ceil((double) p * 0x1.0p24);
+        long keepBits = Float.floatToRawIntBits(keep) & 0xffffffffL;
+        LongVector lane = LongVector.zero(LONGS).addIndex(1); // 0, 1, ..., lanes - 1
+        for (int c0 = from; c0 < to; c0 += DRAWS) {
+            int count = Math.min(DRAWS, to - c0), vectors = count - count % lanes;
+            for (int j = 0; j < vectors; j += lanes) {
+                // uniform's counter index + 1 for the lanes' indices c0 + j + l
+                LongVector z = lane.add((long) c0 + j + 1).mul(0x9E3779B97F4A7C15L).add(seed);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+                // the factor's float bits, without a branch (a dropped 10% mispredicts): all ones where
+                // top24 - threshold is negative, i.e. dropped, clearing keep's bits to +0f
+                LongVector dropped = z.lanewise(VectorOperators.LSHR, 40).sub(threshold).lanewise(VectorOperators.ASHR, 63);
+                dropped.not().and(keepBits).intoArray(draws, j);
+            }
+            for (int j = 0; j < vectors; j++) {
+                int i = c0 + j;
+                float m = Float.intBitsToFloat((int) draws[j]);
+                if (mask != null) mask[i] = m;
+                out[i] = x[i] * m;
+            }
+            dropoutRangeScalar(out, mask, x, c0 + vectors, c0 + count, p, keep, seed);
         }
-        dropoutRangeScalar(out, mask, x, i, to, p, keep, seed);
     }
 
     /** The scalar twin of {@link #dropoutRange}. */
