@@ -1,6 +1,7 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -100,6 +101,55 @@ final class AttentionKernel {
         for (int j = 0; j < len; j++) a[off + j] *= inv;
     }
 
+    /**
+     * Softmax's backward for rows rows of len values, in place: ds = p * (dp - sum_j dp * p) *
+     * scale per row, dp from dp[dpOff], p from p[pOff]. The row's dot product in float vector
+     * lanes (the GPU sums in float too), then summed across lanes in double; a scalar tail.
+     */
+    static void softmaxBackwardRows(float[] dp, int dpOff, float[] p, int pOff, int rows, int len, float scale) {
+        if (Gemm.SCALAR) {
+            for (int r = 0; r < rows; r++) softmaxBackwardRowScalar(dp, dpOff + r * len, p, pOff + r * len, len, scale);
+            return;
+        }
+        int bound = S.loopBound(len);
+        for (int r = 0; r < rows; r++) {
+            int d = dpOff + r * len, o = pOff + r * len, j = 0;
+            FloatVector acc = FloatVector.zero(S);
+            for (; j < bound; j += S.length()) acc = FloatVector.fromArray(S, dp, d + j).fma(FloatVector.fromArray(S, p, o + j), acc);
+            double dot = VectorMath.sum(acc);
+            for (; j < len; j++) dot += dp[d + j] * p[o + j];
+            float dotF = (float) dot;
+            for (j = 0; j < bound; j += S.length()) {
+                FloatVector pv = FloatVector.fromArray(S, p, o + j);
+                pv.mul(FloatVector.fromArray(S, dp, d + j).sub(dotF)).mul(scale).intoArray(dp, d + j);
+            }
+            for (; j < len; j++) dp[d + j] = p[o + j] * (dp[d + j] - dotF) * scale;
+        }
+    }
+
+    /**
+     * Attention dropout's backward, in place: dp[i] = dropped[off + i] == 0 ? 0 : dp[i] * keep
+     * for i in [0, n) (a dropped probability is exactly 0; a kept one can be 0 only where the
+     * softmax underflowed, whose gradient is 0 anyway). Branch-free in vector lanes: a tenth of
+     * the elements are dropped at random, which a branch mispredicts.
+     */
+    static void droppedBackward(float[] dp, float[] dropped, int off, int n, float keep) {
+        int i = 0;
+        if (!Gemm.SCALAR)
+            for (int bound = S.loopBound(n); i < bound; i += S.length())
+                FloatVector.fromArray(S, dp, i).mul(keep)
+                    .blend(0f, FloatVector.fromArray(S, dropped, off + i).compare(VectorOperators.EQ, 0f))
+                    .intoArray(dp, i);
+        for (; i < n; i++) dp[i] = dropped[off + i] == 0f ? 0f : dp[i] * keep;
+    }
+
+    /** The scalar reference of {@link #softmaxBackwardRows}, one row: the dot product in double. */
+    static void softmaxBackwardRowScalar(float[] dp, int dpOff, float[] p, int pOff, int len, float scale) {
+        double dot = 0;
+        for (int j = 0; j < len; j++) dot += dp[dpOff + j] * p[pOff + j];
+        for (int j = 0; j < len; j++) dp[dpOff + j] = p[pOff + j] * (dp[dpOff + j] - (float) dot) * scale;
+    }
+
     static void backward(float[] dq, float[] dk, float[] dv, float[] dctx, float[] q, float[] k, float[] v,
                          float[] probs, float[] probsDropped, int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP) {
         int d = hidden / heads;
@@ -120,17 +170,8 @@ final class AttentionKernel {
                 if (dv != null) Gemm.sgemm(true, false, len, d, len, used, po, len, dctx, rowOff, hidden, dv, rowOff, hidden, true);
                 if (dq == null && dk == null) continue;
                 Gemm.sgemm(false, true, len, len, d, dctx, rowOff, hidden, v, rowOff, hidden, dp, 0, len, false);
-                if (dropoutP > 0) {
-                    float keep = 1f / (1f - dropoutP);
-                    for (int i = 0; i < len * len; i++) dp[i] = probsDropped[po + i] == 0f ? 0f : dp[i] * keep;
-                }
-                // softmax backward: ds = p * (dp - sum_j dp*p), times the score scale
-                for (int i = 0; i < len; i++) {
-                    int r = po + i * len;
-                    double dot = 0;
-                    for (int j = 0; j < len; j++) dot += dp[i * len + j] * probs[r + j];
-                    for (int j = 0; j < len; j++) dp[i * len + j] = probs[r + j] * (dp[i * len + j] - (float) dot) * scale;
-                }
+                if (dropoutP > 0) droppedBackward(dp, probsDropped, po, len * len, 1f / (1f - dropoutP));
+                softmaxBackwardRows(dp, 0, probs, po, len, len, scale);
                 // dq += ds · k ; dk += ds^T · q
                 if (dq != null) Gemm.sgemm(false, false, len, d, len, dp, 0, len, k, rowOff, hidden, dq, rowOff, hidden, true);
                 if (dk != null) Gemm.sgemm(true, false, len, d, len, dp, 0, len, q, rowOff, hidden, dk, rowOff, hidden, true);

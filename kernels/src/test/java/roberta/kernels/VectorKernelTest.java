@@ -59,6 +59,36 @@ class VectorKernelTest {
     }
 
     @Test
+    void softmaxBackwardMatchesScalar() {
+        Random rng = new Random(6);
+        for (int len : new int[] {1, 5, 16, 33, 128}) {
+            int rows = 3;
+            float[] p = new float[rows * len + 2], dp = new float[rows * len + 1];
+            for (int i = 0; i < p.length; i++) p[i] = rng.nextFloat();
+            for (int i = 0; i < dp.length; i++) dp[i] = (float) rng.nextGaussian();
+            AttentionKernel.softmaxRows(p, 2, rows, len, 1f); // rows of real probabilities
+            float[] want = dp.clone();
+            AttentionKernel.softmaxBackwardRows(dp, 1, p, 2, rows, len, 0.125f);
+            for (int r = 0; r < rows; r++) AttentionKernel.softmaxBackwardRowScalar(want, 1 + r * len, p, 2 + r * len, len, 0.125f);
+            for (int i = 0; i < dp.length; i++) assertEquals(want[i], dp[i], 1e-6f, "len " + len + ", [" + i + "]");
+        }
+    }
+
+    @Test
+    void attentionDropoutBackwardMatchesItsDefinitionBitForBit() {
+        Random rng = new Random(7);
+        for (int n : new int[] {1, 15, 16, 17, 1000}) {
+            float[] dropped = new float[n + 5], dp = new float[n];
+            for (int i = 0; i < dropped.length; i++) dropped[i] = rng.nextInt(10) == 0 ? 0f : rng.nextFloat();
+            for (int i = 0; i < n; i++) dp[i] = (float) rng.nextGaussian();
+            float[] want = new float[n];
+            for (int i = 0; i < n; i++) want[i] = dropped[5 + i] == 0f ? 0f : dp[i] * 1.25f;
+            AttentionKernel.droppedBackward(dp, dropped, 5, n, 1.25f);
+            for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(dp[i]), "n " + n + ", [" + i + "]");
+        }
+    }
+
+    @Test
     void softmaxMatchesScalar() {
         Random rng = new Random(2);
         for (int len : new int[] {1, 5, 16, 33, 128}) {
