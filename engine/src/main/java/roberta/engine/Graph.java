@@ -110,9 +110,21 @@ public final class Graph implements AutoCloseable {
         if (rec) capture(x.value);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            be.linearBackward(grad(x), grad(w), b == null ? null : grad(b), y.grad, x.value, w.value);
+            boolean fresh = freshGradient(x); // the first contribution to x's gradient writes it: no zero fill
+            be.linearBackward(fresh ? x.grad : grad(x), grad(w), b == null ? null : grad(b), y.grad, x.value, w.value, !fresh);
         });
         return y;
+    }
+
+    /**
+     * When v (an activation, not a parameter) needs a gradient and has none yet: gives it an
+     * uninitialised one and returns true, so the caller overwrites it instead of adding into
+     * zeros. Otherwise false (then {@link #grad} gives the tensor to add into, or null).
+     */
+    private boolean freshGradient(Var v) {
+        if (v == null || !v.needsGrad() || v instanceof Param || v.grad != null) return false;
+        v.grad = alloc(v.value.shape());
+        return true;
     }
 
     /**

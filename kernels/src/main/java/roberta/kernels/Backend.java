@@ -79,7 +79,12 @@ public interface Backend extends AutoCloseable {
     // ---- linear layer: out[n, out] = x[n, in] · w[out, in]^T + b[out]
     void linear(Tensor out, Tensor x, Tensor w, Tensor b);
 
-    void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w);
+    /**
+     * dx (+)= dout · w, dw += doutᵀ · x, db += column sums of dout; any of the three may be null.
+     * With accumulateDx false dx is overwritten (its old contents never read): a fresh
+     * activation gradient needs no zero fill first.
+     */
+    void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w, boolean accumulateDx);
 
     // ---- embeddings: out[i] = table[ids[i]] (+= when accumulate)
     void embedding(Tensor out, Tensor table, IntTensor ids, boolean accumulate);

@@ -199,9 +199,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w) {
+    public void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w, boolean accumulateDx) {
         int n = x.rows(), in = x.cols(), outDim = w.dim(0);
-        if (dx != null) Gemm.sgemm(false, false, n, in, outDim, d(dout), 0, outDim, d(w), 0, in, d(dx), 0, in, true);
+        if (dx != null) Gemm.sgemm(false, false, n, in, outDim, d(dout), 0, outDim, d(w), 0, in, d(dx), 0, in, accumulateDx);
         if (dw != null) Gemm.sgemm(true, false, outDim, in, n, d(dout), 0, outDim, d(x), 0, in, d(dw), 0, in, true);
         if (db != null) {
             float[] g = d(db), dO = d(dout);

@@ -95,12 +95,17 @@ abstract class BackendContract {
             double[][] ref = ReferenceOps.linearBackward(dout, x, w, n, in, out);
             float[] dx0 = random(n * in), dw0 = random(out * in), db0 = random(out);
             Tensor dx = tensor(dx0, n, in), dw = tensor(dw0, out, in), db = tensor(db0, out);
-            be.linearBackward(dx, dw, db, tensor(dout, n, out), tensor(x, n, in), tensor(w, out, in));
+            be.linearBackward(dx, dw, db, tensor(dout, n, out), tensor(x, n, in), tensor(w, out, in), true);
             assertClose(plus(ref[0], dx0), be.toHost(dx), 1e-5, "dx adds into the gradient");
             assertClose(plus(ref[1], dw0), be.toHost(dw), 1e-5, "dw");
             assertClose(plus(ref[2], db0), be.toHost(db), 1e-5, "db");
+            float[] garbage = random(n * in);
+            garbage[0] = Float.NaN; // never read when overwriting (0 * NaN would leak it through a beta-0 product done as an add)
+            Tensor dxFresh = tensor(garbage, n, in);
+            be.linearBackward(dxFresh, null, null, tensor(dout, n, out), tensor(x, n, in), tensor(w, out, in), false);
+            assertClose(ref[0], be.toHost(dxFresh), 1e-5, "dx overwritten (accumulateDx false)");
             Tensor dwOnly = be.zeros(out, in);
-            be.linearBackward(null, dwOnly, null, tensor(dout, n, out), tensor(x, n, in), tensor(w, out, in));
+            be.linearBackward(null, dwOnly, null, tensor(dout, n, out), tensor(x, n, in), tensor(w, out, in), true);
             assertClose(ref[1], be.toHost(dwOnly), 1e-5, "dw alone (null gradients skipped)");
         }
     }

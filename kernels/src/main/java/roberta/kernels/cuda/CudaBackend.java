@@ -331,9 +331,9 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w) {
+    public void linearBackward(Tensor dx, Tensor dw, Tensor db, Tensor dout, Tensor x, Tensor w, boolean accumulateDx) {
         int n = x.rows(), in = x.cols(), outDim = w.dim(0);
-        if (dx != null) gemm(false, false, n, in, outDim, 1f, f(dout), outDim, f(w), in, 1f, f(dx), in);
+        if (dx != null) gemm(false, false, n, in, outDim, 1f, f(dout), outDim, f(w), in, accumulateDx ? 1f : 0f, f(dx), in);
         if (dw != null) gemm(true, false, outDim, in, n, 1f, f(dout), outDim, f(x), in, 1f, f(dw), in);
         if (db != null) launch1d("column_sum_f32", outDim, p(db), p(dout), n, outDim);
     }
