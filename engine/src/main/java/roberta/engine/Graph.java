@@ -223,7 +223,9 @@ public final class Graph implements AutoCloseable {
         be.gelu(y.value, x.value);
         if (rec) capture(x.value);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.geluBackward(grad(x), y.grad, x.value);
+            if (y.grad == null) return;
+            boolean fresh = freshGradient(x);
+            be.geluBackward(fresh ? x.grad : grad(x), y.grad, x.value, !fresh);
         });
         return y;
     }

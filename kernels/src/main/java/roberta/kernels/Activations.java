@@ -73,8 +73,11 @@ public final class Activations {
         return x.mul(p).div(q);
     }
 
-    /** dx += dout * GELU'(x), GELU'(x) = Phi(x) + x phi(x): the same erf as the forward, exp for the density. */
-    static void geluBackward(float[] dx, float[] dout, float[] x, int n) {
+    /**
+     * dx += dout * GELU'(x) (dx = ... without accumulate), GELU'(x) = Phi(x) + x phi(x): the same
+     * erf as the forward, exp for the density.
+     */
+    static void geluBackward(float[] dx, float[] dout, float[] x, int n, boolean accumulate) {
         Parallel.forRange(n, 4096, (a, b) -> {
             int i = a;
             if (!Gemm.SCALAR) {
@@ -83,10 +86,11 @@ public final class Activations {
                     FloatVector cdf = erfVector(v.mul((float) INV_SQRT2)).add(1f).mul(0.5f);
                     FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) INV_SQRT_2PI);
                     FloatVector grad = v.fma(pdf, cdf);
-                    FloatVector.fromArray(S, dout, i).fma(grad, FloatVector.fromArray(S, dx, i)).intoArray(dx, i);
+                    FloatVector d = FloatVector.fromArray(S, dout, i);
+                    (accumulate ? d.fma(grad, FloatVector.fromArray(S, dx, i)) : d.mul(grad)).intoArray(dx, i);
                 }
             }
-            for (; i < b; i++) dx[i] += dout[i] * geluGrad(x[i]);
+            for (; i < b; i++) dx[i] = accumulate ? dx[i] + dout[i] * geluGrad(x[i]) : dout[i] * geluGrad(x[i]);
         });
     }
 

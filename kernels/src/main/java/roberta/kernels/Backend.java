@@ -120,7 +120,8 @@ public interface Backend extends AutoCloseable {
     // ---- activations
     void gelu(Tensor out, Tensor x);
 
-    void geluBackward(Tensor dx, Tensor dout, Tensor x);
+    /** dx (+)= dout * GELU'(x); with accumulate false dx is overwritten (a fresh gradient: no zero fill). */
+    void geluBackward(Tensor dx, Tensor dout, Tensor x, boolean accumulate);
 
     void tanh(Tensor out, Tensor x);
 

@@ -278,8 +278,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void geluBackward(Tensor dx, Tensor dout, Tensor x) {
-        Activations.geluBackward(d(dx), d(dout), d(x), x.size());
+    public void geluBackward(Tensor dx, Tensor dout, Tensor x, boolean accumulate) {
+        Activations.geluBackward(d(dx), d(dout), d(x), x.size(), accumulate);
     }
 
     @Override

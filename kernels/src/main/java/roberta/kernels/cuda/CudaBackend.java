@@ -436,8 +436,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void geluBackward(Tensor dx, Tensor dout, Tensor x) {
-        launch1d("gelu_backward_f32", x.size(), p(dx), p(dout), p(x), x.size());
+    public void geluBackward(Tensor dx, Tensor dout, Tensor x, boolean accumulate) {
+        launch1d("gelu_backward_f32", x.size(), p(dx), p(dout), p(x), x.size(), accumulate ? 1 : 0);
     }
 
     @Override

@@ -117,10 +117,14 @@ class HostKernelsTest {
                 CPU.gelu(to, tx);
                 close(cpu(to), download(po, n), 2e-6, 1e-6, "gelu " + at);
 
-                dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n);
+                dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n, 1);
                 Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
-                CPU.geluBackward(tdx, tdo, tx);
+                CPU.geluBackward(tdx, tdo, tx, true);
                 close(cpu(tdx), download(pdx, n), 2e-6, 1e-6, "gelu backward (adds into dx) " + at);
+                dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n, 0);
+                CPU.geluBackward(tdx, tdo, tx, false);
+                close(cpu(tdx), download(pdx, n), 2e-6, 1e-6, "gelu backward (overwrites dx) " + at);
+                CPU.release(tdx);
                 CPU.release(tx);
                 CPU.release(tdo);
                 for (long p : new long[] {px, pdo, pdx, po}) dev.free(p);
