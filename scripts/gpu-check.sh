@@ -44,15 +44,17 @@ step cli-fill-mask ./roberta fill-mask --model "$m" "a <mask>" --device cuda
 step cli-embed-tf32 ./roberta embed --model "$m" --input "$m/inputs.jsonl" --output "$out/t.safetensors" --device cuda --tf32
 rm -rf "$out"
 py="${PYTHON:-python3}"
-sps() { grep '"sequences_per_second"' "$1" | tail -1 | sed -n 's/.*"sequences_per_second": *\([0-9.]*\).*/\1/p'; } # the JSON line's figure
+has_torch=1; "$py" -c 'import torch' >/dev/null 2>&1 || { has_torch=0; summary+=("SKIP  bench-*-torch: $py has no torch (PYTHON=... names one that has)"); }
+sps() { grep '"sequences_per_second"' "$1" | tail -1 | sed -n 's/.*"sequences_per_second": *\([-0-9.eE+]*\).*/\1/p'; } # the JSON line's figure (E notation too)
 for mode in inference train; do
   flag=""; [ "$mode" = train ] && flag="--train"
   for round in 1 2; do
     step "bench-$mode-ours-$round" ./roberta bench --config roberta-base --device cuda --batch 32 --seq 128 --seconds 5 --json $flag
+    [ "$has_torch" = 1 ] || continue
     step "bench-$mode-torch-$round" "$py" scripts/bench/torch_gpu_bench.py --batch 32 --seq 128 --seconds 5 $flag
     o="$(sps "$logs/bench-$mode-ours-$round.log")"; t="$(sps "$logs/bench-$mode-torch-$round.log")"
     if [ -n "$o" ] && [ -n "$t" ]; then
-      summary+=("$(awk -v m="$mode" -v r="$round" -v o="$o" -v t="$t" 'BEGIN { printf "      %s 32x128, round %s: ours %.1f seq/s, torch %.1f seq/s, ratio %.2fx", m, r, o, t, o / t }') ($(grep '"anchor"' "$logs/bench-$mode-torch-$round.log" | tail -1 | sed -n 's/.*"anchor": *"\([^"]*\)".*/\1/p'))")
+      summary+=("$(awk -v m="$mode" -v r="$round" -v o="$o" -v t="$t" 'BEGIN { printf "      %s 32x128, round %s: ours %.1f seq/s, torch %.1f seq/s, ratio %.2fx", m, r, o, t, (t > 0 ? o / t : 0) }') ($(grep '"anchor"' "$logs/bench-$mode-torch-$round.log" | tail -1 | sed -n 's/.*"anchor": *"\([^"]*\)".*/\1/p'))")
     fi
   done
 done

@@ -7,7 +7,9 @@ Prints one JSON line: {"anchor": ..., "mode": "inference"|"train", "sequences_pe
 The model is transformers' RobertaModel / RobertaForSequenceClassification when transformers is
 installed (what users compare against); otherwise a self-contained eager PyTorch RoBERTa below
 (the same operations, written from the architecture), named in "anchor". --train times forward,
-cross-entropy, backward and AdamW of a 2-label classifier, as `./roberta bench --train` does.
+cross-entropy, backward and AdamW of a 2-label classifier, as `./roberta bench --train` does,
+dropout 0.1 on the hidden states, the attention probabilities and the head (roberta-base's, which
+`bench --train` trains with).
 Timing synchronises the device around each timed run (CUDA launches are asynchronous).
 """
 import argparse
@@ -19,10 +21,11 @@ import torch
 import torch.nn.functional as F
 
 BASE = dict(vocab=50265, hidden=768, layers=12, heads=12, intermediate=3072, positions=514)
+DROPOUT = 0.1  # roberta-base's; dropout is active only in train mode (model.eval() turns it off)
 
 
 class EagerRoberta(torch.nn.Module):
-    """RoBERTa's encoder plus a classification head on <s>, in plain PyTorch (post-LN, GELU)."""
+    """RoBERTa's encoder plus a classification head on <s>, in plain PyTorch (post-LN, GELU, dropout where BERT has it)."""
 
     def __init__(self, c, labels=2):
         super().__init__()
@@ -43,15 +46,16 @@ class EagerRoberta(torch.nn.Module):
     def forward(self, ids):
         b, t = ids.shape
         pos = torch.arange(2, t + 2, device=ids.device)  # padding_idx 1 + 1, no padding here
-        x = self.embed_norm(self.word(ids) + self.position(pos)[None] + self.token_type.weight[0])
+        drop = lambda y: F.dropout(y, DROPOUT, self.training)
+        x = drop(self.embed_norm(self.word(ids) + self.position(pos)[None] + self.token_type.weight[0]))
         d = x.shape[-1] // self.heads
         for L in self.layers:
             q, k, v = L["qkv"](x).view(b, t, 3, self.heads, d).permute(2, 0, 3, 1, 4)
-            p = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d), dim=-1)
+            p = drop(torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d), dim=-1))
             ctx = (p @ v).transpose(1, 2).reshape(b, t, -1)
-            x = L["norm1"](x + L["out"](ctx))
-            x = L["norm2"](x + L["down"](F.gelu(L["up"](x))))
-        return x, self.classifier(torch.tanh(self.dense(x[:, 0])))
+            x = L["norm1"](x + drop(L["out"](ctx)))
+            x = L["norm2"](x + drop(L["down"](F.gelu(L["up"](x)))))
+        return x, self.classifier(drop(torch.tanh(self.dense(drop(x[:, 0])))))
 
 
 def build(train, device):
@@ -60,14 +64,14 @@ def build(train, device):
         cfg = RobertaConfig(vocab_size=BASE["vocab"], hidden_size=BASE["hidden"], num_hidden_layers=BASE["layers"],
                             num_attention_heads=BASE["heads"], intermediate_size=BASE["intermediate"],
                             max_position_embeddings=BASE["positions"], type_vocab_size=1, num_labels=2,
-                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+                            hidden_dropout_prob=DROPOUT, attention_probs_dropout_prob=DROPOUT)
         import transformers
         model = (RobertaForSequenceClassification if train else RobertaModel)(cfg)
         name = f"transformers {transformers.__version__} on torch {torch.__version__}"
 
         def run(ids, labels):
             return model(input_ids=ids, labels=labels).loss if train else model(input_ids=ids).last_hidden_state
-    except ImportError:
+    except Exception:  # not installed, or installed but failing to import: the eager model times the same work
         model = EagerRoberta(BASE)
         name = f"eager PyTorch RoBERTa (no transformers) on torch {torch.__version__}"
 

@@ -113,8 +113,18 @@ public final class Gemm {
         return out;
     }
 
-    /** A gather's offsets: lane j reads source row j (j * ldb), filled per panel. */
-    private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[L]);
+    /** A gather's offsets: lane j reads source row j (j * ldb); per thread, refilled when ldb changes. */
+    private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[L + 1]);
+
+    /** The offsets j * ldb for j < L (the array's last slot remembers ldb). */
+    private static int[] gatherRows(int ldb) {
+        int[] rows = GATHER_ROWS.get();
+        if (rows[L] != ldb || rows[1] != ldb) {
+            for (int jj = 0; jj < L; jj++) rows[jj] = jj * ldb;
+            rows[L] = ldb;
+        }
+        return rows;
+    }
 
     /** Depth rows of a transposed B packed per pass: the NR x DEPTH_BLOCK block of the pack being written stays in L1. */
     private static final int DEPTH_BLOCK = 16;
@@ -144,9 +154,8 @@ public final class Gemm {
             if (nv == NR && !SCALAR) {
                 // a full panel: each depth's NR values are gathered from the NR source rows (two
                 // vector gathers, the rows' lines staying in L1 across depths) and stored as one
-                // contiguous panel row; 4x the scalar loop below (attention's k^T, every trained weight each step)
-                int[] rows = GATHER_ROWS.get();
-                for (int jj = 0; jj < L; jj++) rows[jj] = jj * ldb;
+                // contiguous panel row; 2.5x the scalar loop below (attention's k^T, every trained weight each step)
+                int[] rows = gatherRows(ldb);
                 int src0 = bOff + j0 * ldb, src1 = src0 + L * ldb;
                 for (int kk = 0, d = base; kk < k; kk++, d += NR) {
                     FloatVector.fromArray(S, b, src0 + kk, rows, 0).intoArray(dst, d);

@@ -261,9 +261,15 @@ abstract class BackendContract {
         Tensor out = be.empty(n);
         be.gelu(out, tensor(x, n));
         assertClose(gelu, be.toHost(out), 1e-6, "gelu (exact erf form)");
-        Tensor dx = be.zeros(n);
-        be.geluBackward(dx, tensor(dout, n), tensor(x, n));
-        assertClose(dgelu, be.toHost(dx), 1e-5, "gelu backward");
+        float[] dx0 = random(n);
+        Tensor dx = tensor(dx0, n);
+        be.geluBackward(dx, tensor(dout, n), tensor(x, n), true);
+        assertClose(plus(dgelu, dx0), be.toHost(dx), 1e-5, "gelu backward (adds into dx)");
+        float[] garbage = random(n);
+        garbage[0] = Float.NaN; // never read when overwriting
+        Tensor fresh = tensor(garbage, n);
+        be.geluBackward(fresh, tensor(dout, n), tensor(x, n), false);
+        assertClose(dgelu, be.toHost(fresh), 1e-5, "gelu backward (overwrites dx)");
 
         be.tanh(out, tensor(x, n));
         assertClose(tanh, be.toHost(out), 1e-6, "tanh");
@@ -384,14 +390,15 @@ abstract class BackendContract {
         float[] p = random(n), g = random(n), m = random(n), v = random(n);
         for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]) * 0.01f;
         for (int t : new int[] {1, 50}) {
-            for (float scale : new float[] {1f, 0.37f}) { // a clipped step: the gradient times the clip factor, zeroed behind
+            for (int variant = 0; variant < 4; variant++) { // unclipped or clipped (the gradient times the factor), kept or cleared
+                float scale = variant % 2 == 0 ? 1f : 0.37f;
+                boolean clear = variant >= 2;
                 float[] scaled = g.clone();
                 for (int i = 0; i < n; i++) scaled[i] *= scale;
                 double[][] ref = ReferenceOps.adamw(p, scaled, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, t);
                 Tensor tp = tensor(p, n), tm = tensor(m, n), tv = tensor(v, n), tg = tensor(g, n);
-                boolean clear = scale != 1f;
                 be.adamw(tp, tg, tm, tv, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t, scale, clear);
-                String at = " at step " + t + ", gradient scale " + scale;
+                String at = " at step " + t + ", gradient scale " + scale + (clear ? ", cleared" : "");
                 assertClose(ref[0], be.toHost(tp), 1e-6, "parameter" + at);
                 assertClose(ref[1], be.toHost(tm), 1e-6, "first moment" + at);
                 assertClose(ref[2], be.toHost(tv), 1e-6, "second moment" + at);

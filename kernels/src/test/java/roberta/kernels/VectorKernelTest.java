@@ -41,7 +41,7 @@ class VectorKernelTest {
         int[][] ranges = {{0, 1}, {0, 7}, {0, 8}, {3, 20}, {5, 5}, {1000, 5099}, {65_000, 70_001}};
         for (long seed : seeds)
             for (int[] r : ranges)
-                for (float p : new float[] {0.1f, 0.5f, 0.9f}) {
+                for (float p : new float[] {0f, Float.MIN_VALUE, 0x1.0p-24f, Math.nextDown(0x1.0p-24f), 0.1f, 0.5f, 0.9f, Math.nextDown(1f)}) {
                     float[] x = new float[r[1] + 3];
                     for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
                     float[] out = new float[x.length], mask = new float[x.length], outRef = new float[x.length], maskRef = new float[x.length];
