@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static roberta.kernels.cuda.DeviceArrays.download;
+import static roberta.kernels.cuda.DeviceArrays.upload;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -86,9 +88,9 @@ class EmulatedGemmTest {
                 long strideA = broadcastA ? 0 : aSize + 5, strideB = bSize + 2, strideC = cSize + 11;
                 float[] a = random((int) (strideA * (batches - 1) + aSize)), b = random((int) (strideB * (batches - 1) + bSize));
                 float[] c = random((int) (strideC * (batches - 1) + cSize));
-                long pa = upload(a), pb = upload(b), pc = upload(c);
+                long pa = upload(dev, a), pb = upload(dev, b), pc = upload(dev, c);
                 dev.sgemmStridedBatched(ta, tb, m, n, k, 1.5f, pa, lda, strideA, pb, ldb, strideB, 0.5f, pc, ldc, strideC, batches);
-                float[] got = download(pc, c.length);
+                float[] got = download(dev, pc, c.length);
                 float[] want = c.clone();
                 for (int i = 0; i < batches; i++) {
                     float[] one = expected(ta, tb, m, n, k, 1.5f, a, (int) (i * strideA), lda, b, (int) (i * strideB), ldb, 0.5f, c, (int) (i * strideC), ldc);
@@ -136,12 +138,12 @@ class EmulatedGemmTest {
                 short[] ah = halves(t, lda * (ta ? m : k)), bh = halves(t, ldb * (tb ? k : n));
                 float[] a = widen(t, ah), b = widen(t, bh), c = random(ldc * n);
                 float[] want = expected(ta, tb, m, n, k, 1, a, 0, lda, b, 0, ldb, 0.5f, c, 0, ldc);
-                long pa = upload(ah), pb = upload(bh), pc = upload(c);
+                long pa = upload(dev, ah), pb = upload(dev, bh), pc = upload(dev, c);
                 dev.gemmEx(ta, tb, m, n, k, 1, pa, t, lda, pb, t, ldb, 0.5f, pc, DataType.F32, ldc);
-                assertClose(want, download(pc, c.length), t + " -> F32, ta=" + ta + " tb=" + tb);
+                assertClose(want, download(dev, pc, c.length), t + " -> F32, ta=" + ta + " tb=" + tb);
                 // the same with a half C: read widened, written rounded
                 short[] ch = halves(t, ldc * n);
-                long pch = upload(ch);
+                long pch = upload(dev, ch);
                 float[] want16 = expected(ta, tb, m, n, k, 1, a, 0, lda, b, 0, ldb, 0.5f, widen(t, ch), 0, ldc);
                 dev.gemmEx(ta, tb, m, n, k, 1, pa, t, lda, pb, t, ldb, 0.5f, pch, t, ldc);
                 short[] got = new short[ch.length];
@@ -183,33 +185,15 @@ class EmulatedGemmTest {
 
     private float[] run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb,
                         float beta, float[] c, int ldc) {
-        long pa = upload(a), pb = upload(b), pc = upload(c);
+        long pa = upload(dev, a), pb = upload(dev, b), pc = upload(dev, c);
         try {
             dev.sgemm(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            return download(pc, c.length);
+            return download(dev, pc, c.length);
         } finally {
             dev.free(pa);
             dev.free(pb);
             dev.free(pc);
         }
-    }
-
-    private long upload(float[] x) {
-        long p = dev.malloc(4L * x.length);
-        dev.copyToDevice(x, 0, p, 0, x.length);
-        return p;
-    }
-
-    private long upload(short[] x) {
-        long p = dev.malloc(2L * x.length);
-        dev.copyToDevice(x, 0, p, 0, x.length);
-        return p;
-    }
-
-    private float[] download(long p, int n) {
-        float[] out = new float[n];
-        dev.copyToHost(p, 0, out, 0, n);
-        return out;
     }
 
     private float[] random(int n) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static roberta.kernels.cuda.DeviceArrays.download;
+import static roberta.kernels.cuda.DeviceArrays.upload;
 
 import java.util.List;
 import java.util.Random;
@@ -34,18 +36,6 @@ class HostKernelsTest {
         return a;
     }
 
-    private long upload(float[] a) {
-        long p = dev.malloc(4L * a.length);
-        dev.copyToDevice(a, 0, p, 0, a.length);
-        return p;
-    }
-
-    private float[] download(long p, int n) {
-        float[] a = new float[n];
-        dev.copyToHost(p, 0, a, 0, n);
-        return a;
-    }
-
     private float[] cpu(Tensor t) {
         float[] a = CPU.toHost(t);
         CPU.release(t);
@@ -72,21 +62,21 @@ class HostKernelsTest {
             for (int[] g : launches(n)) {
                 String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
                 float[] a = randoms(n, 3), b = randoms(n, 3);
-                long pa = upload(a), pb = upload(b), po = dev.malloc(4L * n);
+                long pa = upload(dev, a), pb = upload(dev, b), po = dev.malloc(4L * n);
 
                 dev.launch("add_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pa), new Ptr(pb), n);
                 Tensor ta = CPU.fromHost(a, n), tb = CPU.fromHost(b, n), to = CPU.zeros(n);
                 CPU.add(to, ta, tb);
-                assertArrayEquals(cpu(to), download(po, n), at);
+                assertArrayEquals(cpu(to), download(dev, po, n), at);
 
                 dev.launch("scale_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pa), n, -0.37f);
                 CPU.scale(ta, -0.37f);
-                assertArrayEquals(cpu(ta), download(pa, n), at);
+                assertArrayEquals(cpu(ta), download(dev, pa, n), at);
 
                 int blocks = (n + g[1] - 1) / g[1]; // fill is one thread per element: enough blocks
                 dev.launch("fill_f32", Dim3.of(blocks), Dim3.of(g[1]), 0, new Ptr(pb), n, 2.5f);
                 CPU.fill(tb, 2.5f);
-                assertArrayEquals(cpu(tb), download(pb, n), at);
+                assertArrayEquals(cpu(tb), download(dev, pb, n), at);
                 dev.free(pa);
                 dev.free(pb);
                 dev.free(po);
@@ -99,7 +89,7 @@ class HostKernelsTest {
         long p = dev.malloc(4 * 12);
         dev.memset(p, 0, 4 * 12);
         dev.launch("fill_f32", Dim3.of(2), Dim3.of(4), 0, new Ptr(p).plus(4), 11, 1f); // threads 0..7 of 11
-        assertArrayEquals(new float[] {0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, download(p, 12));
+        assertArrayEquals(new float[] {0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, download(dev, p, 12));
         dev.free(p);
     }
 
@@ -110,20 +100,20 @@ class HostKernelsTest {
                 String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
                 float[] x = randoms(n, 2.5f), dout = randoms(n, 1), dx0 = randoms(n, 1);
                 if (n >= 7) { x[0] = 0f; x[1] = -6f; x[2] = 6f; x[3] = -30f; } // erf's tails
-                long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n);
+                long px = upload(dev, x), pdo = upload(dev, dout), pdx = upload(dev, dx0), po = dev.malloc(4L * n);
 
                 dev.launch("gelu_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(px), n);
                 Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n);
                 CPU.gelu(to, tx);
-                close(cpu(to), download(po, n), 2e-6, 1e-6, "gelu " + at);
+                close(cpu(to), download(dev, po, n), 2e-6, 1e-6, "gelu " + at);
 
                 dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n, 1);
                 Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
                 CPU.geluBackward(tdx, tdo, tx, true);
-                close(cpu(tdx), download(pdx, n), 2e-6, 1e-6, "gelu backward (adds into dx) " + at);
+                close(cpu(tdx), download(dev, pdx, n), 2e-6, 1e-6, "gelu backward (adds into dx) " + at);
                 dev.launch("gelu_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px), n, 0);
                 CPU.geluBackward(tdx, tdo, tx, false);
-                close(cpu(tdx), download(pdx, n), 2e-6, 1e-6, "gelu backward (overwrites dx) " + at);
+                close(cpu(tdx), download(dev, pdx, n), 2e-6, 1e-6, "gelu backward (overwrites dx) " + at);
                 CPU.release(tdx);
                 CPU.release(tx);
                 CPU.release(tdo);
@@ -171,15 +161,15 @@ class HostKernelsTest {
             for (int[] g : launches(n)) {
                 String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
                 float[] acc = randoms(n, 3), x = randoms(n, 3);
-                long pa = upload(acc), px = upload(x);
+                long pa = upload(dev, acc), px = upload(dev, x);
                 dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pa), new Ptr(px), n);
                 Tensor ta = CPU.fromHost(acc, n), tx = CPU.fromHost(x, n);
                 CPU.accumulate(ta, tx);
-                assertArrayEquals(cpu(ta), download(pa, n), at);
+                assertArrayEquals(cpu(ta), download(dev, pa, n), at);
                 // acc may be x: x += x
                 dev.launch("accumulate_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(px), new Ptr(px), n);
                 CPU.accumulate(tx, tx);
-                assertArrayEquals(cpu(tx), download(px, n), "x += x, " + at);
+                assertArrayEquals(cpu(tx), download(dev, px, n), "x += x, " + at);
                 dev.free(pa);
                 dev.free(px);
             }
@@ -193,13 +183,13 @@ class HostKernelsTest {
                 String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
                 float[] x = randoms(n, 2.5f), dout = randoms(n, 1), dx0 = randoms(n, 1);
                 if (n >= 7) { x[0] = 0f; x[1] = -20f; x[2] = 20f; x[3] = 1e-7f; } // saturation and the origin
-                long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n);
+                long px = upload(dev, x), pdo = upload(dev, dout), pdx = upload(dev, dx0), po = dev.malloc(4L * n);
 
                 dev.launch("tanh_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(px), n);
                 Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n);
                 CPU.tanh(to, tx);
                 float[] out = CPU.toHost(to);
-                close(out, download(po, n), 2e-6, 1e-7, "tanh " + at);
+                close(out, download(dev, po, n), 2e-6, 1e-7, "tanh " + at);
 
                 // backward from the CPU's forward output, so only the backward formula is compared
                 dev.copyToDevice(out, 0, po, 0, n);
@@ -207,7 +197,7 @@ class HostKernelsTest {
                 Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
                 CPU.tanhBackward(tdx, tdo, to);
                 // a rounding apart at most: g++ may fuse the multiply-add (aarch64 does by default), the JVM does not
-                close(cpu(tdx), download(pdx, n), 1e-6, 1e-7, "tanh backward (adds into dx) " + at);
+                close(cpu(tdx), download(dev, pdx, n), 1e-6, 1e-7, "tanh backward (adds into dx) " + at);
                 CPU.release(to);
                 CPU.release(tx);
                 CPU.release(tdo);
@@ -227,20 +217,20 @@ class HostKernelsTest {
                     float p = ps[Math.floorMod((int) seed + n, ps.length)];
                     String at = "n = " + n + ", grid " + g[0] + " x " + g[1] + ", p = " + p + ", seed " + Long.toHexString(seed);
                     float[] x = randoms(n, 2), dout = randoms(n, 1), dx0 = randoms(n, 1);
-                    long px = upload(x), pdo = upload(dout), pdx = upload(dx0), po = dev.malloc(4L * n), pm = dev.malloc(4L * n);
+                    long px = upload(dev, x), pdo = upload(dev, dout), pdx = upload(dev, dx0), po = dev.malloc(4L * n), pm = dev.malloc(4L * n);
                     dev.launch("dropout_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pm), new Ptr(px), n, p,
                         (int) seed, (int) (seed >>> 32));
                     Tensor tx = CPU.fromHost(x, n), to = CPU.zeros(n), tm = CPU.zeros(n);
                     CPU.dropout(to, tm, tx, p, seed);
                     float[] mask = CPU.toHost(tm);
-                    assertArrayEquals(mask, download(pm, n), "mask " + at);
-                    assertArrayEquals(cpu(to), download(po, n), "out " + at);
+                    assertArrayEquals(mask, download(dev, pm, n), "mask " + at);
+                    assertArrayEquals(cpu(to), download(dev, po, n), "out " + at);
 
                     dev.launch("dropout_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(pm), n);
                     Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
                     CPU.dropoutBackward(tdx, tdo, tm);
                     // a rounding apart at most: g++ may fuse the multiply-add (aarch64 does by default), the JVM does not
-                    close(cpu(tdx), download(pdx, n), 1e-6, 1e-7, "dropout backward (adds into dx) " + at);
+                    close(cpu(tdx), download(dev, pdx, n), 1e-6, 1e-7, "dropout backward (adds into dx) " + at);
                     for (Tensor t : new Tensor[] {tx, tm, tdo}) CPU.release(t);
                     for (long q : new long[] {px, pdo, pdx, po, pm}) dev.free(q);
                 }
@@ -249,11 +239,11 @@ class HostKernelsTest {
         // in place (out = x), and the mask really drops about p of the elements
         int n = 4099;
         float[] x = randoms(n, 1);
-        long px = upload(x), pm = dev.malloc(4L * n);
+        long px = upload(dev, x), pm = dev.malloc(4L * n);
         dev.launch("dropout_f32", Dim3.of(5), Dim3.of(128), 0, new Ptr(px), new Ptr(pm), new Ptr(px), n, 0.25f, 12345, 0);
         Tensor tx = CPU.fromHost(x, n), tm = CPU.zeros(n);
         CPU.dropout(tx, tm, tx, 0.25f, 12345L);
-        assertArrayEquals(cpu(tx), download(px, n), "in place");
+        assertArrayEquals(cpu(tx), download(dev, px, n), "in place");
         int dropped = 0;
         for (float m : cpu(tm)) if (m == 0f) dropped++;
         assertTrue(dropped > n / 5 && dropped < n * 3 / 10, dropped + " of " + n + " dropped at p = 0.25");
@@ -268,7 +258,7 @@ class HostKernelsTest {
             for (int[] g : launches(n)) {
                 String at = "n = " + n + ", grid " + g[0] + " x " + g[1];
                 float[] p0 = randoms(n, 1);
-                long pp = upload(p0), pg = dev.malloc(4L * n), pm = upload(new float[n]), pv = upload(new float[n]);
+                long pp = upload(dev, p0), pg = dev.malloc(4L * n), pm = upload(dev, new float[n]), pv = upload(dev, new float[n]);
                 Tensor tp = CPU.fromHost(p0, n), tm = CPU.zeros(n), tv = CPU.zeros(n);
                 for (int t = 1; t <= 3; t++) { // step 1's large bias correction, then later ones
                     float[] grad = randoms(n, t == 2 ? 1e-3f : 1f);
@@ -281,22 +271,16 @@ class HostKernelsTest {
                         n, lr, beta1, beta2, eps, wd, bc1, bc2, scale, clear ? 1 : 0);
                     Tensor tg = CPU.fromHost(grad, n);
                     CPU.adamw(tp, tg, tm, tv, lr, beta1, beta2, eps, wd, t, scale, clear);
-                    assertArrayEquals(CPU.toHost(tg), download(pg, n), "grad after step " + t + ", " + at);
+                    assertArrayEquals(CPU.toHost(tg), download(dev, pg, n), "grad after step " + t + ", " + at);
                     CPU.release(tg);
-                    close(CPU.toHost(tm), download(pm, n), 1e-6, 1e-12, "m, step " + t + ", " + at);
-                    close(CPU.toHost(tv), download(pv, n), 1e-6, 1e-15, "v, step " + t + ", " + at);
-                    close(CPU.toHost(tp), download(pp, n), 1e-6, 1e-9, "param, step " + t + ", " + at);
+                    close(CPU.toHost(tm), download(dev, pm, n), 1e-6, 1e-12, "m, step " + t + ", " + at);
+                    close(CPU.toHost(tv), download(dev, pv, n), 1e-6, 1e-15, "v, step " + t + ", " + at);
+                    close(CPU.toHost(tp), download(dev, pp, n), 1e-6, 1e-9, "param, step " + t + ", " + at);
                 }
                 for (Tensor t : new Tensor[] {tp, tm, tv}) CPU.release(t);
                 for (long q : new long[] {pp, pg, pm, pv}) dev.free(q);
             }
         }
-    }
-
-    private long uploadInts(int[] a) {
-        long p = dev.malloc(4L * a.length);
-        dev.copyToDevice(a, 0, p, 0, a.length);
-        return p;
     }
 
     @Test
@@ -311,23 +295,23 @@ class HostKernelsTest {
             float[] table = randoms(vocab * h, 1), out0 = randoms(n * h, 1), dout = randoms(n * h, 1), dtable0 = randoms(vocab * h, 1);
             Tensor tt = CPU.fromHost(table, vocab, h), tdo = CPU.fromHost(dout, n, h);
             var tids = CPU.ints(ids);
-            long pt = upload(table), pids = uploadInts(ids), pdo = upload(dout);
+            long pt = upload(dev, table), pids = upload(dev, ids), pdo = upload(dev, dout);
             for (int[] g : launches(n * h)) {
                 String at = n + " ids, h = " + h + ", vocab " + vocab + ", grid " + g[0] + " x " + g[1];
                 for (int acc = 0; acc <= 1; acc++) {
-                    long po = upload(out0);
+                    long po = upload(dev, out0);
                     dev.launch("embedding_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), n, h, vocab, acc);
                     Tensor to = CPU.fromHost(out0.clone(), n, h);
                     CPU.embedding(to, tt, tids, acc != 0);
-                    assertArrayEquals(cpu(to), download(po, n * h), (acc != 0 ? "accumulate " : "copy ") + at);
+                    assertArrayEquals(cpu(to), download(dev, po, n * h), (acc != 0 ? "accumulate " : "copy ") + at);
                     dev.free(po);
                 }
-                long pdt = upload(dtable0);
+                long pdt = upload(dev, dtable0);
                 dev.launch("embedding_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdt), new Ptr(pdo), new Ptr(pids),
                     n, h, vocab, padding);
                 Tensor tdt = CPU.fromHost(dtable0.clone(), vocab, h);
                 CPU.embeddingBackward(tdt, tdo, tids, padding);
-                float[] expected = cpu(tdt), actual = download(pdt, vocab * h);
+                float[] expected = cpu(tdt), actual = download(dev, pdt, vocab * h);
                 // repeated ids: the atomic adds' order differs from the CPU's, so rounding only
                 close(expected, actual, 1e-5, 2e-5, "embedding backward " + at);
                 if (padding >= 0)
@@ -345,14 +329,14 @@ class HostKernelsTest {
     @Test
     void embeddingSkipsIdsOutsideTheTableInsteadOfReadingPastIt() {
         int h = 3, vocab = 2;
-        long pt = upload(new float[] {1, 2, 3, 4, 5, 6}), pids = uploadInts(new int[] {1, -1, 2, 0});
-        long po = upload(new float[12]);
+        long pt = upload(dev, new float[] {1, 2, 3, 4, 5, 6}), pids = upload(dev, new int[] {1, -1, 2, 0});
+        long po = upload(dev, new float[12]);
         dev.memset(po, 0, 48);
         dev.launch("embedding_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(po), new Ptr(pt), new Ptr(pids), 4, h, vocab, 0);
-        assertArrayEquals(new float[] {4, 5, 6, 0, 0, 0, 0, 0, 0, 1, 2, 3}, download(po, 12));
-        long pdo = upload(new float[] {1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4});
+        assertArrayEquals(new float[] {4, 5, 6, 0, 0, 0, 0, 0, 0, 1, 2, 3}, download(dev, po, 12));
+        long pdo = upload(dev, new float[] {1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4});
         dev.launch("embedding_backward_f32", Dim3.of(1), Dim3.of(32), 0, new Ptr(pt), new Ptr(pdo), new Ptr(pids), 4, h, vocab, -1);
-        assertArrayEquals(new float[] {5, 6, 7, 5, 6, 7}, download(pt, 6));
+        assertArrayEquals(new float[] {5, 6, 7, 5, 6, 7}, download(dev, pt, 6));
         for (long q : new long[] {pt, pids, po, pdo}) dev.free(q);
     }
 
@@ -363,7 +347,7 @@ class HostKernelsTest {
         int[] ids = new int[n];
         float[] ones = new float[n];
         java.util.Arrays.fill(ones, 1f);
-        long pids = uploadInts(ids), pdo = upload(ones), pdt = dev.malloc(4);
+        long pids = upload(dev, ids), pdo = upload(dev, ones), pdt = dev.malloc(4);
         dev.memset(pdt, 0, 4);
         int reps = 20;
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
@@ -377,7 +361,7 @@ class HostKernelsTest {
                 }));
             for (var f : done) f.get();
         }
-        assertEquals(2f * reps * n, download(pdt, 1)[0], "every add landed (sums of 1s are exact below 2^24)");
+        assertEquals(2f * reps * n, download(dev, pdt, 1)[0], "every add landed (sums of 1s are exact below 2^24)");
         for (long q : new long[] {pids, pdo, pdt}) dev.free(q);
     }
 
@@ -391,7 +375,7 @@ class HostKernelsTest {
             String at = rows + " x " + cols + ", " + threads + " threads";
             float[] x = randoms(rows * cols, 2), gamma = randoms(cols, 1), beta = randoms(cols, 1);
             for (int i = 0; i < cols; i++) x[i] += 100f; // a row far from 0: the two-pass variance
-            long px = upload(x), pg = upload(gamma), pb = upload(beta), po = dev.malloc(4L * rows * cols);
+            long px = upload(dev, x), pg = upload(dev, gamma), pb = upload(dev, beta), po = dev.malloc(4L * rows * cols);
             long pm = dev.malloc(4L * rows), pr = dev.malloc(4L * rows);
             // one block more than rows: it must do nothing
             dev.launch("layernorm_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(po), new Ptr(pm), new Ptr(pr),
@@ -400,16 +384,16 @@ class HostKernelsTest {
             Tensor tx = CPU.fromHost(x, rows, cols), tg = CPU.fromHost(gamma, cols), tb = CPU.fromHost(beta, cols);
             Tensor to = CPU.zeros(rows, cols), tm = CPU.zeros(rows), tr = CPU.zeros(rows);
             CPU.layerNorm(to, tm, tr, tx, tg, tb, 1e-5f);
-            close(cpu(tm), download(pm, rows), 1e-6, 1e-6, "mean " + at);
-            close(cpu(tr), download(pr, rows), 2e-5, 0, "rstd " + at);
-            close(cpu(to), download(po, rows * cols), 1e-4, 2e-5, "out " + at);
+            close(cpu(tm), download(dev, pm, rows), 1e-6, 1e-6, "mean " + at);
+            close(cpu(tr), download(dev, pr, rows), 2e-5, 0, "rstd " + at);
+            close(cpu(to), download(dev, po, rows * cols), 1e-4, 2e-5, "out " + at);
 
             // mean and rstd may be null
             dev.memset(po, 0, 4L * rows * cols);
             dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(threads), 0, new Ptr(po), new Ptr(0), new Ptr(0),
                 new Ptr(px), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
             CPU.layerNorm(to, null, null, tx, tg, tb, 1e-5f);
-            close(cpu(to), download(po, rows * cols), 1e-4, 2e-5, "out without mean/rstd " + at);
+            close(cpu(to), download(dev, po, rows * cols), 1e-4, 2e-5, "out without mean/rstd " + at);
             for (Tensor t : new Tensor[] {tx, tg, tb}) CPU.release(t);
             for (long p : new long[] {px, pg, pb, po, pm, pr}) dev.free(p);
         }
@@ -429,17 +413,17 @@ class HostKernelsTest {
             Tensor tx = CPU.fromHost(x, rows, cols), tg = CPU.fromHost(gamma, cols), tb = CPU.fromHost(beta, cols);
             Tensor to = CPU.zeros(rows, cols), tm = CPU.zeros(rows), tr = CPU.zeros(rows), tdo = CPU.fromHost(dout, rows, cols);
             CPU.layerNorm(to, tm, tr, tx, tg, tb, 1e-5f);
-            long px = upload(x), pg = upload(gamma), pdo = upload(dout), pm = upload(CPU.toHost(tm)), pr = upload(CPU.toHost(tr));
-            long pdx = upload(dx0), pdg = upload(dg0), pdb = upload(db0);
+            long px = upload(dev, x), pg = upload(dev, gamma), pdo = upload(dev, dout), pm = upload(dev, CPU.toHost(tm)), pr = upload(dev, CPU.toHost(tr));
+            long pdx = upload(dev, dx0), pdg = upload(dev, dg0), pdb = upload(dev, db0);
             dev.launch("layernorm_backward_dx_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px),
                 new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols);
             dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(Math.min(threads, 128)), 0, new Ptr(pdg), new Ptr(pdb),
                 new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
             Tensor tdx = CPU.fromHost(dx0.clone(), rows, cols), tdg = CPU.fromHost(dg0.clone(), cols), tdb = CPU.fromHost(db0.clone(), cols);
             CPU.layerNormBackward(tdx, tdg, tdb, tdo, tx, tm, tr, tg);
-            close(CPU.toHost(tdx), download(pdx, rows * cols), 1e-4, 2e-5, "dx (adds) " + at);
-            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma (adds) " + at);
-            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta (adds) " + at);
+            close(CPU.toHost(tdx), download(dev, pdx, rows * cols), 1e-4, 2e-5, "dx (adds) " + at);
+            close(CPU.toHost(tdg), download(dev, pdg, cols), 1e-5, 1e-6, "dgamma (adds) " + at);
+            close(CPU.toHost(tdb), download(dev, pdb, cols), 1e-6, 1e-6, "dbeta (adds) " + at);
 
             // dgamma or dbeta may be null: the other is still added
             dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(0), new Ptr(pdb),
@@ -447,8 +431,8 @@ class HostKernelsTest {
             dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(pdg), new Ptr(0),
                 new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
             CPU.layerNormBackward(null, tdg, tdb, tdo, tx, tm, tr, tg);
-            close(CPU.toHost(tdg), download(pdg, cols), 1e-5, 1e-6, "dgamma, second pass " + at);
-            close(CPU.toHost(tdb), download(pdb, cols), 1e-6, 1e-6, "dbeta, second pass " + at);
+            close(CPU.toHost(tdg), download(dev, pdg, cols), 1e-5, 1e-6, "dgamma, second pass " + at);
+            close(CPU.toHost(tdb), download(dev, pdb, cols), 1e-6, 1e-6, "dbeta, second pass " + at);
             for (Tensor t : new Tensor[] {tx, tg, tb, to, tm, tr, tdo, tdx, tdg, tdb}) CPU.release(t);
             for (long p : new long[] {px, pg, pdo, pm, pr, pdx, pdg, pdb}) dev.free(p);
         }
@@ -477,7 +461,7 @@ class HostKernelsTest {
         assertTrue(args.getMessage().contains("add_f32(float* out, float* a, float* b, int n)"), args.getMessage());
         // the device still works: nothing was written by the refused launches
         dev.launch("fill_f32", Dim3.of(1), Dim3.of(32), 0, ok, 10, 3f);
-        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, download(p, 10));
+        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, download(dev, p, 10));
         dev.free(p);
     }
 
@@ -487,14 +471,14 @@ class HostKernelsTest {
         float[][] xs = {randoms(rows * cols, 1), randoms(rows * cols, 5)};
         float[] ones = new float[cols], zeros = new float[cols];
         java.util.Arrays.fill(ones, 1f);
-        long pg = upload(ones), pb = upload(zeros);
-        long[] px = {upload(xs[0]), upload(xs[1])}, pm = {dev.malloc(4 * rows), dev.malloc(4 * rows)};
+        long pg = upload(dev, ones), pb = upload(dev, zeros);
+        long[] px = {upload(dev, xs[0]), upload(dev, xs[1])}, pm = {dev.malloc(4 * rows), dev.malloc(4 * rows)};
         long[] po = {dev.malloc(4L * rows * cols), dev.malloc(4L * rows * cols)};
         float[][] expected = new float[2][];
         for (int t = 0; t < 2; t++) {
             dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(256), 0, new Ptr(po[t]), new Ptr(pm[t]), new Ptr(0),
                 new Ptr(px[t]), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
-            expected[t] = download(pm[t], rows);
+            expected[t] = download(dev, pm[t], rows);
         }
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
             List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
@@ -504,7 +488,7 @@ class HostKernelsTest {
                     for (int rep = 0; rep < 10; rep++) {
                         dev.launch("layernorm_f32", Dim3.of(rows), Dim3.of(256), 0, new Ptr(po[me]), new Ptr(pm[me]), new Ptr(0),
                             new Ptr(px[me]), new Ptr(pg), new Ptr(pb), rows, cols, 1e-5f);
-                        assertArrayEquals(expected[me], download(pm[me], rows), "thread " + me + ", launch " + rep);
+                        assertArrayEquals(expected[me], download(dev, pm[me], rows), "thread " + me + ", launch " + rep);
                     }
                     return null;
                 }));

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static roberta.kernels.cuda.DeviceArrays.download;
+import static roberta.kernels.cuda.DeviceArrays.downloadInts;
+import static roberta.kernels.cuda.DeviceArrays.upload;
 
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -69,30 +72,6 @@ class WarpPrimitivesTest {
         return src;
     }
 
-    private long upload(int[] a) {
-        long p = dev.malloc(4L * a.length);
-        dev.copyToDevice(a, 0, p, 0, a.length);
-        return p;
-    }
-
-    private long upload(float[] a) {
-        long p = dev.malloc(4L * a.length);
-        dev.copyToDevice(a, 0, p, 0, a.length);
-        return p;
-    }
-
-    private int[] downloadInts(long p, int n) {
-        int[] a = new int[n];
-        dev.copyToHost(p, 0, a, 0, n);
-        return a;
-    }
-
-    private float[] download(long p, int n) {
-        float[] a = new float[n];
-        dev.copyToHost(p, 0, a, 0, n);
-        return a;
-    }
-
     @Test
     void everyShuffleKindMatchesItsDefinitionForFloatsIntsAndUnsigned() {
         int blocks = 3;
@@ -105,14 +84,14 @@ class WarpPrimitivesTest {
                 iin[i] = i * 7919 - 100_000; // negatives
                 uin[i] = 0x8000_0000 | i * 3; // the top bit set: above int's range as unsigned
             }
-            long pf = upload(fin), pi = upload(iin), pu = upload(uin), out = dev.malloc(4L * n);
+            long pf = upload(dev, fin), pi = upload(dev, iin), pu = upload(dev, uin), out = dev.malloc(4L * n);
             for (int kind = 0; kind < 4; kind++)
                 for (int width : WIDTHS)
                     for (int b : OPERANDS[kind]) {
                         String at = KINDS[kind] + "(b = " + b + ", width " + width + "), block " + block;
                         int[] src = expectedSources(kind, b, width, blocks, threads);
                         dev.launch("wt_shfl_f32", Dim3.of(blocks), block, 0, new Ptr(out), new Ptr(pf), n, kind, b, width);
-                        float[] f = download(out, n);
+                        float[] f = download(dev, out, n);
                         for (int i = 0; i < n; i++) {
                             int bits = src[i] < 0 ? -1 : Float.floatToRawIntBits(fin[src[i]]);
                             assertEquals(bits, Float.floatToRawIntBits(f[i]), "float, thread " + i + ", " + at);
@@ -122,7 +101,7 @@ class WarpPrimitivesTest {
                             int[] in = unsigned == 1 ? uin : iin;
                             dev.launch("wt_shfl_i32", Dim3.of(blocks), block, 0, new Ptr(out), new Ptr(unsigned == 1 ? pu : pi), n, kind, b,
                                 width, unsigned);
-                            int[] got = downloadInts(out, n);
+                            int[] got = downloadInts(dev, out, n);
                             for (int i = 0; i < n; i++)
                                 assertEquals(src[i] < 0 ? -1 : in[src[i]], got[i], (unsigned == 1 ? "unsigned" : "int") + ", thread " + i + ", " + at);
                         }
@@ -161,9 +140,9 @@ class WarpPrimitivesTest {
             int blocks = 2, n = blocks * threads;
             float[] in = new float[n];
             for (int i = 0; i < n; i++) in[i] = rnd.nextInt(1000) - 500; // small integers: the sum is exact in any order
-            long pin = upload(in), out = dev.malloc(4L * n);
+            long pin = upload(dev, in), out = dev.malloc(4L * n);
             dev.launch("wt_warp0_sum_f32", Dim3.of(blocks), Dim3.of(threads), 0, new Ptr(out), new Ptr(pin), n);
-            float[] got = download(out, n);
+            float[] got = download(dev, out, n);
             for (int blk = 0; blk < blocks; blk++) {
                 float sum = 0;
                 for (int l = 0; l < 32; l++) sum += in[blk * threads + l];
@@ -180,9 +159,9 @@ class WarpPrimitivesTest {
             int threads = (int) block.count(), blocks = 2, n = blocks * threads;
             float[] in = new float[n];
             for (int i = 0; i < n; i++) in[i] = i + 1;
-            long pin = upload(in), out = dev.malloc(4L * n);
+            long pin = upload(dev, in), out = dev.malloc(4L * n);
             dev.launch("wt_syncwarp_f32", Dim3.of(blocks), block, 0, new Ptr(out), new Ptr(pin), n);
-            float[] got = download(out, n);
+            float[] got = download(dev, out, n);
             for (int i = 0; i < n; i++) {
                 int t = i % threads, first = t / 32 * 32, lanes = Math.min(32, threads - first);
                 assertEquals(in[i - t + first + (t - first + 1) % lanes], got[i], "thread " + i + ", block " + block);
@@ -202,10 +181,10 @@ class WarpPrimitivesTest {
             float[] in = new float[n];
             // integers: sums exact whatever the order, so compared exactly; all negative in one block (max < 0)
             for (int i = 0; i < n; i++) in[i] = i / threads == 1 ? -1 - rnd.nextInt(5000) : rnd.nextInt(10_000) - 5000;
-            long pin = upload(in), out = dev.malloc(4L * n);
+            long pin = upload(dev, in), out = dev.malloc(4L * n);
             for (int op = 0; op <= 1; op++) {
                 dev.launch("wt_block_reduce_f32", Dim3.of(blocks), Dim3.of(threads), 0, new Ptr(out), new Ptr(pin), n, op);
-                float[] got = download(out, n);
+                float[] got = download(dev, out, n);
                 for (int blk = 0; blk < blocks; blk++) {
                     float want = op == 0 ? 0 : Float.NEGATIVE_INFINITY;
                     for (int t = 0; t < threads; t++) want = op == 0 ? want + in[blk * threads + t] : Math.max(want, in[blk * threads + t]);
@@ -248,10 +227,10 @@ class WarpPrimitivesTest {
             int blocks = 3, n = blocks * threads;
             float[] in = new float[n];
             for (int i = 0; i < n; i++) in[i] = i;
-            long pin = upload(in), out = dev.malloc(4L * n), first = dev.malloc(4L * n);
+            long pin = upload(dev, in), out = dev.malloc(4L * n), first = dev.malloc(4L * n);
             dev.launch("wt_dynamic_shared", Dim3.of(blocks), Dim3.of(threads), 4 * threads, new Ptr(out), new Ptr(first), new Ptr(pin), n);
-            float[] got = download(out, n);
-            int[] seen = downloadInts(first, n);
+            float[] got = download(dev, out, n);
+            int[] seen = downloadInts(dev, first, n);
             for (int i = 0; i < n; i++) {
                 int t = i % threads;
                 assertEquals(in[i - t + threads - 1 - t], got[i], "reversed through shared memory, thread " + i + " of blocks of " + threads);
@@ -266,10 +245,10 @@ class WarpPrimitivesTest {
         int n = threads;
         float[] in = new float[n];
         for (int i = 0; i < n; i++) in[i] = i;
-        long pin = upload(in), out = dev.malloc(4L * n);
+        long pin = upload(dev, in), out = dev.malloc(4L * n);
         dev.memset(out, 0, 4L * n);
         dev.launch("wt_misuse", Dim3.of(1), Dim3.of(threads), 0, new Ptr(out), new Ptr(pin), n, how);
-        float[] got = download(out, n);
+        float[] got = download(dev, out, n);
         dev.free(pin);
         dev.free(out);
         return got;
@@ -312,7 +291,7 @@ class WarpPrimitivesTest {
         int n = 64;
         float[] in = new float[n];
         for (int i = 0; i < n; i++) in[i] = i;
-        long pin = upload(in), out = dev.malloc(4L * n);
+        long pin = upload(dev, in), out = dev.malloc(4L * n);
         for (Object[] m : MISUSES) {
             int how = (Integer) m[0], threads = (Integer) m[1];
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -323,7 +302,7 @@ class WarpPrimitivesTest {
         }
         // the abandoned fibres leave nothing behind: the next launch on this thread is right
         dev.launch("wt_shfl_f32", Dim3.of(2), Dim3.of(32), 0, new Ptr(out), new Ptr(pin), n, 3, 1, 32);
-        float[] got = download(out, n);
+        float[] got = download(dev, out, n);
         for (int i = 0; i < n; i++) assertEquals(i ^ 1, got[i], "xor 1 after the misuses, thread " + i);
         dev.free(pin);
         dev.free(out);
@@ -333,7 +312,7 @@ class WarpPrimitivesTest {
     void aWarpPrimitiveInAKernelDeclaredWithoutBarriersFailsTheLaunch() {
         HostKernels.Kernel k = WarpTestKernels.KERNELS.get(0);
         HostKernels.load(WarpTestKernels.KERNELS).register(dev, new HostKernels.Kernel(k.name(), k.file(), false, k.params()));
-        long p = upload(new float[32]), out = dev.malloc(4 * 32);
+        long p = upload(dev, new float[32]), out = dev.malloc(4 * 32);
         IllegalStateException e = assertThrows(IllegalStateException.class,
             () -> dev.launch(k.name(), Dim3.of(1), Dim3.of(32), 0, new Ptr(out), new Ptr(p), 32, 2, 1, 32));
         assertTrue(e.getMessage().contains("called a warp primitive but HostKernels.KERNELS declares it without barriers")
