@@ -15,8 +15,8 @@ final class LayerNormKernel {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols;
                 // two passes (mean, then squared deviations): no cancellation, as PyTorch
-                float m = (float) (sum(x, o, cols, 0f) / cols);
-                float rs = (float) (1.0 / Math.sqrt(sum(x, o, cols, m) / cols + eps));
+                float m = (float) (sum(x, o, cols, 0f, false) / cols);
+                float rs = (float) (1.0 / Math.sqrt(sum(x, o, cols, m, true) / cols + eps));
                 if (mean != null) mean[r] = m;
                 if (rstd != null) rstd[r] = rs;
                 int i = 0;
@@ -30,11 +30,14 @@ final class LayerNormKernel {
         });
     }
 
-    /** sum of x[o..o+n) when center is 0, else of (x - center)^2; vector lanes, then a double sum. */
-    private static double sum(float[] x, int o, int n, float center) {
+    /**
+     * The sum of x[o..o+n), or with squares of (x - center)^2; vector lanes, then a double sum.
+     * (Squares are asked for, not inferred from a nonzero center: a row whose mean is exactly 0
+     * had its variance taken as its plain sum, and came out hundreds of times too large.)
+     */
+    private static double sum(float[] x, int o, int n, float center, boolean squares) {
         FloatVector acc = FloatVector.zero(S);
         FloatVector c = FloatVector.broadcast(S, center);
-        boolean squares = center != 0f;
         int i = 0;
         for (; !Gemm.SCALAR && i < S.loopBound(n); i += S.length()) { // -Droberta.scalar: the tail loop does it all
             FloatVector v = FloatVector.fromArray(S, x, o + i);

@@ -246,6 +246,20 @@ abstract class BackendContract {
         }
     }
 
+    /** Rows whose mean is exactly 0 (symmetric values) and a constant row: the variance is still the squares' mean. */
+    @Test
+    void layerNormOfZeroMeanAndConstantRows() {
+        Backend be = backend();
+        int rows = 3, cols = 6;
+        float[] x = {1, -1, 2, -2, 0.5f, -0.5f, /**/ 3, -3, 0, 0, 7, -7, /**/ 4, 4, 4, 4, 4, 4};
+        float[] g = {1, 1, 1, 1, 1, 1}, b = new float[cols];
+        double[][] ref = ReferenceOps.layerNorm(x, g, b, rows, cols, 1e-5);
+        Tensor out = be.empty(rows, cols), mean = be.empty(rows), rstd = be.empty(rows);
+        be.layerNorm(out, mean, rstd, tensor(x, rows, cols), tensor(g, cols), tensor(b, cols), 1e-5f);
+        assertClose(ref[0], be.toHost(out), 2e-5, "layerNorm of zero-mean and constant rows");
+        assertClose(ref[2], be.toHost(rstd), 1e-4, "their saved rstd");
+    }
+
     @Test
     void geluAndTanhForwardAndBackward() {
         Backend be = backend();
