@@ -28,10 +28,11 @@ extern "C" __global__ void dropout_f32(float* out, float* mask, const float* x, 
     }
 }
 
-// dx += dout * mask: ADDS into dx, as CpuBackend.dropoutBackward does
-extern "C" __global__ void dropout_backward_f32(float* dx, const float* dout, const float* mask, int n) {
+// dx += dout * mask: ADDS into dx when accumulate is 1, else overwrites it (never reading it),
+// as CpuBackend.dropoutBackward does
+extern "C" __global__ void dropout_backward_f32(float* dx, const float* dout, const float* mask, int n, int accumulate) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-        dx[i] += dout[i] * mask[i];
+        dx[i] = accumulate ? dx[i] + dout[i] * mask[i] : dout[i] * mask[i];
 }
 
 // Dropout at an index offset, for attention probabilities (AttentionKernel.forward): out[i] =

@@ -38,7 +38,8 @@ extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, c
 
 // LayerNorm backward; mirrors roberta.kernels.LayerNormKernel.backward
 // (CpuBackend.layerNormBackward), from the mean and rstd the forward saved. Two kernels, as
-// the CPU kernel has two parts, each ADDING into its gradients as the CPU does:
+// the CPU kernel has two parts, each ADDING into its gradients as the CPU does (dx only when
+// accumulate is 1; else dx is overwritten, never read):
 //
 // layernorm_backward_dx_f32: dx += (dnorm - mean(dnorm) - norm * mean(dnorm * norm)) * rstd
 // per row, dnorm = dout * gamma, norm = (x - mean) * rstd. One block per row, as the
@@ -46,7 +47,7 @@ extern "C" __global__ void layernorm_f32(float* out, float* mean, float* rstd, c
 // both row means are block-wide sums. The CPU sums them in double, here in
 // float: agreement to rounding.
 extern "C" __global__ void layernorm_backward_dx_f32(float* dx, const float* dout, const float* x, const float* mean,
-                                                     const float* rstd, const float* gamma, int rows, int cols) {
+                                                     const float* rstd, const float* gamma, int rows, int cols, int accumulate) {
     __shared__ float sh[BLOCK_REDUCE_SLOTS];
     int row = blockIdx.x;
     if (row >= rows) return;  // the whole block leaves together
@@ -65,7 +66,8 @@ extern "C" __global__ void layernorm_backward_dx_f32(float* dx, const float* dou
     for (int i = threadIdx.x; i < cols; i += blockDim.x) {
         float norm = (x[o + i] - m) * rs;
         float dnorm = dout[o + i] * gamma[i];
-        dx[o + i] += (dnorm - a - norm * b) * rs;
+        float g = (dnorm - a - norm * b) * rs;
+        dx[o + i] = accumulate ? dx[o + i] + g : g;
     }
 }
 

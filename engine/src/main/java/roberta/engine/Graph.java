@@ -212,7 +212,8 @@ public final class Graph implements AutoCloseable {
         if (rec) capture(x.value, mean, rstd);
         if (rec) tape.record(() -> {
             if (y.grad == null) return;
-            be.layerNormBackward(grad(x), grad(gamma), grad(beta), y.grad, x.value, mean, rstd, gamma.value);
+            boolean fresh = freshGradient(x);
+            be.layerNormBackward(fresh ? x.grad : grad(x), grad(gamma), grad(beta), y.grad, x.value, mean, rstd, gamma.value, !fresh);
         });
         return y;
     }
@@ -249,7 +250,9 @@ public final class Graph implements AutoCloseable {
         be.dropout(y.value, mask, x.value, p, nextSeed());
         if (rec) capture(mask);
         if (rec) tape.record(() -> {
-            if (y.grad != null) be.dropoutBackward(grad(x), y.grad, mask);
+            if (y.grad == null) return;
+            boolean fresh = freshGradient(x);
+            be.dropoutBackward(fresh ? x.grad : grad(x), y.grad, mask, !fresh);
         });
         return y;
     }

@@ -115,7 +115,9 @@ public interface Backend extends AutoCloseable {
     // ---- LayerNorm over the last dimension; saves mean and rstd ([rows]) for the backward
     void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor gamma, Tensor beta, float eps);
 
-    void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma);
+    /** dx (+)= the input's gradient (overwritten without accumulateDx), dgamma += and dbeta += theirs; any may be null. */
+    void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
+                           boolean accumulateDx);
 
     // ---- activations
     void gelu(Tensor out, Tensor x);
@@ -130,7 +132,8 @@ public interface Backend extends AutoCloseable {
     // ---- dropout: keep with probability 1-p and scale by 1/(1-p); mask saved for the backward
     void dropout(Tensor out, Tensor mask, Tensor x, float p, long seed);
 
-    void dropoutBackward(Tensor dx, Tensor dout, Tensor mask);
+    /** dx (+)= dout * mask (overwritten without accumulate). */
+    void dropoutBackward(Tensor dx, Tensor dout, Tensor mask, boolean accumulate);
 
     // ---- rows: out[i] = x[rows[i]]
     void gatherRows(Tensor out, Tensor x, IntTensor rows);

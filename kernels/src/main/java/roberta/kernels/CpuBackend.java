@@ -268,8 +268,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma) {
-        LayerNormKernel.backward(d(dx), d(dgamma), d(dbeta), d(dout), d(x), d(mean), d(rstd), d(gamma), x.rows(), x.cols());
+    public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
+                                  boolean accumulateDx) {
+        LayerNormKernel.backward(d(dx), d(dgamma), d(dbeta), d(dout), d(x), d(mean), d(rstd), d(gamma), x.rows(), x.cols(), accumulateDx);
     }
 
     @Override
@@ -298,9 +299,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void dropoutBackward(Tensor dx, Tensor dout, Tensor mask) {
+    public void dropoutBackward(Tensor dx, Tensor dout, Tensor mask, boolean accumulate) {
         float[] g = d(dx), dO = d(dout), m = d(mask);
-        for (int i = 0; i < g.length; i++) g[i] += dO[i] * m[i];
+        Parallel.forRange(g.length, 4 * Elementwise.CHUNK, (from, to) -> {
+            if (accumulate) for (int i = from; i < to; i++) g[i] += dO[i] * m[i];
+            else for (int i = from; i < to; i++) g[i] = dO[i] * m[i];
+        });
     }
 
     @Override

@@ -56,25 +56,48 @@ final class LayerNormKernel {
         return total;
     }
 
+    /**
+     * dx (+)= (dnorm - mean(dnorm) - norm * mean(dnorm * norm)) * rstd per row, dnorm = dout *
+     * gamma (overwritten without accumulateDx); dgamma += sum over rows of dout * norm, dbeta +=
+     * sum of dout. The row means in float vector lanes, then summed in double (the GPU sums in
+     * float); -Droberta.scalar: the scalar loops do it all, in double.
+     */
     static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dout, float[] x, float[] mean, float[] rstd,
-                         float[] gamma, int rows, int cols) {
+                         float[] gamma, int rows, int cols, boolean accumulateDx) {
         if (dx != null) {
+            int bound = Gemm.SCALAR ? 0 : S.loopBound(cols);
             Parallel.forRange(rows, 16, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
-                    int o = r * cols;
+                    int o = r * cols, i = 0;
                     float m = mean[r], rs = rstd[r];
-                    double dnormMean = 0, dnormNormMean = 0;
-                    for (int i = 0; i < cols; i++) {
+                    FloatVector vm = FloatVector.broadcast(S, m), vr = FloatVector.broadcast(S, rs);
+                    FloatVector sumD = FloatVector.zero(S), sumDN = FloatVector.zero(S);
+                    for (; i < bound; i += S.length()) {
+                        FloatVector norm = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
+                        FloatVector dnorm = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, gamma, i));
+                        sumD = sumD.add(dnorm);
+                        sumDN = dnorm.fma(norm, sumDN);
+                    }
+                    double dnormMean = VectorMath.sum(sumD), dnormNormMean = VectorMath.sum(sumDN);
+                    for (; i < cols; i++) {
                         float norm = (x[o + i] - m) * rs;
                         float dnorm = dout[o + i] * gamma[i];
                         dnormMean += dnorm;
                         dnormNormMean += dnorm * norm;
                     }
                     float a = (float) (dnormMean / cols), b = (float) (dnormNormMean / cols);
-                    for (int i = 0; i < cols; i++) {
+                    FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+                    for (i = 0; i < bound; i += S.length()) {
+                        FloatVector norm = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
+                        FloatVector dnorm = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, gamma, i));
+                        FloatVector g = dnorm.sub(va).sub(norm.mul(vb)).mul(vr);
+                        (accumulateDx ? g.add(FloatVector.fromArray(S, dx, o + i)) : g).intoArray(dx, o + i);
+                    }
+                    for (; i < cols; i++) {
                         float norm = (x[o + i] - m) * rs;
                         float dnorm = dout[o + i] * gamma[i];
-                        dx[o + i] += (dnorm - a - norm * b) * rs;
+                        float g = (dnorm - a - norm * b) * rs;
+                        dx[o + i] = accumulateDx ? dx[o + i] + g : g;
                     }
                 }
             });

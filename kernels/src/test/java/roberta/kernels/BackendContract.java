@@ -238,9 +238,15 @@ abstract class BackendContract {
 
             double[][] dref = ReferenceOps.layerNormBackward(dout, x, g, rows, cols, 1e-5);
             float[] dg0 = random(cols);
-            Tensor dx = be.zeros(rows, cols), dg = tensor(dg0, cols), db = be.zeros(cols);
-            be.layerNormBackward(dx, dg, db, tensor(dout, rows, cols), tensor(x, rows, cols), mean, rstd, tensor(g, cols));
-            assertClose(dref[0], be.toHost(dx), 1e-4, "layerNorm dx");
+            float[] dx0 = random(rows * cols);
+            Tensor dx = tensor(dx0, rows, cols), dg = tensor(dg0, cols), db = be.zeros(cols);
+            be.layerNormBackward(dx, dg, db, tensor(dout, rows, cols), tensor(x, rows, cols), mean, rstd, tensor(g, cols), true);
+            assertClose(plus(dref[0], dx0), be.toHost(dx), 1e-4, "layerNorm dx (adds)");
+            float[] garbage = random(rows * cols);
+            garbage[0] = Float.NaN; // never read when overwriting
+            Tensor fresh = tensor(garbage, rows, cols);
+            be.layerNormBackward(fresh, null, null, tensor(dout, rows, cols), tensor(x, rows, cols), mean, rstd, tensor(g, cols), false);
+            assertClose(dref[0], be.toHost(fresh), 1e-4, "layerNorm dx (overwrites)");
             assertClose(plus(dref[1], dg0), be.toHost(dg), 1e-4, "dgamma adds");
             assertClose(dref[2], be.toHost(db), 1e-5, "dbeta");
         }
@@ -315,11 +321,17 @@ abstract class BackendContract {
         assertArrayEquals(m, be.toHost(mask2), "same seed, same mask");
         be.dropout(again, mask2, tensor(x, n), p, 8);
         assertNotEquals(java.util.Arrays.hashCode(m), java.util.Arrays.hashCode(be.toHost(mask2)), "another seed, another mask");
-        Tensor dx = be.zeros(n);
-        be.dropoutBackward(dx, tensor(dout, n), mask);
+        float[] dx0 = random(n);
+        Tensor dx = tensor(dx0, n);
+        be.dropoutBackward(dx, tensor(dout, n), mask, true);
         double[] dref = new double[n];
         for (int i = 0; i < n; i++) dref[i] = (double) dout[i] * m[i];
-        assertClose(dref, be.toHost(dx), 1e-7, "dropout backward");
+        assertClose(plus(dref, dx0), be.toHost(dx), 1e-6, "dropout backward (adds)");
+        float[] garbage = random(n);
+        garbage[0] = Float.NaN; // never read when overwriting
+        Tensor fresh = tensor(garbage, n);
+        be.dropoutBackward(fresh, tensor(dout, n), mask, false);
+        assertClose(dref, be.toHost(fresh), 1e-7, "dropout backward (overwrites)");
     }
 
     // ------------------------------------------------------------------ attention

@@ -420,11 +420,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma) {
+    public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
+                                  boolean accumulateDx) {
         int rows = x.rows(), cols = x.cols();
         if (rows == 0) return;
         if (dx != null)
-            device.launch("layernorm_backward_dx_f32", Dim3.of(rows), rowBlock(cols), 0, p(dx), p(dout), p(x), p(mean), p(rstd), p(gamma), rows, cols);
+            device.launch("layernorm_backward_dx_f32", Dim3.of(rows), rowBlock(cols), 0, p(dx), p(dout), p(x), p(mean), p(rstd), p(gamma), rows, cols,
+                accumulateDx ? 1 : 0);
         if (dgamma != null || dbeta != null)
             launch1d("layernorm_backward_params_f32", cols, dgamma == null ? new Ptr(0) : p(dgamma), dbeta == null ? new Ptr(0) : p(dbeta),
                 p(dout), p(x), p(mean), p(rstd), rows, cols);
@@ -456,8 +458,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void dropoutBackward(Tensor dx, Tensor dout, Tensor mask) {
-        launch1d("dropout_backward_f32", dx.size(), p(dx), p(dout), p(mask), dx.size());
+    public void dropoutBackward(Tensor dx, Tensor dout, Tensor mask, boolean accumulate) {
+        launch1d("dropout_backward_f32", dx.size(), p(dx), p(dout), p(mask), dx.size(), accumulate ? 1 : 0);
     }
 
     // ------------------------------------------------------------------ attention

@@ -226,9 +226,9 @@ class HostKernelsTest {
                     assertArrayEquals(mask, download(dev, pm, n), "mask " + at);
                     assertArrayEquals(cpu(to), download(dev, po, n), "out " + at);
 
-                    dev.launch("dropout_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(pm), n);
+                    dev.launch("dropout_backward_f32", Dim3.of(g[0]), Dim3.of(g[1]), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(pm), n, 1);
                     Tensor tdx = CPU.fromHost(dx0.clone(), n), tdo = CPU.fromHost(dout, n);
-                    CPU.dropoutBackward(tdx, tdo, tm);
+                    CPU.dropoutBackward(tdx, tdo, tm, true);
                     // a rounding apart at most: g++ may fuse the multiply-add (aarch64 does by default), the JVM does not
                     close(cpu(tdx), download(dev, pdx, n), 1e-6, 1e-7, "dropout backward (adds into dx) " + at);
                     for (Tensor t : new Tensor[] {tx, tm, tdo}) CPU.release(t);
@@ -416,11 +416,11 @@ class HostKernelsTest {
             long px = upload(dev, x), pg = upload(dev, gamma), pdo = upload(dev, dout), pm = upload(dev, CPU.toHost(tm)), pr = upload(dev, CPU.toHost(tr));
             long pdx = upload(dev, dx0), pdg = upload(dev, dg0), pdb = upload(dev, db0);
             dev.launch("layernorm_backward_dx_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px),
-                new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols);
+                new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols, 1);
             dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(Math.min(threads, 128)), 0, new Ptr(pdg), new Ptr(pdb),
                 new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
             Tensor tdx = CPU.fromHost(dx0.clone(), rows, cols), tdg = CPU.fromHost(dg0.clone(), cols), tdb = CPU.fromHost(db0.clone(), cols);
-            CPU.layerNormBackward(tdx, tdg, tdb, tdo, tx, tm, tr, tg);
+            CPU.layerNormBackward(tdx, tdg, tdb, tdo, tx, tm, tr, tg, true);
             close(CPU.toHost(tdx), download(dev, pdx, rows * cols), 1e-4, 2e-5, "dx (adds) " + at);
             close(CPU.toHost(tdg), download(dev, pdg, cols), 1e-5, 1e-6, "dgamma (adds) " + at);
             close(CPU.toHost(tdb), download(dev, pdb, cols), 1e-6, 1e-6, "dbeta (adds) " + at);
@@ -430,7 +430,12 @@ class HostKernelsTest {
                 new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
             dev.launch("layernorm_backward_params_f32", Dim3.of(blocks), Dim3.of(32), 0, new Ptr(pdg), new Ptr(0),
                 new Ptr(pdo), new Ptr(px), new Ptr(pm), new Ptr(pr), rows, cols);
-            CPU.layerNormBackward(null, tdg, tdb, tdo, tx, tm, tr, tg);
+            CPU.layerNormBackward(null, tdg, tdb, tdo, tx, tm, tr, tg, true);
+            // dx overwritten (accumulate 0): what was there is never read
+            dev.launch("layernorm_backward_dx_f32", Dim3.of(rows + 1), Dim3.of(threads), 0, new Ptr(pdx), new Ptr(pdo), new Ptr(px),
+                new Ptr(pm), new Ptr(pr), new Ptr(pg), rows, cols, 0);
+            CPU.layerNormBackward(tdx, null, null, tdo, tx, tm, tr, tg, false);
+            close(CPU.toHost(tdx), download(dev, pdx, rows * cols), 1e-4, 2e-5, "dx (overwrites) " + at);
             close(CPU.toHost(tdg), download(dev, pdg, cols), 1e-5, 1e-6, "dgamma, second pass " + at);
             close(CPU.toHost(tdb), download(dev, pdb, cols), 1e-6, 1e-6, "dbeta, second pass " + at);
             for (Tensor t : new Tensor[] {tx, tg, tb, to, tm, tr, tdo, tdx, tdg, tdb}) CPU.release(t);
