@@ -114,15 +114,13 @@ public final class Gemm {
     }
 
     /** A gather's offsets: lane j reads source row j (j * ldb); per thread, refilled when ldb changes. */
-    private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[L + 1]);
+    private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
-    /** The offsets j * ldb for j < L (the array's last slot remembers ldb). */
+    /** The offsets j * ldb for j < L (the last one tells which ldb they were filled for). */
     private static int[] gatherRows(int ldb) {
         int[] rows = GATHER_ROWS.get();
-        if (rows[L] != ldb || rows[1] != ldb) {
+        if (rows[L - 1] != (L - 1) * ldb)
             for (int jj = 0; jj < L; jj++) rows[jj] = jj * ldb;
-            rows[L] = ldb;
-        }
         return rows;
     }
 
