@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Multi-head self-attention over packed sequences: for each (sequence, head) pair,
  * scores = q k^T / sqrt(d), probs = softmax(scores), ctx = dropout(probs) v. Pairs run in
- * parallel; each one's GEMMs run on its own thread. Padding never exists here: a sequence
+ * parallel, each thread claiming the next pair (a pair costs len^2, and embed's batches are
+ * sorted by length, so equal shares of pairs would be unequal work); each one's GEMMs run on
+ * its own thread. Padding never exists here: a sequence
  * of len tokens attends over exactly those len tokens.
  */
 final class AttentionKernel {
@@ -23,7 +25,7 @@ final class AttentionKernel {
         float scale = (float) (1.0 / Math.sqrt(d));
         int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
-        Parallel.forRange(pairs, 1, (from, to) -> {
+        Parallel.forChunks(pairs, 1, (from, to) -> {
             float[][] holder = SCRATCH.get();
             for (int pair = from; pair < to; pair++) {
                 int s = pair / heads, h = pair % heads, len = seqLen[s];
@@ -156,7 +158,7 @@ final class AttentionKernel {
         float scale = (float) (1.0 / Math.sqrt(d));
         int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
-        Parallel.forRange(pairs, 1, (from, to) -> {
+        Parallel.forChunks(pairs, 1, (from, to) -> {
             float[][] holder = SCRATCH.get();
             for (int pair = from; pair < to; pair++) {
                 int s = pair / heads, h = pair % heads, len = seqLen[s];

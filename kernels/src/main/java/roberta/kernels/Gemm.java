@@ -241,15 +241,21 @@ public final class Gemm {
             });
         }
         float[] sharedPack = shared;
-        Parallel.forRange(parts, 1, (from, to) -> {
-            for (int t = from; t < to; t++) {
-                if (byRows) {
-                    int r0 = (int) ((long) slivers * t / parts) * MR, r1 = Math.min(m, (int) ((long) slivers * (t + 1) / parts) * MR);
-                    block(transA, direct, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
-                } else {
-                    int p0 = (int) ((long) b.panels * t / parts), p1 = (int) ((long) b.panels * (t + 1) / parts);
-                    block(transA, direct, 0, m, p0, p1, k, a, aOff, lda, sharedPack, b, bias, c, cOff, ldc, accumulate);
-                }
+        // Claimed a chunk at a time (Parallel.forChunks) when a chunk costs nothing extra: about four
+        // chunks a thread, a row chunk at most MC rows (each still packs its own rows of A and streams
+        // all of B from L3), a column chunk at most one L2 block of panels over an A packed once or read
+        // in place. Half-precision B is widened per call and an unshared A packed per call, so those
+        // keep one equal share a thread.
+        boolean perCall = b.isHalf() || (!byRows && !direct && sharedPack == null);
+        int units = byRows ? slivers : b.panels;
+        int grain = perCall ? (units + parts - 1) / parts
+                : Math.max(1, Math.min(byRows ? MC / MR : NC_PANELS, units / (4 * threads)));
+        Parallel.forChunks(units, grain, (u0, u1) -> {
+            if (byRows) {
+                int r0 = u0 * MR, r1 = Math.min(m, u1 * MR);
+                block(transA, direct, r0, r1 - r0, 0, b.panels, k, a, aOff, lda, null, b, bias, c, cOff, ldc, accumulate);
+            } else {
+                block(transA, direct, 0, m, u0, u1, k, a, aOff, lda, sharedPack, b, bias, c, cOff, ldc, accumulate);
             }
         });
     }

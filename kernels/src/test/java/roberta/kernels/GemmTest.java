@@ -86,6 +86,49 @@ class GemmTest {
         }
     }
 
+    /**
+     * Threads claim the GEMM's row or column chunks in whatever order they get to them; each C
+     * value is still one thread's sum in one order, so the product must not change by a bit.
+     */
+    @Test
+    void theProductIsTheSameToTheBitForAnyThreadCount() {
+        Random rng = new Random(13);
+        int before = Parallel.threads();
+        // rows split (packed A per chunk), columns split over A packed once, A read in place (few panels),
+        // half-precision B (one share a thread), edge tiles in every direction
+        int[][] shapes = {{300, 100, 64}, {100, 600, 300}, {203, 64, 150}, {77, 1000, 129}};
+        try {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
+                short[] bits = new short[n * k];
+                for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToFloat16(w[i]);
+                Gemm.PackedB packed = Gemm.packB(true, k, n, w, 0, k), half = Gemm.PackedB.ofHalf(bits, false, k, n);
+                float[][] want = null;
+                for (int threads : new int[] {1, 2, 3, 4}) {
+                    Parallel.setThreads(threads);
+                    float[][] got = {new float[m * n], new float[m * n], random(new Random(1), m * n)};
+                    Gemm.sgemm(false, m, x, 0, k, packed, bias, got[0], 0, n, false);
+                    Gemm.sgemm(false, m, x, 0, k, half, bias, got[1], 0, n, false);
+                    Gemm.sgemm(true, true, m, n, k, transpose(x, m, k), 0, m, w, 0, k, got[2], 0, n, true);
+                    if (want == null) want = got;
+                    else for (int v = 0; v < got.length; v++)
+                        for (int i = 0; i < got[v].length; i++)
+                            assertEquals(want[v][i], got[v][i], 0f, "shape " + m + "x" + n + "x" + k + " variant " + v + " with " + threads + " threads at " + i);
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        return t;
+    }
+
     static float[] random(Random rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rng.nextFloat() * 2 - 1;
