@@ -100,9 +100,10 @@ public final class Parallel {
      * Runs body over [0, n) in chunks of grain (the last one shorter), each thread claiming the
      * next unclaimed chunk until none is left; body sees whole grains ([from, to) with from a
      * multiple of grain, to one too or n), and with one thread, or inside a region, all of [0, n)
-     * at once. On a shared machine one of the threads is often slowed for a while (another guest on its core, a late wake-up): with equal static shares the
-     * region then waits for it (measured: the two halves of a GEMM 0.3-1.4 ms apart out of 5 ms),
-     * while here it simply takes fewer chunks. Chunks must be independent of which thread runs them.
+     * at once. On a shared machine one of the threads is often slowed for a while (another guest
+     * on its core, a late wake-up): with equal static shares the region then waits for it
+     * (measured: the two halves of a GEMM 0.3-1.4 ms apart out of 5 ms), while here it simply
+     * takes fewer chunks. Chunks must be independent of which thread runs them.
      */
     public static void forChunks(int n, int grain, Range body) {
         if (n <= 0) return;

@@ -93,32 +93,28 @@ class GemmTest {
     @Test
     void theProductIsTheSameToTheBitForAnyThreadCount() {
         Random rng = new Random(13);
-        int before = Parallel.threads();
         // rows split (packed A per chunk), columns split over A packed once, A read in place (few panels),
         // half-precision B (one share a thread), edge tiles in every direction
         int[][] shapes = {{300, 100, 64}, {100, 600, 300}, {203, 64, 150}, {77, 1000, 129}};
-        try {
-            for (int[] s : shapes) {
-                int m = s[0], n = s[1], k = s[2];
-                float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
-                short[] bits = new short[n * k];
-                for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToFloat16(w[i]);
-                Gemm.PackedB packed = Gemm.packB(true, k, n, w, 0, k), half = Gemm.PackedB.ofHalf(bits, false, k, n);
-                float[][] want = null;
-                for (int threads : new int[] {1, 2, 3, 4}) {
-                    Parallel.setThreads(threads);
-                    float[][] got = {new float[m * n], new float[m * n], random(new Random(1), m * n)};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
+            short[] bits = new short[n * k];
+            for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToFloat16(w[i]);
+            Gemm.PackedB packed = Gemm.packB(true, k, n, w, 0, k), half = Gemm.PackedB.ofHalf(bits, false, k, n);
+            float[][][] byThreads = new float[5][][];
+            for (int threads : new int[] {1, 2, 3, 4}) {
+                float[][] got = {new float[m * n], new float[m * n], random(new Random(1), m * n)};
+                ParallelTest.withThreads(threads, () -> {
                     Gemm.sgemm(false, m, x, 0, k, packed, bias, got[0], 0, n, false);
                     Gemm.sgemm(false, m, x, 0, k, half, bias, got[1], 0, n, false);
                     Gemm.sgemm(true, true, m, n, k, transpose(x, m, k), 0, m, w, 0, k, got[2], 0, n, true);
-                    if (want == null) want = got;
-                    else for (int v = 0; v < got.length; v++)
-                        for (int i = 0; i < got[v].length; i++)
-                            assertEquals(want[v][i], got[v][i], 0f, "shape " + m + "x" + n + "x" + k + " variant " + v + " with " + threads + " threads at " + i);
-                }
+                });
+                byThreads[threads] = got;
+                for (int v = 0; v < got.length; v++)
+                    for (int i = 0; i < got[v].length; i++)
+                        assertEquals(byThreads[1][v][i], got[v][i], 0f, "shape " + m + "x" + n + "x" + k + " variant " + v + " with " + threads + " threads at " + i);
             }
-        } finally {
-            Parallel.setThreads(before);
         }
     }
 

@@ -11,10 +11,8 @@ import org.junit.jupiter.api.Test;
 class ParallelTest {
     @Test
     void claimedChunksCoverEveryIndexExactlyOnceInWholeGrains() {
-        int before = Parallel.threads();
-        try {
-            for (int threads : new int[] {1, 2, 3, 5}) {
-                Parallel.setThreads(threads);
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            withThreads(threads, () -> {
                 for (int n : new int[] {1, 7, 64, 1000}) {
                     for (int grain : new int[] {1, 3, 64, 2000}) {
                         AtomicIntegerArray seen = new AtomicIntegerArray(n);
@@ -28,17 +26,13 @@ class ParallelTest {
                         for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), what + ": index " + i);
                     }
                 }
-            }
-        } finally {
-            Parallel.setThreads(before);
+            });
         }
     }
 
     @Test
     void aRegionInsideARegionRunsInlineAndStillCoversItsRange() {
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(3);
+        withThreads(3, () -> {
             AtomicIntegerArray seen = new AtomicIntegerArray(6 * 50);
             Parallel.forChunks(6, 1, (outer0, outer1) -> {
                 for (int o = outer0; o < outer1; o++) {
@@ -49,16 +43,12 @@ class ParallelTest {
                 }
             });
             for (int i = 0; i < seen.length(); i++) assertEquals(1, seen.get(i), "index " + i);
-        } finally {
-            Parallel.setThreads(before);
-        }
+        });
     }
 
     @Test
     void aFailingChunkFailsTheCallAndThePoolStaysUsable() {
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(2);
+        withThreads(2, () -> {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forChunks(40, 1, (from, to) -> {
                 if (from <= 33 && 33 < to) throw new IllegalStateException("chunk 33");
             }));
@@ -68,6 +58,15 @@ class ParallelTest {
                 for (int i = from; i < to; i++) seen.incrementAndGet(i);
             });
             for (int i = 0; i < 40; i++) assertEquals(1, seen.get(i), "index " + i);
+        });
+    }
+
+    /** Runs body with the pool at threads, then puts back the thread count it had. */
+    static void withThreads(int threads, Runnable body) {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(threads);
+            body.run();
         } finally {
             Parallel.setThreads(before);
         }
