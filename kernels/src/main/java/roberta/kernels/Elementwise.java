@@ -11,29 +11,29 @@ final class Elementwise {
 
     private Elementwise() {}
 
-    /** a[:] = value; a gradient or a fresh buffer of a whole layer is worth every kernel thread's store bandwidth. */
-    static void fill(float[] a, float value) {
-        Parallel.forRange(a.length, 4 * CHUNK, (from, to) -> java.util.Arrays.fill(a, from, to, value));
+    /** a[0, n) = value; a gradient or a fresh buffer of a whole layer is worth every kernel thread's store bandwidth. */
+    static void fill(float[] a, int n, float value) {
+        Parallel.forRange(n, 4 * CHUNK, (from, to) -> java.util.Arrays.fill(a, from, to, value));
     }
 
-    /** a[:] *= s. */
-    static void scale(float[] a, float s) {
-        Parallel.forRange(a.length, 4 * CHUNK, (from, to) -> {
+    /** a[0, n) *= s. */
+    static void scale(float[] a, int n, float s) {
+        Parallel.forRange(n, 4 * CHUNK, (from, to) -> {
             for (int i = from; i < to; i++) a[i] *= s;
         });
     }
 
     /**
-     * The sum of a's squares in double, over fixed chunks of CHUNK values summed in order: the
+     * The sum of the squares of a[0, n) in double, over fixed chunks of CHUNK values summed in order: the
      * same bits for any number of threads. Four accumulators per chunk, because one double add
      * chain waits on its own latency (4 cycles an element, which made this a tenth of a training step).
      */
-    static double sumOfSquares(float[] a) {
-        int chunks = (a.length + CHUNK - 1) / CHUNK;
+    static double sumOfSquares(float[] a, int n) {
+        int chunks = (n + CHUNK - 1) / CHUNK;
         double[] partial = new double[chunks];
         Parallel.forRange(chunks, 4, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                int from = c * CHUNK, to = Math.min(a.length, from + CHUNK), i = from;
+                int from = c * CHUNK, to = Math.min(n, from + CHUNK), i = from;
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 for (; i + 3 < to; i += 4) {
                     double x0 = a[i], x1 = a[i + 1], x2 = a[i + 2], x3 = a[i + 3];

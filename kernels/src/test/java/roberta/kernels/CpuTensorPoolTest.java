@@ -1,5 +1,7 @@
 package roberta.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -32,5 +34,38 @@ class CpuTensorPoolTest {
         float[] array = data(inUse);
         be.release(inUse);
         assertSame(array, data(be.empty(200_000)), "the newest release is kept, older sizes dropped");
+    }
+
+    @Test
+    void aSmallerTensorTakesTheShortestFreeArrayThatFits() {
+        // feature extraction runs batches longest first, each a new shape: the first batch's
+        // arrays must serve the later, shorter ones
+        CpuBackend be = new CpuBackend(1 << 22);
+        Tensor big = be.empty(4000), bigger = be.empty(5000), huge = be.empty(20_000);
+        float[] fit = data(big);
+        be.release(huge);
+        be.release(bigger);
+        be.release(big);
+        assertSame(fit, data(be.empty(3000)), "the shortest of the arrays at least as long");
+        assertNotSame(data(huge), data(be.empty(9000)), "not one more than twice as long");
+    }
+
+    @Test
+    void aTensorInALongerArraySeesOnlyItsOwnValues() {
+        CpuBackend be = new CpuBackend(1 << 22);
+        Tensor old = be.empty(4000);
+        be.fill(old, 3f);
+        be.release(old);
+        Tensor t = be.zeros(2, 1000);
+        assertEquals(4000, data(t).length, "reused the longer array");
+        assertEquals(0.0, be.sumOfSquares(t), "zeros clears its own 2000 values, sums read only those");
+        be.fill(t, 2f);
+        be.scale(t, 0.5f);
+        float[] host = be.toHost(t);
+        float[] ones = new float[2000];
+        java.util.Arrays.fill(ones, 1f);
+        assertArrayEquals(ones, host, "toHost returns the tensor's values, not the array's");
+        assertEquals(3f, data(t)[2000], "nothing past the tensor is written");
+        assertEquals(2000.0, be.sumOfSquares(t));
     }
 }
