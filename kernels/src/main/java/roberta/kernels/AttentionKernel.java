@@ -17,7 +17,11 @@ final class AttentionKernel {
 
     private AttentionKernel() {}
 
-    /** probs null: nobody reads the probabilities (inference), so each head's live in a per-thread scratch block. */
+    /**
+     * probs null: nobody reads the probabilities (inference), so a pair's scores never exist as a
+     * whole: see {@link #inferencePair}. Otherwise each pair's [len, len] probabilities are written
+     * where the backward pass will read them.
+     */
     static void forward(float[] ctx, float[] probsOrNull, float[] probsDropped, float[] q, float[] k, float[] v,
                         int[] seqStart, int[] seqLen, int heads, int hidden, float dropoutP, long seed) {
         if (probsOrNull == null && dropoutP > 0) throw new IllegalArgumentException("attention dropout needs the probabilities materialised");
@@ -26,18 +30,16 @@ final class AttentionKernel {
         int[] pOff = Backend.attentionProbOffsets(seqLen, heads);
         int pairs = seqLen.length * heads;
         Parallel.forChunks(pairs, 1, (from, to) -> {
-            float[][] holder = SCRATCH.get();
             for (int pair = from; pair < to; pair++) {
                 int s = pair / heads, h = pair % heads, len = seqLen[s];
                 if (len == 0) continue;
                 int rowOff = seqStart[s] * hidden + h * d;
+                if (probsOrNull == null) {
+                    inferencePair(ctx, q, k, v, rowOff, len, d, hidden, scale);
+                    continue;
+                }
                 float[] probs = probsOrNull;
                 int po = pOff[s] + h * len * len;
-                if (probs == null) {
-                    if (holder[0].length < len * len) holder[0] = new float[len * len];
-                    probs = holder[0];
-                    po = 0;
-                }
                 // scores[len, len] = q_sh · k_sh^T
                 Gemm.sgemm(false, true, len, len, d, q, rowOff, hidden, k, rowOff, hidden, probs, po, len, false);
                 softmaxRows(probs, po, len, len, scale);
@@ -51,6 +53,39 @@ final class AttentionKernel {
             }
         });
     }
+
+    /** Floats of scores per block of query rows in {@link #inferencePair} (128 KB, with k^T's and v's packs within L2). */
+    static final int SCORE_BLOCK = 1 << 15;
+
+    /**
+     * One (sequence, head) pair for inference, a block of query rows at a time: scores[rows, len]
+     * = q_rows · k^T, softmax in place, ctx_rows = probs · v, with k^T and v packed once for the
+     * pair. At 512 tokens a pair's whole [len, len] scores are 1 MB, which the softmax's three
+     * passes and p·v then read from L3; a block stays in L2. Each output is the same dot product
+     * in the same order as over the whole matrix, so the values are the same to the bit.
+     */
+    private static void inferencePair(float[] ctx, float[] q, float[] k, float[] v, int rowOff, int len, int d, int hidden, float scale) {
+        PairScratch sc = PAIR_SCRATCH.get();
+        Gemm.PackedB keys = Gemm.packBScratch(sc.keys, true, d, len, k, rowOff, hidden);     // op(B) = k_sh^T [d, len]
+        Gemm.PackedB values = Gemm.packBScratch(sc.values, false, len, d, v, rowOff, hidden); // op(B) = v_sh [len, d]
+        int block = Math.max(Gemm.MR, SCORE_BLOCK / len / Gemm.MR * Gemm.MR);
+        if (sc.scores.length < Math.min(block, len) * len) sc.scores = new float[Math.min(block, len) * len];
+        float[] scores = sc.scores;
+        for (int r0 = 0; r0 < len; r0 += block) {
+            int rows = Math.min(block, len - r0), off = rowOff + r0 * hidden;
+            Gemm.sgemm(false, rows, q, off, hidden, keys, scores, 0, len, false);
+            softmaxRows(scores, 0, rows, len, scale);
+            Gemm.sgemm(false, rows, scores, 0, len, values, ctx, off, hidden, false);
+        }
+    }
+
+    /** A kernel thread's packs and score block for {@link #inferencePair}, reused across pairs and calls. */
+    private static final class PairScratch {
+        final float[][] keys = {new float[0]}, values = {new float[0]};
+        float[] scores = new float[0];
+    }
+
+    private static final ThreadLocal<PairScratch> PAIR_SCRATCH = ThreadLocal.withInitial(PairScratch::new);
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 

@@ -103,6 +103,17 @@ public final class Gemm {
         return reuse != null && reuse.data == data ? reuse : new PackedB(data, k, n);
     }
 
+    /**
+     * Packs op(B) into holder[0], a scratch array grown when too short (it may stay longer than
+     * the pack: nothing reads past packedSize(k, n) but the microkernel's touch-ahead).
+     */
+    static PackedB packBScratch(float[][] holder, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        int size = packedSize(k, n);
+        if (holder[0].length < size) holder[0] = new float[size];
+        packBInto(holder[0], transB, k, n, b, bOff, ldb);
+        return new PackedB(holder[0], k, n);
+    }
+
     /** The matrix B[n, k] that {@code packB(true, k, n, B, ...)} packed. */
     static float[] unpackTransposed(PackedB p) {
         float[] out = new float[p.n * p.k];
@@ -186,11 +197,7 @@ public final class Gemm {
             GemmReference.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        float[][] holder = B_PACK.get();
-        int size = packedSize(k, n);
-        if (holder[0].length < size) holder[0] = new float[size];
-        packBInto(holder[0], transB, k, n, b, bOff, ldb);
-        sgemm(transA, m, a, aOff, lda, new PackedB(holder[0], k, n), c, cOff, ldc, accumulate);
+        sgemm(transA, m, a, aOff, lda, packBScratch(B_PACK.get(), transB, k, n, b, bOff, ldb), c, cOff, ldc, accumulate);
     }
 
     /** C (+)= op(A) · B with B already packed. */

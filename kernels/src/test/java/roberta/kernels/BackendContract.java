@@ -349,6 +349,13 @@ abstract class BackendContract {
         attentionMatchesTheReference(2, 64, new int[] {0, 40}, new int[] {40, 77});
     }
 
+    @Test
+    void attentionOverLongSequences() {
+        // 300 and 517 tokens: the CPU's inference path takes a pair's query rows a block at a time
+        // (104 and 56 rows of scores), the last block shorter
+        attentionMatchesTheReference(2, 128, new int[] {0, 300}, new int[] {300, 517});
+    }
+
     private void attentionMatchesTheReference(int heads, int hidden, int[] start, int[] len) {
         Backend be = backend();
         int n = start[start.length - 1] + len[len.length - 1];
