@@ -38,16 +38,18 @@ public final class Evaluation {
             float[] l;
             int c;
             try (Graph g = Graph.inference(model.backend())) {
-                Var last = model.encode(g, packed, false, false).last();
                 Var logits;
                 Targets targets;
                 if (task == Task.MLM) {
-                    RobertaModel.MaskedLm masked = model.maskedLm(g, packed, last, mlm);
+                    RobertaModel.MaskedLm masked = model.maskedLm(g, packed, model.encode(g, packed, false, false).last(), mlm);
                     logits = masked.logits();
                     scored += logits.value().rows();
                     targets = masked.targets();
                 } else {
-                    logits = model.head(g, packed, last);
+                    // a head that reads only <s> has the last layer run on those rows alone
+                    logits = model.headReadsFirstTokens()
+                            ? model.headOnFirstTokens(g, model.encode(g, packed, false, false, packed.firstTokenRows()).last())
+                            : model.head(g, packed, model.encode(g, packed, false, false).last());
                     targets = Targets.of(task, batch);
                 }
                 l = model.backend().toHost(logits.value());

@@ -421,7 +421,9 @@ public final class Roberta {
             PackedBatch batch = PackedBatch.of(seqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
             float[] l;
             try (Graph g = Graph.inference(model.backend())) {
-                l = model.backend().toHost(model.head(g, batch, model.encode(g, batch, false, false).last()).value());
+                // the head reads only <s>: the last layer runs on those rows alone
+                int[] first = batch.firstTokenRows();
+                l = model.backend().toHost(model.headOnFirstTokens(g, model.encode(g, batch, false, false, first).last()).value());
             }
             int c = l.length / seqs.size();
             for (int s = 0; s < seqs.size(); s++) out[order[b0 + s]] = Arrays.copyOfRange(l, s * c, (s + 1) * c);

@@ -136,6 +136,17 @@ public final class RobertaModel {
      * (else only the last); attentions keeps each layer's probabilities.
      */
     public EncoderOutput encode(Graph g, PackedBatch batch, boolean keepAll, boolean attentions) {
+        return encode(g, batch, keepAll, attentions, null);
+    }
+
+    /**
+     * As above; with lastRows, the last layer's output is only those rows [lastRows.length, H]
+     * (in that order). Its keys and values still come from every token, but the attention output,
+     * residual, LayerNorms and feed-forward run on those rows alone: a head that reads only the
+     * {@code <s>} states skips three quarters of the last layer's products (about 6% of a
+     * roberta-base forward). Each row's values are what the full layer gives it.
+     */
+    public EncoderOutput encode(Graph g, PackedBatch batch, boolean keepAll, boolean attentions, int[] lastRows) {
         batch.checkIds(config.vocabSize());
         float eps = config.layerNormEps(), dropP = config.hiddenDropoutProb(), attnDropP = config.attentionProbsDropoutProb();
         List<Var> hidden = new ArrayList<>();
@@ -157,8 +168,13 @@ public final class RobertaModel {
             Var v = linear(g, x, pre + "attention.self.value");
             Graph.Attention att = g.attention(q, k, v, batch, config.numAttentionHeads(), attnDropP, attentions);
             if (attentions) probs.add(att.probs());
+            Var context = att.context();
+            if (lastRows != null && l == config.numHiddenLayers() - 1) { // only these rows from here on
+                context = g.gatherRows(context, lastRows);
+                x = g.gatherRows(x, lastRows);
+            }
             // attention output: dense, dropout, residual, LayerNorm (post-LN)
-            Var a = g.dropout(linear(g, att.context(), pre + "attention.output.dense"), dropP);
+            Var a = g.dropout(linear(g, context, pre + "attention.output.dense"), dropP);
             x = g.layerNorm(g.residual(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
             // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
             Var h = adapted(pre + "intermediate.dense") ? g.gelu(linear(g, x, pre + "intermediate.dense"))
@@ -214,21 +230,35 @@ public final class RobertaModel {
                 Param decoder = params.containsKey("lm_head.decoder.weight") ? p("lm_head.decoder.weight") : p("embeddings.word_embeddings.weight");
                 return g.linear(h, decoder, p("lm_head.bias"));
             }
-            case SEQUENCE_CLASSIFICATION -> {
-                // the <s> token's state: dropout, dense, tanh, dropout, out_proj
-                Var cls = g.dropout(g.gatherRows(last, batch.firstTokenRows()), dropP);
-                Var h = g.dropout(g.tanh(g.linear(cls, p("classifier.dense.weight"), p("classifier.dense.bias"))), dropP);
-                return g.linear(h, p("classifier.out_proj.weight"), p("classifier.out_proj.bias"));
+            case SEQUENCE_CLASSIFICATION, NONE -> {
+                return headOnFirstTokens(g, g.gatherRows(last, batch.firstTokenRows()));
             }
             case TOKEN_CLASSIFICATION -> {
                 return g.linear(g.dropout(last, dropP), p("classifier.weight"), p("classifier.bias"));
             }
-            case NONE -> {
-                if (!params.containsKey("pooler.dense.weight")) return null;
-                Var cls = g.gatherRows(last, batch.firstTokenRows());
-                return g.tanh(g.linear(cls, p("pooler.dense.weight"), p("pooler.dense.bias")));
-            }
         }
         throw new IllegalStateException();
+    }
+
+    /** True when the head reads only each sequence's {@code <s>} state (see {@link #headOnFirstTokens}). */
+    public boolean headReadsFirstTokens() {
+        return head == HeadType.SEQUENCE_CLASSIFICATION || head == HeadType.NONE;
+    }
+
+    /**
+     * The sequence-classification logits [sequences, labels], or a bare model's pooler output
+     * [sequences, H] (null without a pooler), from the {@code <s>} states [sequences, H]: what
+     * {@link #head} gives, for a batch encoded with {@code lastRows = batch.firstTokenRows()}.
+     */
+    public Var headOnFirstTokens(Graph g, Var cls) {
+        if (!headReadsFirstTokens()) throw new IllegalStateException("the " + head + " head reads every token's state");
+        if (head == HeadType.NONE) {
+            if (!params.containsKey("pooler.dense.weight")) return null;
+            return g.tanh(g.linear(cls, p("pooler.dense.weight"), p("pooler.dense.bias")));
+        }
+        // the <s> token's state: dropout, dense, tanh, dropout, out_proj
+        float dropP = config.classifierDropout() != null ? config.classifierDropout() : config.hiddenDropoutProb();
+        Var h = g.dropout(g.tanh(g.linear(g.dropout(cls, dropP), p("classifier.dense.weight"), p("classifier.dense.bias"))), dropP);
+        return g.linear(h, p("classifier.out_proj.weight"), p("classifier.out_proj.bias"));
     }
 }

@@ -91,6 +91,18 @@ class FixtureForwardTest {
                 for (int i = 0; i < want.length; i++) assertEquals(want[i], logits[i], TOL, "pooler_output[" + i + "]");
                 compared++;
             }
+            if (model.headReadsFirstTokens() && logits != null) {
+                // the last layer on the <s> rows alone gives those rows' values, so the same head output
+                float[] pruned;
+                try (Graph g2 = Graph.inference(be)) {
+                    Var cls = model.encode(g2, batch, false, false, batch.firstTokenRows()).last();
+                    assertEquals(b, cls.value().rows(), "one row per sequence");
+                    pruned = model.backend().toHost(model.headOnFirstTokens(g2, cls).value());
+                }
+                assertEquals(logits.length, pruned.length);
+                for (int i = 0; i < logits.length; i++) assertEquals(logits[i], pruned[i], 1e-6f, "head output on the <s> rows alone, [" + i + "]");
+                compared++;
+            }
             assertTrue(compared >= 1, "compared " + compared + " tensors");
         }
     }
