@@ -78,17 +78,21 @@ final class FeatureExtractor {
         // token states are held, each input is pooled once its group is done, so memory is
         // the outputs plus one group, not every input's [tokens, width] states
         int groupWindows = Math.max(options.batchSize() * 16, 256);
+        // CLS pooling of the last layer reads one row a window: the last layer runs on those rows alone
+        boolean clsOnly = pipeline.modes().equals(List.of(Pooling.CLS)) && !layers.needsAll(model.config().numHiddenLayers());
+        int[] rowsOf = clsOnly ? new int[texts.size()] : fullLen;
+        if (clsOnly) java.util.Arrays.fill(rowsOf, 1);
         for (int g0 = 0; g0 < windows.size(); ) {
             int g1 = Math.min(windows.size(), g0 + groupWindows);
             while (g1 < windows.size() && windows.get(g1).input() == windows.get(g1 - 1).input()) g1++;
             List<Window> group = windows.subList(g0, g1);
-            HiddenStates.run(model, group.stream().map(Window::ids).toList(), options.batchSize(), layers, (w, states, len) -> {
+            HiddenStates.run(model, group.stream().map(Window::ids).toList(), options.batchSize(), layers, clsOnly, (w, states, len) -> {
                 Window win = group.get(w);
                 int input = win.input();
                 synchronized (sums) {
                     if (sums[input] == null) {
-                        sums[input] = new float[fullLen[input] * width];
-                        counts[input] = new int[fullLen[input]];
+                        sums[input] = new float[rowsOf[input] * width];
+                        counts[input] = new int[rowsOf[input]];
                     }
                     for (int t = 0; t < len; t++) {
                         // <s> and </s> of every window map to the text's first and last rows
@@ -100,7 +104,7 @@ final class FeatureExtractor {
             }, progress == null ? null : progress::advance);
             for (int i = group.get(0).input(); i <= group.get(group.size() - 1).input(); i++) {
                 float[] s = sums[i];
-                int rows = fullLen[i];
+                int rows = rowsOf[i];
                 for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) s[r * width + c] /= counts[i][r];
                 out[i] = pipeline.apply(s, rows, width);
                 sums[i] = null;

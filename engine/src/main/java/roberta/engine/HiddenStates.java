@@ -20,6 +20,19 @@ public final class HiddenStates {
      * hands each sequence's selected states [len, width] to sink (in any order).
      */
     static void run(RobertaModel model, List<int[]> sequences, int batchSize, LayerSelection layers, Sink sink, IntConsumer progress) {
+        run(model, sequences, batchSize, layers, false, sink, progress);
+    }
+
+    /**
+     * As above; with firstTokenOnly (only the last layer selected), each sequence's {@code <s>}
+     * state alone [1, width] (len 1), with the last layer run on those rows only (see
+     * {@link RobertaModel#encode(Graph, PackedBatch, boolean, boolean, int[])}): what CLS pooling
+     * and a sequence-classification feature head read.
+     */
+    static void run(RobertaModel model, List<int[]> sequences, int batchSize, LayerSelection layers, boolean firstTokenOnly, Sink sink,
+                    IntConsumer progress) {
+        if (firstTokenOnly && layers.needsAll(model.config().numHiddenLayers()))
+            throw new IllegalArgumentException("only the last layer's <s> states can be computed alone, not layers " + layers.spec());
         Integer[] order = new Integer[sequences.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences.get(i).length).reversed());
@@ -32,14 +45,15 @@ public final class HiddenStates {
             PackedBatch batch = PackedBatch.of(batchSeqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
             List<float[]> selected = new ArrayList<>();
             try (Graph g = Graph.inference(model.backend())) {
-                RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false);
+                RobertaModel.EncoderOutput out = model.encode(g, batch, layers.needsAll(numLayers), false, firstTokenOnly ? batch.firstTokenRows() : null);
                 for (int idx : layers.layers()) {
                     Var v = layers.needsAll(numLayers) ? out.hiddenStates().get(idx) : out.last();
                     selected.add(model.backend().toHost(v.value()));
                 }
             }
             for (int s = 0; s < batchSeqs.size(); s++) {
-                int len = batch.seqLen[s], start = batch.seqStart[s];
+                // with firstTokenOnly the states hold one row a sequence, in batch order
+                int len = firstTokenOnly ? 1 : batch.seqLen[s], start = firstTokenOnly ? s : batch.seqStart[s];
                 float[] states = new float[len * width];
                 for (int t = 0; t < len; t++) {
                     for (int li = 0; li < selected.size(); li++) {

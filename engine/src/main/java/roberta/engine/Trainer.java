@@ -231,7 +231,8 @@ public final class Trainer {
         int h = model.config().hiddenSize();
         LayerSelection last = LayerSelection.parse("last", model.config().numHiddenLayers());
         try (ProgressReport bar = new ProgressReport(listener, "caching features", examples.size(), "seq")) {
-            HiddenStates.run(model, examples.stream().map(Example::ids).toList(), 32, last, (i, states, len) ->
+            // sequence classification reads only <s>: the last layer runs on those rows alone
+            HiddenStates.run(model, examples.stream().map(Example::ids).toList(), 32, last, o.task() == Task.SEQ_CLS, (i, states, len) ->
                     cache.set(i, o.task() == Task.SEQ_CLS ? java.util.Arrays.copyOf(states, h) : states), bar::advance);
         }
         return cache;

@@ -143,6 +143,22 @@ class SentenceTransformersTest {
     }
 
     @Test
+    void clsPoolingIsTheFirstRowOfTheTokenStates() throws IOException {
+        // CLS pooling runs the last layer on the <s> rows alone; per-token output runs it on every
+        // row. A 42-token text in windows of 10 (stride 2): its first row averages every window's <s>
+        Roberta plain = Roberta.load(TestData.model("tiny-roberta-mlm"), CpuBackend.INSTANCE);
+        List<String> texts = new ArrayList<>(texts());
+        texts.add("word ".repeat(40));
+        EmbedOptions windows = EmbedOptions.DEFAULT.maxLength(10).stride(2);
+        float[][] cls = plain.embed(texts, windows.withPooling(Pooling.CLS));
+        float[][] tokens = plain.embed(texts, windows.withPooling(Pooling.NONE));
+        for (int i = 0; i < texts.size(); i++) {
+            assertEquals(16, cls[i].length);
+            for (int c = 0; c < 16; c++) assertEquals(tokens[i][c], cls[i][c], 1e-6, "text " + i + " value " + c);
+        }
+    }
+
+    @Test
     void aLengthGivenByTheCallerReplacesTheFoldersLimit() throws IOException {
         Roberta st = Roberta.load(assemble("legacy-cls-lower-max10", tmp.resolve("model")), CpuBackend.INSTANCE);
         String longText = "word ".repeat(40);
