@@ -188,6 +188,7 @@ public final class RobertaModel {
             if (attentions) keep.add(new Var(att.probs(), false));
             g.releaseSince(scope, keep);
         }
+        if (lastRows != null && config.numHiddenLayers() == 0) hidden.set(hidden.size() - 1, g.gatherRows(x, lastRows)); // no layer gathered them
         return new EncoderOutput(hidden, probs);
     }
 
@@ -231,6 +232,7 @@ public final class RobertaModel {
                 return g.linear(h, decoder, p("lm_head.bias"));
             }
             case SEQUENCE_CLASSIFICATION, NONE -> {
+                if (head == HeadType.NONE && !params.containsKey("pooler.dense.weight")) return null;
                 return headOnFirstTokens(g, g.gatherRows(last, batch.firstTokenRows()));
             }
             case TOKEN_CLASSIFICATION -> {

@@ -61,17 +61,20 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor zeros(int... shape) {
         int size = size(shape);
-        float[] data = pooled(size);
+        // exact length only: zeros also makes what lives as long as the model (parameter gradients,
+        // AdamW's moments), which a longer array would keep bigger for good
+        float[] data = pooled(size, size);
         if (data == null) return new CpuTensor(new float[size], shape); // the JVM zeroed it already
         Elementwise.fill(data, size, 0f);
-        return new CpuTensor(data, shape);
+        return CpuTensor.inPooledArray(data, shape);
     }
 
     /**
-     * Released arrays by length, reused by {@link #empty}: a fresh array costs the JVM a zeroing
-     * pass and, after the collector gave memory back, page faults; inference churns through
-     * the same few sizes every batch. A tensor may get a longer array than it needs (the
-     * shortest free one of at most {@link #MAX_SLACK} times its size): feature extraction runs
+     * Released arrays by length, reused by {@link #empty} and {@link #zeros}: a fresh array costs
+     * the JVM a zeroing pass and, after the collector gave memory back, page faults; inference
+     * churns through the same few sizes every batch. An empty tensor (a graph's scratch) may get a
+     * longer array than it needs (the shortest free one of at most {@link #MAX_SLACK} times its
+     * size): feature extraction runs
      * its batches longest first, each a new shape, and with exact lengths only every batch
      * allocated afresh (embed on 512 passages: 10.7 GB, 27 full collections, 4 s of 37 s).
      * Held softly: some sizes never come back (masked-LM logits have as many rows as the batch
@@ -99,8 +102,8 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor empty(int... shape) {
         int size = size(shape);
-        float[] data = pooled(size);
-        return new CpuTensor(data != null ? data : new float[size], shape);
+        float[] data = pooled(size, (long) size * MAX_SLACK);
+        return data != null ? CpuTensor.inPooledArray(data, shape) : new CpuTensor(new float[size], shape);
     }
 
     private static int size(int... shape) {
@@ -109,11 +112,10 @@ public final class CpuBackend implements Backend {
         return Math.toIntExact(n);
     }
 
-    /** The shortest released array of length size to MAX_SLACK * size, or null when there is none. */
-    private float[] pooled(int size) {
+    /** The shortest released array of length size to most, or null when there is none. */
+    private float[] pooled(int size, long most) {
         if (size < MIN_POOLED) return null;
         synchronized (pool) {
-            long most = (long) size * MAX_SLACK;
             for (var it = pool.tailMap(size, true).entrySet().iterator(); it.hasNext(); ) {
                 var entry = it.next();
                 if (entry.getKey() > most) break;
@@ -146,9 +148,10 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Drops pooled arrays, the oldest of each length first, until {@code floats} more fit under
-     * the limit: a full pool keeps taking the newest releases (the sizes in use now) instead of
-     * refusing them, and arrays the collector already took stop counting. Holds the pool's lock.
+     * Drops pooled arrays, the shortest lengths first and the oldest of each length first, until
+     * {@code floats} more fit under the limit: a full pool keeps taking the newest releases (the
+     * sizes in use now) instead of refusing them, and arrays the collector already took stop
+     * counting. Holds the pool's lock.
      */
     private void makeRoom(long floats) {
         for (var it = pool.values().iterator(); it.hasNext(); ) {

@@ -20,9 +20,20 @@ final class CpuTensor extends Tensor {
         return new CpuTensor(packed, new int[] {out, in});
     }
 
+    /** A tensor over exactly data (a caller's or a copied array: its length must be the shape's size). */
     CpuTensor(float[] data, int[] shape) {
+        this(data, shape, false);
+    }
+
+    private CpuTensor(float[] data, int[] shape, boolean longerAllowed) {
         super(shape);
-        if (data.length < size()) throw new IllegalArgumentException(data.length + " values for shape " + java.util.Arrays.toString(shape));
+        if (longerAllowed ? data.length < size() : data.length != size())
+            throw new IllegalArgumentException(data.length + " values for shape " + java.util.Arrays.toString(shape));
         this.data = data;
+    }
+
+    /** A tensor in the first size() floats of an array from the pool, which may be longer. */
+    static CpuTensor inPooledArray(float[] data, int[] shape) {
+        return new CpuTensor(data, shape, true);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -56,9 +57,10 @@ class CpuTensorPoolTest {
         Tensor old = be.empty(4000);
         be.fill(old, 3f);
         be.release(old);
-        Tensor t = be.zeros(2, 1000);
+        Tensor t = be.empty(2, 1000);
         assertEquals(4000, data(t).length, "reused the longer array");
-        assertEquals(0.0, be.sumOfSquares(t), "zeros clears its own 2000 values, sums read only those");
+        be.fill(t, 0f);
+        assertEquals(0.0, be.sumOfSquares(t), "fill clears its own 2000 values, sums read only those");
         be.fill(t, 2f);
         be.scale(t, 0.5f);
         float[] host = be.toHost(t);
@@ -67,5 +69,18 @@ class CpuTensorPoolTest {
         assertArrayEquals(ones, host, "toHost returns the tensor's values, not the array's");
         assertEquals(3f, data(t)[2000], "nothing past the tensor is written");
         assertEquals(2000.0, be.sumOfSquares(t));
+    }
+
+    @Test
+    void zerosAndHostArraysKeepTheirExactLength() {
+        // zeros makes parameter gradients and AdamW moments, which live as long as the model: a
+        // longer array from the pool would keep them bigger for good
+        CpuBackend be = new CpuBackend(1 << 22);
+        Tensor old = be.empty(4000);
+        float[] longer = data(old);
+        be.release(old);
+        assertEquals(3000, data(be.zeros(3000)).length);
+        assertSame(longer, data(be.empty(3000)), "scratch still takes it");
+        assertThrows(IllegalArgumentException.class, () -> be.adopt(new float[10], 3, 3), "a caller's array must fit its shape exactly");
     }
 }
