@@ -95,14 +95,26 @@ public final class Evaluation {
             double[] x = reg.stream().mapToDouble(v -> v[0]).toArray(), y = reg.stream().mapToDouble(v -> v[1]).toArray();
             m.put("eval_pearson", Metrics.pearson(x, y));
             m.put("eval_spearman", Metrics.spearman(x, y));
-        } else if (!gold.isEmpty()) {
-            int[] gg = gold.stream().mapToInt(i -> i).toArray(), pp = pred.stream().mapToInt(i -> i).toArray();
-            m.put("eval_accuracy", Metrics.accuracy(gg, pp));
-            m.put("eval_macro_f1", Metrics.macroF1(gg, pp, Math.max(labels.size(), 2)));
+        } else if (!gold.isEmpty() || task == Task.TOKEN_CLS) {
+            putClassification(m, "eval_", gold.stream().mapToInt(i -> i).toArray(), pred.stream().mapToInt(i -> i).toArray(), labels.size(),
+                    task == Task.TOKEN_CLS ? goldTags : null, predTags);
         }
-        if (task == Task.TOKEN_CLS) m.put("eval_entity_f1", Metrics.entityF1(goldTags, predTags));
         m.put("eval_examples", examples.size());
         return m;
+    }
+
+    /**
+     * The classification metrics under prefix, in this order: accuracy and macro F1 (over at least
+     * two classes) when there are labels, then entity F1 when tag sequences are given (token
+     * classification). What fine-tuning's evaluation and compare's feature heads both report.
+     */
+    public static void putClassification(Map<String, Object> m, String prefix, int[] gold, int[] pred, int numLabels,
+                                         List<String[]> goldTags, List<String[]> predTags) {
+        if (gold.length > 0) {
+            m.put(prefix + "accuracy", Metrics.accuracy(gold, pred));
+            m.put(prefix + "macro_f1", Metrics.macroF1(gold, pred, Math.max(numLabels, 2)));
+        }
+        if (goldTags != null) m.put(prefix + "entity_f1", Metrics.entityF1(goldTags, predTags));
     }
 
 

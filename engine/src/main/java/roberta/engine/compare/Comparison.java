@@ -20,7 +20,6 @@ import roberta.engine.Listener;
 import roberta.engine.RobertaModel;
 import roberta.engine.TrainOptions;
 import roberta.engine.train.Example;
-import roberta.engine.train.Metrics;
 import roberta.engine.train.Problem;
 import roberta.engine.train.Task;
 import roberta.engine.train.TaskData;
@@ -349,10 +348,10 @@ public final class Comparison {
         for (int i = 0; i < pred.length; i++) pred[i] = Evaluation.argmax(logits[i], 0, logits[i].length);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(prefix + "loss", head.loss(rows, gold));
-        m.put(prefix + "accuracy", Metrics.accuracy(gold, pred));
-        m.put(prefix + "macro_f1", Metrics.macroF1(gold, pred, Math.max(labels.size(), 2)));
+        List<String[]> goldTags = null, predTags = null;
         if (tokens) {
-            List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
+            goldTags = new ArrayList<>();
+            predTags = new ArrayList<>();
             int i = 0;
             int[] seq = f.sequenceOf();
             while (i < seq.length) {
@@ -367,8 +366,8 @@ public final class Comparison {
                 predTags.add(p);
                 i = j;
             }
-            m.put(prefix + "entity_f1", Metrics.entityF1(goldTags, predTags));
         }
+        Evaluation.putClassification(m, prefix, gold, pred, labels.size(), goldTags, predTags);
         return m;
     }
 
