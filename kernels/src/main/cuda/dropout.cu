@@ -36,13 +36,14 @@ extern "C" __global__ void dropout_backward_f32(float* dx, const float* dout, co
 }
 
 // Dropout at an index offset, for attention probabilities (AttentionKernel.forward): out[i] =
-// uniform(seed, index_offset + i) < p ? 0 : x[i] / (1 - p), with the counter of the element's
-// place in the whole probs buffer, so the mask is the CPU's. No mask is saved: the backward
-// reads which entries are zero in out. out may be x.
+// x[i] * (uniform(seed, index_offset + i) < p ? 0 : 1 / (1 - p)), with the counter of the element's
+// place in the whole probs buffer, so the mask is the CPU's; a multiplication, not a 0 written,
+// so a dropped NaN stays NaN as on the CPU and in PyTorch. No mask is saved: the backward reads
+// which entries are zero in out. out may be x.
 extern "C" __global__ void dropout_offset_f32(float* out, const float* x, int n, float p, unsigned seed_lo,
                                               unsigned seed_hi, int index_offset) {
     unsigned long long seed = ((unsigned long long)seed_hi << 32) | seed_lo;
     float keep = 1.0f / (1.0f - p);
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-        out[i] = dropout_uniform(seed, (unsigned long long)index_offset + i) < p ? 0.0f : x[i] * keep;
+        out[i] = x[i] * (dropout_uniform(seed, (unsigned long long)index_offset + i) < p ? 0.0f : keep);
 }

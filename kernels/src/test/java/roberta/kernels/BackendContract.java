@@ -356,6 +356,31 @@ abstract class BackendContract {
         attentionMatchesTheReference(2, 128, new int[] {0, 300}, new int[] {300, 517});
     }
 
+    @Test
+    void attentionDropoutLeavesANaNProbabilityNaN() {
+        // as PyTorch's dropout (x * mask / keep): a dropped NaN stays NaN, on every backend alike
+        Backend be = backend();
+        int heads = 2, hidden = 2 * 8, len = 20, bad = 3;
+        float[] q = random(len * hidden), k = random(len * hidden), v = random(len * hidden);
+        for (int c = 0; c < hidden; c++) q[bad * hidden + c] = Float.NaN; // token 3's scores, every head
+        int[] start = {0}, lens = {len};
+        Tensor probs = be.empty(Backend.attentionProbsSize(lens, heads)), dropped = be.empty(Backend.attentionProbsSize(lens, heads));
+        be.attention(be.empty(len, hidden), probs, dropped, tensor(q, len, hidden), tensor(k, len, hidden), tensor(v, len, hidden),
+                be.ints(start), be.ints(lens), heads, 0.5f, 11);
+        float[] d = be.toHost(dropped);
+        int nan = 0, zero = 0;
+        for (int h = 0; h < heads; h++)
+            for (int r = 0; r < len; r++)
+                for (int j = 0; j < len; j++) {
+                    float x = d[(h * len + r) * len + j];
+                    if (r == bad) assertTrue(Float.isNaN(x), "head " + h + " row " + bad + " column " + j + ": " + x);
+                    else if (x == 0f) zero++;
+                    if (Float.isNaN(x)) nan++;
+                }
+        assertEquals(heads * len, nan, "only the NaN row");
+        assertTrue(zero > 0, "some of the other rows' entries were dropped");
+    }
+
     private void attentionMatchesTheReference(int heads, int hidden, int[] start, int[] len) {
         Backend be = backend();
         int n = start[start.length - 1] + len[len.length - 1];
