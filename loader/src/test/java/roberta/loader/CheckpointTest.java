@@ -115,19 +115,7 @@ class CheckpointTest {
         Path src = TestData.models().resolve("tiny-roberta-cls");
         try (Checkpoint original = Checkpoint.open(src)) {
             // split into two shards with an index, keeping the roberta. prefix
-            SafetensorsWriter a = new SafetensorsWriter().metadata("format", "pt"), b = new SafetensorsWriter();
-            var map = new ObjectMapper().createObjectNode();
-            var weightMap = map.putObject("weight_map");
-            int i = 0;
-            for (String name : original.names()) {
-                String stored = name.startsWith("classifier.") ? name : "roberta." + name;
-                SafetensorsWriter w = (i++ % 2 == 0) ? a : b;
-                w.addFloats(stored, original.floats(name), original.info(name).shape());
-                weightMap.put(stored, w == a ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
-            }
-            a.write(dir.resolve("model-00001-of-00002.safetensors"));
-            b.write(dir.resolve("model-00002-of-00002.safetensors"));
-            Files.writeString(dir.resolve("model.safetensors.index.json"), map.toString());
+            Files.writeString(dir.resolve("model.safetensors.index.json"), TestData.writeTwoShards(src, dir).toString());
             Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
             try (Checkpoint sharded = Checkpoint.open(dir)) {
                 assertEquals(original.names(), sharded.names());

@@ -142,20 +142,7 @@ final class FuzzSeeds {
     static JsonNode shardedFolder(Path src, Path dir, Path elsewhere) throws Exception {
         Files.createDirectories(dir);
         Files.createDirectories(elsewhere);
-        ObjectNode map = Mutate.JSON.createObjectNode();
-        ObjectNode weightMap = map.putObject("weight_map");
-        try (Checkpoint original = Checkpoint.open(src)) {
-            SafetensorsWriter a = new SafetensorsWriter().metadata("format", "pt"), b = new SafetensorsWriter();
-            int i = 0;
-            for (String name : original.names()) {
-                String stored = name.startsWith("classifier.") ? name : "roberta." + name;
-                SafetensorsWriter w = (i++ % 2 == 0) ? a : b;
-                w.addFloats(stored, original.floats(name), original.info(name).shape());
-                weightMap.put(stored, w == a ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
-            }
-            a.write(dir.resolve("model-00001-of-00002.safetensors"));
-            b.write(dir.resolve("model-00002-of-00002.safetensors"));
-        }
+        ObjectNode map = TestData.writeTwoShards(src, dir);
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(dir.resolve("model-00001-of-00002.safetensors"), elsewhere.resolve("model-00001-of-00002.safetensors"));
         Files.createSymbolicLink(dir.resolve("linked.safetensors"), Path.of("..", elsewhere.getFileName().toString(), "model-00001-of-00002.safetensors"));
