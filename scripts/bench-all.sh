@@ -4,7 +4,8 @@
 # on PyTorch), a training step 8x128 (bench --train against transformers), and `embed` end to end
 # on the State of the Union dev set against ONNX Runtime + DJL's HF tokenizers doing the same.
 # Each row runs its implementations back to back, ROUNDS times (A B C A B C), so they see the
-# same machine; the table gives the best round of each (these machines are shared and noisy).
+# same machine; the table gives the best round of each (these machines are shared and noisy), and
+# the median and range of the ratios round by round (this project against the faster anchor of that round).
 #   scripts/bench-all.sh                                    # the full measurement, once, on a quiet machine
 #   ROUNDS=1 SECONDS=2 PASSAGES=64 nice -n 19 scripts/bench-all.sh   # a quick check that it works
 # Env: ROUNDS (3), SECONDS (10; this project's timed seconds; the anchors time themselves: 10 s,
@@ -35,12 +36,13 @@ texts="$work/sotu-dev-$passages.jsonl"
 [ -s "$texts" ] || { zcat "$root/data/sotu/dev.jsonl.gz" | awk -v n="$passages" 'NR <= n' > "$texts.part" && mv "$texts.part" "$texts"; }
 passages="$(wc -l < "$texts")"
 
-# --- measuring: each call appends "row<TAB>impl<TAB>seq/s<TAB>GFLOP/s" to $results ---
+# --- measuring: each call appends "row<TAB>impl<TAB>seq/s<TAB>GFLOP/s<TAB>round" to $results ---
+round=1
 results="$(mktemp)"; trap 'rm -f "$results" "$results.out"' EXIT
 num() { sed -n "s/.*\"$1\":\([-0-9.eE+]*\).*/\1/p" | tail -1; } # a number from our --json line
 record() {
   if [ -z "$3" ]; then log "$2 on '$1': no figure in its output"; return 0; fi
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$results"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" "$round" >> "$results"
   [ -z "${RAW:-}" ] || log "  $1, $2: $3/s${4:+, $4 GFLOP/s}"
 }
 # CPU time the hypervisor gave to other guests ("steal", /proc/stat, in clock ticks summed over
@@ -87,7 +89,7 @@ bench=("$root/roberta" bench --device cpu --config roberta-base --threads "$thre
 for shape in "8 128" "1 128" "1 512"; do
   set -- $shape; row="forward $1x$2"
   for r in $(seq "$rounds"); do
-    log "$row, round $r of $rounds"
+    log "$row, round $r of $rounds"; round=$r
     run "$row" this "${bench[@]}" --batch "$1" --seq "$2"
     run "$row" ort "$java" -cp "$(cat "$anchors/cp.txt")" "$anchors/OrtBench.java" "$onnx" "$1" "$2" "$threads"
     run "$row" hf "$py" "$anchors/hf_bench.py" infer "$1" "$2" "$threads"
@@ -95,13 +97,13 @@ for shape in "8 128" "1 128" "1 512"; do
 done
 row="training step 8x128"
 for r in $(seq "$rounds"); do
-  log "$row, round $r of $rounds"
+  log "$row, round $r of $rounds"; round=$r
   run "$row" this "${bench[@]}" --train --batch 8 --seq 128
   run "$row" hf "$py" "$anchors/hf_bench.py" train 8 128 "$threads"
 done
 row="embed $passages SOTU passages"
 for r in $(seq "$rounds"); do
-  log "$row, round $r of $rounds"
+  log "$row, round $r of $rounds"; round=$r
   run_wall "$row" this "$root/roberta" embed --device cpu --model "$model" --input "$texts" --output "$work/embed-this.npy" --pooling mean --threads "$threads"
   run_wall "$row" ort "$java" -cp "$(cat "$anchors/cp.txt")" "$root/scripts/bench/OrtEmbedPipeline.java" "$onnx" "$model/tokenizer.json" "$texts" "$work/embed-ort.npy" "$threads"
 done
@@ -115,11 +117,23 @@ echo "Best of $rounds round(s) each, alternating per row; this project timed $se
 echo "% of peak is of the $threads-thread FMA peak above; over 100% means the peak was measured while something else ran: re-run on a quiet machine."
 echo "CPU time stolen by the hypervisor during the measurements: $(awk -v s="$steal_total" -v w="$wall_total" 'BEGIN { printf "%.1f%%", (w > 0 ? 100 * s / w : 0) }') (above a few per cent, the rounds were slowed by other guests)."
 echo
-echo "| work | this project | ONNX Runtime | transformers | ratio vs faster anchor |"
-echo "|---|---|---|---|---|"
+echo "| work | this project | ONNX Runtime | transformers | ratio vs faster anchor | round by round: median (range) |"
+echo "|---|---|---|---|---|---|"
+# the last column pairs each round's figure of this project with the faster anchor's in the same
+# round: one lucky round moves the best-of ratio, not the median
 awk -F'\t' -v peak="$peak" '
   { k = $1 SUBSEP $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-    if (!(k in best) || $3 + 0 > best[k] + 0) { best[k] = $3; gf[k] = $4 } }
+    if (!(k in best) || $3 + 0 > best[k] + 0) { best[k] = $3; gf[k] = $4 }
+    rk = $1 SUBSEP $5; rounds[$1] = ($5 > rounds[$1] ? $5 : rounds[$1])
+    if ($2 == "this") mine[rk] = $3; else if ($3 + 0 > anchor[rk] + 0) anchor[rk] = $3 }
+  function byRound(row,   i, m, v, j, t) {
+    m = 0
+    for (i = 1; i <= rounds[row]; i++)
+      if ((row SUBSEP i) in mine && anchor[row SUBSEP i] + 0 > 0) v[++m] = mine[row SUBSEP i] / anchor[row SUBSEP i]
+    if (m == 0) return "-"
+    for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+    return sprintf("%.2fx (%.2f-%.2fx)", m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2, v[1], v[m])
+  }
   function cell(row, impl,   k, unit) {
     k = row SUBSEP impl
     if (!(k in best)) return "-"
@@ -131,4 +145,4 @@ awk -F'\t' -v peak="$peak" '
           if ((r SUBSEP "ort") in best) a = best[r SUBSEP "ort"]
           if ((r SUBSEP "hf") in best && best[r SUBSEP "hf"] + 0 > a + 0) a = best[r SUBSEP "hf"]
           ratio = ((r SUBSEP "this") in best && a > 0) ? sprintf("**%.2fx**", best[r SUBSEP "this"] / a) : "-"
-          printf "| %s | %s | %s | %s | %s |\n", r, cell(r, "this"), cell(r, "ort"), cell(r, "hf"), ratio } }' "$results"
+          printf "| %s | %s | %s | %s | %s | %s |\n", r, cell(r, "this"), cell(r, "ort"), cell(r, "hf"), ratio, byRound(r) } }' "$results"
