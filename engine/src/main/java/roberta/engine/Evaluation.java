@@ -46,10 +46,7 @@ public final class Evaluation {
                     scored += logits.value().rows();
                     targets = masked.targets();
                 } else {
-                    // a head that reads only <s> has the last layer run on those rows alone
-                    logits = model.headReadsFirstTokens()
-                            ? model.headOnFirstTokens(g, model.encode(g, packed, false, false, packed.firstTokenRows()).last())
-                            : model.head(g, packed, model.encode(g, packed, false, false).last());
+                    logits = model.encodeAndHead(g, packed);
                     targets = Targets.of(task, batch);
                 }
                 l = model.backend().toHost(logits.value());
@@ -95,7 +92,7 @@ public final class Evaluation {
             double[] x = reg.stream().mapToDouble(v -> v[0]).toArray(), y = reg.stream().mapToDouble(v -> v[1]).toArray();
             m.put("eval_pearson", Metrics.pearson(x, y));
             m.put("eval_spearman", Metrics.spearman(x, y));
-        } else if (!gold.isEmpty() || task == Task.TOKEN_CLS) {
+        } else {
             putClassification(m, "eval_", gold.stream().mapToInt(i -> i).toArray(), pred.stream().mapToInt(i -> i).toArray(), labels.size(),
                     task == Task.TOKEN_CLS ? goldTags : null, predTags);
         }

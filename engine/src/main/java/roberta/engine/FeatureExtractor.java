@@ -80,8 +80,6 @@ final class FeatureExtractor {
         int groupWindows = Math.max(options.batchSize() * 16, 256);
         // CLS pooling of the last layer reads one row a window: the last layer runs on those rows alone
         boolean clsOnly = pipeline.modes().equals(List.of(Pooling.CLS)) && !layers.needsAll(model.config().numHiddenLayers());
-        int[] rowsOf = clsOnly ? new int[texts.size()] : fullLen;
-        if (clsOnly) java.util.Arrays.fill(rowsOf, 1);
         for (int g0 = 0; g0 < windows.size(); ) {
             int g1 = Math.min(windows.size(), g0 + groupWindows);
             while (g1 < windows.size() && windows.get(g1).input() == windows.get(g1 - 1).input()) g1++;
@@ -91,8 +89,9 @@ final class FeatureExtractor {
                 int input = win.input();
                 synchronized (sums) {
                     if (sums[input] == null) {
-                        sums[input] = new float[rowsOf[input] * width];
-                        counts[input] = new int[rowsOf[input]];
+                        int rows = clsOnly ? 1 : fullLen[input];
+                        sums[input] = new float[rows * width];
+                        counts[input] = new int[rows];
                     }
                     for (int t = 0; t < len; t++) {
                         // <s> and </s> of every window map to the text's first and last rows
@@ -104,7 +103,7 @@ final class FeatureExtractor {
             }, progress == null ? null : progress::advance);
             for (int i = group.get(0).input(); i <= group.get(group.size() - 1).input(); i++) {
                 float[] s = sums[i];
-                int rows = rowsOf[i];
+                int rows = clsOnly ? 1 : fullLen[i];
                 for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) s[r * width + c] /= counts[i][r];
                 out[i] = pipeline.apply(s, rows, width);
                 sums[i] = null;

@@ -421,9 +421,7 @@ public final class Roberta {
             PackedBatch batch = PackedBatch.of(seqs, null, model.config().padTokenId(), model.config().maxPositionEmbeddings());
             float[] l;
             try (Graph g = Graph.inference(model.backend())) {
-                // the head reads only <s>: the last layer runs on those rows alone
-                int[] first = batch.firstTokenRows();
-                l = model.backend().toHost(model.headOnFirstTokens(g, model.encode(g, batch, false, false, first).last()).value());
+                l = model.backend().toHost(model.encodeAndHead(g, batch).value());
             }
             int c = l.length / seqs.size();
             for (int s = 0; s < seqs.size(); s++) out[order[b0 + s]] = Arrays.copyOfRange(l, s * c, (s + 1) * c);

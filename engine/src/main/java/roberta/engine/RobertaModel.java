@@ -232,7 +232,6 @@ public final class RobertaModel {
                 return g.linear(h, decoder, p("lm_head.bias"));
             }
             case SEQUENCE_CLASSIFICATION, NONE -> {
-                if (head == HeadType.NONE && !params.containsKey("pooler.dense.weight")) return null;
                 return headOnFirstTokens(g, g.gatherRows(last, batch.firstTokenRows()));
             }
             case TOKEN_CLASSIFICATION -> {
@@ -240,6 +239,15 @@ public final class RobertaModel {
             }
         }
         throw new IllegalStateException();
+    }
+
+    /**
+     * The head's output for a batch: {@link #encode} then {@link #head}, except that a head reading
+     * only {@code <s>} has the last layer run on those rows alone (the same values).
+     */
+    public Var encodeAndHead(Graph g, PackedBatch batch) {
+        if (headReadsFirstTokens()) return headOnFirstTokens(g, encode(g, batch, false, false, batch.firstTokenRows()).last());
+        return head(g, batch, encode(g, batch, false, false).last());
     }
 
     /** True when the head reads only each sequence's {@code <s>} state (see {@link #headOnFirstTokens}). */

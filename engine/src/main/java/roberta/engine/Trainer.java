@@ -228,12 +228,11 @@ public final class Trainer {
     /** Encoder states (eval mode) of every example, once: the <s> row for seq-cls, all rows for token-cls. */
     private List<float[]> computeFeatures(List<Example> examples) {
         List<float[]> cache = new ArrayList<>(java.util.Collections.nCopies(examples.size(), (float[]) null));
-        int h = model.config().hiddenSize();
         LayerSelection last = LayerSelection.parse("last", model.config().numHiddenLayers());
         try (ProgressReport bar = new ProgressReport(listener, "caching features", examples.size(), "seq")) {
             // sequence classification reads only <s>: the last layer runs on those rows alone
             HiddenStates.run(model, examples.stream().map(Example::ids).toList(), 32, last, o.task() == Task.SEQ_CLS, (i, states, len) ->
-                    cache.set(i, o.task() == Task.SEQ_CLS ? java.util.Arrays.copyOf(states, h) : states), bar::advance);
+                    cache.set(i, states), bar::advance);
         }
         return cache;
     }

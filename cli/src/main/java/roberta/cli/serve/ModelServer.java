@@ -74,12 +74,13 @@ public final class ModelServer implements AutoCloseable {
         try (Batcher scratch = new Batcher(roberta, limits, new Metrics(() -> 0))) {
             scratch.start();
             ServedModel m = new ServedModel(roberta, modelName, scratch, limits);
+            JsonEndpoint embed = new EmbedEndpoint(true), classify = new ClassifyEndpoint();
             boolean classifier = roberta.model().head() == HeadType.SEQUENCE_CLASSIFICATION;
             for (int pass = 0; pass < 2; pass++) {
                 for (String text : List.of("warm up", WARM_UP_TEXT)) { // a short text's products take other paths than a long one's
                     var body = JsonEndpoint.JSON.createObjectNode().put("input", text).put("truncate", true);
-                    new EmbedEndpoint(true).handle(m, body);
-                    if (classifier) new ClassifyEndpoint().handle(m, body);
+                    embed.handle(m, body);
+                    if (classifier) classify.handle(m, body);
                 }
             }
         }
