@@ -59,7 +59,7 @@ public final class Activations {
      * scalar {@link #erf} is its reference.
      */
     static FloatVector erfVector(FloatVector a) {
-        FloatVector x = a.max(-4f).min(4f), x2 = x.mul(x);
+        FloatVector x = VectorMath.clamp(a, -4f, 4f), x2 = x.mul(x);
         FloatVector p = x2.mul(-2.72614225801306e-10f).add(2.77068142495902e-08f);
         p = p.fma(x2, FloatVector.broadcast(S, -2.10102402082508e-06f));
         p = p.fma(x2, FloatVector.broadcast(S, -5.69250639462346e-05f));

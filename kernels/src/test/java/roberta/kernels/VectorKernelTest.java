@@ -33,6 +33,25 @@ class VectorKernelTest {
         }
     }
 
+    /** clamp is Math.min(Math.max(x, lo), hi) in every lane to the bit (bounds not zero): NaN, signed zeros, infinities, the bounds themselves. */
+    @Test
+    void clampIsMaxThenMinBitForBit() {
+        float[] special = {Float.NaN, -0f, 0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -4f, 4f, Math.nextDown(-4f), Math.nextUp(4f),
+                           Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1e-40f, 3.5f, -3.5f};
+        float[][] bounds = {{-4f, 4f}, {-87.33654f, 88.72283f}, {0.5f, 1f}, {-1f, -Float.MIN_VALUE}};
+        float[] in = new float[VectorMath.S.length()], out = new float[in.length];
+        Random rng = new Random(6);
+        for (float[] b : bounds)
+            for (int trial = 0; trial < 200; trial++) {
+                for (int i = 0; i < in.length; i++)
+                    in[i] = trial < special.length ? special[(trial + i) % special.length] : (float) (rng.nextGaussian() * 50);
+                VectorMath.clamp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, in, 0), b[0], b[1]).intoArray(out, 0);
+                for (int i = 0; i < in.length; i++)
+                    assertEquals(Float.floatToRawIntBits(Math.min(Math.max(in[i], b[0]), b[1])), Float.floatToRawIntBits(out[i]),
+                                 "clamp(" + in[i] + ", " + b[0] + ", " + b[1] + ")");
+            }
+    }
+
     /** The vector SplitMix64 gives the scalar generator's masks bit for bit: any range, seed, negative values. */
     @Test
     void dropoutRangeMatchesScalarBitForBit() {
