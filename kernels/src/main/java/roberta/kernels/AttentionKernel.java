@@ -100,7 +100,7 @@ final class AttentionKernel {
             return;
         }
         int bound = S.loopBound(len);
-        float[] lanes = VectorMath.lanes();
+        VectorMath.Scratch lanes = VectorMath.scratch();
         for (int r = 0, o = off; r < rows; r++, o += len) {
             // the maximum in four independent chains (a lanewise MAX is several dependent
             // instructions, and one chain left the pass a third of the softmax); exact in any order
@@ -113,7 +113,7 @@ final class AttentionKernel {
                 m3 = m3.max(FloatVector.fromArray(S, a, o + j + 3 * S.length()));
             }
             for (; j < bound; j += S.length()) m0 = m0.max(FloatVector.fromArray(S, a, o + j));
-            float max = VectorMath.max(m0.max(m1).max(m2.max(m3)), lanes);
+            float max = VectorMath.max(m0.max(m1).max(m2.max(m3)), lanes.lanes);
             for (; j < len; j++) max = Math.max(max, a[o + j]);
             FloatVector vsum = FloatVector.zero(S);
             for (j = 0; j < bound; j += S.length()) {
@@ -121,7 +121,7 @@ final class AttentionKernel {
                 e.intoArray(a, o + j);
                 vsum = vsum.add(e);
             }
-            double sum = VectorMath.sum(vsum, lanes);
+            double sum = VectorMath.sum(vsum, lanes.lanes, lanes.pairs);
             for (; j < len; j++) {
                 float e = (float) Math.exp((a[o + j] - max) * scale);
                 a[o + j] = e;
@@ -158,12 +158,12 @@ final class AttentionKernel {
             return;
         }
         int bound = S.loopBound(len);
-        float[] lanes = VectorMath.lanes();
+        VectorMath.Scratch lanes = VectorMath.scratch();
         for (int r = 0; r < rows; r++) {
             int d = dpOff + r * len, o = pOff + r * len, j = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; j < bound; j += S.length()) acc = FloatVector.fromArray(S, dp, d + j).fma(FloatVector.fromArray(S, p, o + j), acc);
-            double dot = VectorMath.sum(acc, lanes);
+            double dot = VectorMath.sum(acc, lanes.lanes, lanes.pairs);
             for (; j < len; j++) dot += dp[d + j] * p[o + j];
             float dotF = (float) dot;
             for (j = 0; j < bound; j += S.length()) {
