@@ -35,7 +35,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor packedWeight(float[] values, int out, int in) {
-        return CpuTensor.packed(Gemm.packB(true, in, out, values, 0, in), out, in);
+        return CpuTensor.packed(Gemm.packBOnce(true, in, out, values, 0, in), out, in);
     }
 
     @Override
@@ -53,7 +53,7 @@ public final class CpuBackend implements Backend {
     public void packForInference(Tensor weight) {
         CpuTensor c = (CpuTensor) weight;
         if (c.packedOnly != null) return;
-        c.packedOnly = packed(weight);
+        c.packedOnly = c.packedCache != null && c.packedVersion == c.version() ? c.packedCache : Gemm.packBOnce(true, c.dim(1), c.dim(0), c.data, 0, c.dim(1));
         c.data = null;
         c.packedCache = null;
     }

@@ -99,8 +99,21 @@ public final class Gemm {
     /** Packs op(B), reusing reuse's array when it has the same shape. */
     static PackedB packB(PackedB reuse, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         float[] data = reuse != null && reuse.k == k && reuse.n == n ? reuse.data : new float[packedSize(k, n)];
-        packBInto(data, transB, k, n, b, bOff, ldb);
+        packBInto(data, transB, k, n, b, bOff, ldb, true);
         return reuse != null && reuse.data == data ? reuse : new PackedB(data, k, n);
+    }
+
+    /**
+     * Packs op(B) that is packed once, a weight at load: a transposed B by the scalar loop, not the
+     * vector gathers. The gathers are 4-5x faster once compiled, which a training step's re-packing
+     * needs, but a load is over before they are: the Vector API runs boxed, about a microsecond a
+     * gather, until the JIT compiles it (measured: a roberta-base load 0.8-0.95 s with the gathers,
+     * 0.5-0.6 s with the scalar loop, which the JIT compiles within the first weight).
+     */
+    public static PackedB packBOnce(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        float[] data = new float[packedSize(k, n)];
+        packBInto(data, transB, k, n, b, bOff, ldb, false);
+        return new PackedB(data, k, n);
     }
 
     /**
@@ -110,7 +123,7 @@ public final class Gemm {
     static PackedB packBScratch(float[][] holder, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         int size = packedSize(k, n);
         if (holder[0].length < size) holder[0] = new float[size];
-        packBInto(holder[0], transB, k, n, b, bOff, ldb);
+        packBInto(holder[0], transB, k, n, b, bOff, ldb, true);
         return new PackedB(holder[0], k, n);
     }
 
@@ -142,13 +155,14 @@ public final class Gemm {
      * Packs op(B) into dst, the panels split over the kernel pool when there are enough of them
      * (a trained weight is re-packed every step, and the backward pass packs its operands on each call).
      */
-    private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+    private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, boolean gather) {
         int panels = (n + NR - 1) / NR;
-        if ((long) k * n < 1 << 16) packPanels(dst, transB, k, n, b, bOff, ldb, 0, panels);
-        else Parallel.forRange(panels, 1, (p0, p1) -> packPanels(dst, transB, k, n, b, bOff, ldb, p0, p1));
+        if ((long) k * n < 1 << 16) packPanels(dst, transB, k, n, b, bOff, ldb, 0, panels, gather);
+        else Parallel.forRange(panels, 1, (p0, p1) -> packPanels(dst, transB, k, n, b, bOff, ldb, p0, p1, gather));
     }
 
-    private static void packPanels(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, int p0, int p1) {
+    /** gather: a full transposed panel by vector gathers (see {@link #packBOnce} for when not). */
+    private static void packPanels(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, int p0, int p1, boolean gather) {
         for (int p = p0; p < p1; p++) {
             int j0 = p * NR, nv = Math.min(NR, n - j0);
             int base = p * k * NR;
@@ -160,7 +174,7 @@ public final class Gemm {
                 }
                 continue;
             }
-            if (nv == NR && !SCALAR) {
+            if (nv == NR && gather && !SCALAR) {
                 // a full panel: each depth's NR values are gathered from the NR source rows (two
                 // vector gathers, the rows' lines staying in L1 across depths) and stored as one
                 // contiguous panel row; 2.5x the scalar loop below (attention's k^T, every trained weight each step)
