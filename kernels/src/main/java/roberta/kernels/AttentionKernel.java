@@ -103,7 +103,7 @@ final class AttentionKernel {
         VectorMath.Scratch lanes = VectorMath.scratch();
         for (int r = 0, o = off; r < rows; r++, o += len) {
             // the maximum in four independent chains (a lanewise MAX is several dependent
-            // instructions, and one chain left the pass a third of the softmax); exact in any order
+            // instructions, which one chain waits on in turn); exact in any order
             int j = 0;
             FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
             for (int bound4 = len - 4 * S.length(); j <= bound4; j += 4 * S.length()) {

@@ -52,10 +52,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void packForInference(Tensor weight) {
         CpuTensor c = (CpuTensor) weight;
-        if (c.packedOnly != null) return;
-        c.packedOnly = c.packedCache != null && c.packedVersion == c.version() ? c.packedCache : Gemm.packBOnce(true, c.dim(1), c.dim(0), c.data, 0, c.dim(1));
-        c.data = null;
-        c.packedCache = null;
+        synchronized (c) { // as packed(): a product on another thread may be re-packing the cache
+            if (c.packedOnly != null) return;
+            c.packedOnly = c.packedCache != null && c.packedVersion == c.version() ? c.packedCache
+                    : Gemm.packBOnce(true, c.dim(1), c.dim(0), c.data, 0, c.dim(1));
+            c.data = null;
+            c.packedCache = null;
+        }
     }
 
     @Override

@@ -31,14 +31,14 @@ public final class Gemm {
     static final boolean SCALAR = Boolean.getBoolean("roberta.scalar");
 
     /**
-     * An 8 x 8 block of A transposed in registers for the pack (below): three rounds of two-source
-     * zips, each lane pairing vector i with vector i + 4, leave vector j holding column j; 24
-     * permutes, 8 loads and 8 stores for 64 values where the scalar loop spends 64 of each: the
-     * pack 3.3x faster (0.33 -> 0.10 ns a float), the same bits; a few percent of a GEMM whose
-     * threads each pack their rows of A (one thread, or a row split). Only where the two-source
-     * select is one AVX-512 instruction and a sliver is 8 rows: elsewhere the scalar loop does it.
+     * An 8 x 8 block of A transposed in registers for the pack (packA): three rounds of zipping
+     * vector i with vector i + 4 leave vector j holding column j; 24 permutes, 8 loads and 8 stores
+     * for 64 values where the scalar loop spends 64 of each (the pack 3.3x faster compiled, the same
+     * bits). Only on x86 with AVX-512, where the two-source select is one instruction (elsewhere it
+     * may be a slow fallback), and with 8-row slivers.
      */
-    private static final boolean TRANSPOSE_IN_REGISTERS = S.vectorBitSize() >= 512 && MR == 8;
+    private static final boolean TRANSPOSE_IN_REGISTERS = S.vectorBitSize() >= 512 && MR == 8
+            && System.getProperty("os.arch", "").matches("amd64|x86_64");
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
     private static final FloatVector ZIP_LO = FloatVector.fromArray(S8, new float[] {0, 8, 1, 9, 2, 10, 3, 11}, 0);
     private static final FloatVector ZIP_HI = FloatVector.fromArray(S8, new float[] {4, 12, 5, 13, 6, 14, 7, 15}, 0);
@@ -117,7 +117,7 @@ public final class Gemm {
 
     /**
      * Packs op(B) that is packed once, a weight at load: a transposed B by the scalar loop, not the
-     * vector gathers. The gathers are 4-5x faster once compiled, which a training step's re-packing
+     * vector gathers. The gathers are several times faster once compiled, which a training step's re-packing
      * needs, but a load is over before they are: the Vector API runs boxed, about a microsecond a
      * gather, until the JIT compiles it (measured: a roberta-base load 0.8-0.95 s with the gathers,
      * 0.5-0.6 s with the scalar loop, which the JIT compiles within the first weight).
@@ -364,7 +364,7 @@ public final class Gemm {
                 continue;
             }
             if (!transA && mv == MR) {
-                // eight row streams read in step, the pack written sequentially: 8 x 8 blocks transposed in registers, then one value at a time
+                // eight row streams read in step, the pack written sequentially: 8 x 8 blocks transposed in registers (AVX-512), then one value at a time
                 int s0 = aOff + (i0 + ir) * lda + pc, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
                 int kk0 = 0;
                 for (; TRANSPOSE_IN_REGISTERS && !SCALAR && kk0 + 8 <= kc; kk0 += 8) {

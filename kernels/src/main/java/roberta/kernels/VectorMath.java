@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector math built only from IEEE-exact operations (add, mul, fma, conversions), so results
+ * Vector math built only from IEEE-exact operations (add, mul, fma, conversions, compares and blends), so results
  * are bit-identical whether the JIT has compiled the code or not. The JDK's lanewise EXP and
  * reduceLanes(ADD) may differ between the interpreter and compiled code, which would make a
  * seeded training run differ from itself.
@@ -44,10 +44,11 @@ final class VectorMath {
     }
 
     /**
-     * x.max(lo).min(hi) for bounds that are not zero, the same bits in every lane (NaN stays NaN,
-     * -0 stays -0; a zero bound would keep a -0 where max gives +0), from a compare and a masked
-     * move per bound: the lanewise MAX and MIN follow Math.max and min, which the JIT writes as
-     * several instructions each, and the clamps were about a third of exp's time (softmax 1.4x).
+     * x.max(lo).min(hi) for bounds that are neither zero nor NaN, the same bits in every lane (NaN
+     * stays NaN, -0 stays -0; a zero bound would keep the other signed zero, where max and min order
+     * them), from a compare and a masked move per bound: the lanewise MAX and MIN follow Math.max
+     * and min, which the JIT writes as several instructions each (with the clamps so, exp's pass
+     * over a softmax row took 1.4x as long).
      */
     static FloatVector clamp(FloatVector x, float lo, float hi) {
         x = x.blend(lo, x.compare(VectorOperators.LT, lo));
@@ -61,15 +62,16 @@ final class VectorMath {
     }
 
     /**
-     * The lanes summed in double, pairwise: lane i + lane i + n/2, and so on down to one, a fixed
-     * order (the same in compiled and interpreted code). Through the caller's scratch: lane(i) with a
-     * loop index is not intrinsified and would box the vector, and a loop over rows fetches the
-     * scratch once, not per row. Pairwise rather than in lane order: at 128 tokens a softmax row is
-     * eight vectors, and a chain of sixteen dependent adds was a fifth of the row.
+     * The lanes summed in double, pairwise: lanes[i] + lanes[i + n/2], then those halved again
+     * down to one, a fixed order (the same in compiled and interpreted code). Through the caller's
+     * scratch: lane(i) with a loop index is not intrinsified and would box the vector, and a loop
+     * over rows fetches the scratch once, not per row. Pairwise, not in lane order: a chain of
+     * dependent adds is a long wait in a short softmax row.
      */
     static double sum(FloatVector v, float[] lanes, double[] pairs) {
         v.intoArray(lanes, 0);
         int half = lanes.length / 2;
+        if (half == 0) return lanes[0];
         for (int i = 0; i < half; i++) pairs[i] = (double) lanes[i] + lanes[i + half];
         for (int w = half / 2; w >= 1; w /= 2)
             for (int i = 0; i < w; i++) pairs[i] += pairs[i + w];
@@ -84,7 +86,7 @@ final class VectorMath {
         return lanes[0];
     }
 
-    /** A kernel thread's scratch for sum and max: S.length() floats and half as many doubles. */
+    /** A kernel thread's scratch for sum and max: S.length() floats (a power of two) and half as many doubles. */
     static final class Scratch {
         final float[] lanes = new float[S.length()];
         final double[] pairs = new double[Math.max(1, S.length() / 2)];

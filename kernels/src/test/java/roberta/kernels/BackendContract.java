@@ -128,6 +128,19 @@ abstract class BackendContract {
             be.packForInference(later);
             be.linear(y, tensor(x, n, in), later, tensor(b, out));
             assertClose(ref, be.toHost(y), 1e-5, "packed for inference");
+            // a weight a product used already (the backend may keep a pack of it), then changed, then
+            // packed for inference: the new values count, and an unchanged one stays as it was
+            float[] w2 = random(out * in);
+            Tensor trained = tensor(w, out, in), kept = tensor(w, out, in);
+            be.linear(y, tensor(x, n, in), trained, tensor(b, out));
+            be.linear(y, tensor(x, n, in), kept, tensor(b, out));
+            be.copyFromHost(trained, w2);
+            be.packForInference(trained);
+            be.packForInference(kept);
+            be.linear(y, tensor(x, n, in), trained, tensor(b, out));
+            assertClose(ReferenceOps.linear(x, w2, b, n, in, out), be.toHost(y), 1e-5, "changed after a product, then packed for inference");
+            be.linear(y, tensor(x, n, in), kept, tensor(b, out));
+            assertClose(ref, be.toHost(y), 1e-5, "used by a product, then packed for inference");
         }
     }
 

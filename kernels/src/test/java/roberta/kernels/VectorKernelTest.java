@@ -121,6 +121,27 @@ class VectorKernelTest {
         }
     }
 
+    /**
+     * The row maximum found wherever it sits: each of the four chains, the whole vectors after them,
+     * the scalar tail. A missed maximum of 200 overflows exp and the row no longer matches.
+     */
+    @Test
+    void softmaxFindsTheMaximumInEveryPartOfARow() {
+        int lanes = VectorMath.S.length();
+        Random rng = new Random(3);
+        for (int len : new int[] {4 * lanes + lanes + 3, 8 * lanes + 2 * lanes + 1, 4 * lanes, lanes + 1}) {
+            for (int at = 0; at < len; at += Math.max(1, lanes / 2 - 1)) {
+                float[] a = new float[len], b;
+                for (int i = 0; i < len; i++) a[i] = (float) rng.nextGaussian() * 5;
+                a[at] = 200f;
+                b = a.clone();
+                AttentionKernel.softmaxRows(a, 0, 1, len, 1f);
+                AttentionKernel.softmaxRowScalar(b, 0, len, 1f);
+                for (int i = 0; i < len; i++) assertEquals(b[i], a[i], 1e-6f, "len " + len + ", maximum at " + at + ", [" + i + "]");
+            }
+        }
+    }
+
     @Test
     void layerNormMatchesDefinition() {
         Random rng = new Random(3);
