@@ -118,10 +118,11 @@ public final class Gemm {
 
     /**
      * Packs op(B) that is packed once, a weight at load: a transposed B by the scalar loop, not the
-     * vector gathers. The gathers are several times faster once compiled, which a training step's re-packing
-     * needs, but a load is over before they are: the Vector API runs boxed, about a microsecond a
-     * gather, until the JIT compiles it (measured: a roberta-base load 0.8-0.95 s with the gathers,
-     * 0.5-0.6 s with the scalar loop, which the JIT compiles within the first weight).
+     * vector code (register transposes, then gathers). That is several times faster once compiled,
+     * which a training step's re-packing needs, but a load is over before it is: the Vector API runs
+     * boxed, about a microsecond an operation, until the JIT compiles it (measured: a roberta-base
+     * load 0.8-0.95 s with the gathers, 0.5-0.6 s with the scalar loop, which the JIT compiles
+     * within the first weight).
      */
     public static PackedB packBOnce(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         float[] data = new float[packedSize(k, n)];
@@ -168,14 +169,14 @@ public final class Gemm {
      * Packs op(B) into dst, the panels split over the kernel pool when there are enough of them
      * (a trained weight is re-packed every step, and the backward pass packs its operands on each call).
      */
-    private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, boolean gather) {
+    private static void packBInto(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, boolean vector) {
         int panels = (n + NR - 1) / NR;
-        if ((long) k * n < 1 << 16) packPanels(dst, transB, k, n, b, bOff, ldb, 0, panels, gather);
-        else Parallel.forRange(panels, 1, (p0, p1) -> packPanels(dst, transB, k, n, b, bOff, ldb, p0, p1, gather));
+        if ((long) k * n < 1 << 16) packPanels(dst, transB, k, n, b, bOff, ldb, 0, panels, vector);
+        else Parallel.forRange(panels, 1, (p0, p1) -> packPanels(dst, transB, k, n, b, bOff, ldb, p0, p1, vector));
     }
 
-    /** gather: a full transposed panel by vector gathers (see {@link #packBOnce} for when not). */
-    private static void packPanels(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, int p0, int p1, boolean gather) {
+    /** vector: a full transposed panel by register transposes and gathers, else by the scalar loop (see {@link #packBOnce} for when). */
+    private static void packPanels(float[] dst, boolean transB, int k, int n, float[] b, int bOff, int ldb, int p0, int p1, boolean vector) {
         for (int p = p0; p < p1; p++) {
             int j0 = p * NR, nv = Math.min(NR, n - j0);
             int base = p * k * NR;
@@ -187,7 +188,7 @@ public final class Gemm {
                 }
                 continue;
             }
-            if (nv == NR && gather && !SCALAR) {
+            if (nv == NR && vector && !SCALAR) {
                 // a full panel (attention's k^T, every trained weight each step): 8 x 8 blocks of
                 // the NR source rows transposed in registers (AVX-512), then each remaining depth's
                 // NR values gathered from the NR source rows (two vector gathers, the rows' lines

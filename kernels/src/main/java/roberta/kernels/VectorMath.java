@@ -55,10 +55,9 @@ final class VectorMath {
         return x.blend(hi, x.compare(VectorOperators.GT, hi));
     }
 
-    /** The lanes summed in double, pairwise (see {@link #sum(FloatVector, float[], double[])}). */
+    /** The lanes summed in double, pairwise (see {@link #sum(FloatVector, Scratch)}). */
     static double sum(FloatVector v) {
-        Scratch s = SCRATCH.get();
-        return sum(v, s.lanes, s.pairs);
+        return sum(v, SCRATCH.get());
     }
 
     /**
@@ -68,7 +67,9 @@ final class VectorMath {
      * over rows fetches the scratch once, not per row. Pairwise, not in lane order: a chain of
      * dependent adds is a long wait in a short softmax row.
      */
-    static double sum(FloatVector v, float[] lanes, double[] pairs) {
+    static double sum(FloatVector v, Scratch scratch) {
+        float[] lanes = scratch.lanes;
+        double[] pairs = scratch.pairs;
         v.intoArray(lanes, 0);
         int half = lanes.length / 2;
         if (half == 0) return lanes[0];
@@ -79,7 +80,8 @@ final class VectorMath {
     }
 
     /** The lanes' maximum, pairwise through the caller's scratch (exact in any order; a tree, not a chain of dependent maxima). */
-    static float max(FloatVector v, float[] lanes) {
+    static float max(FloatVector v, Scratch scratch) {
+        float[] lanes = scratch.lanes;
         v.intoArray(lanes, 0);
         for (int w = lanes.length / 2; w >= 1; w /= 2)
             for (int i = 0; i < w; i++) lanes[i] = Math.max(lanes[i], lanes[i + w]);
