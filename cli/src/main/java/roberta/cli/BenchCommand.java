@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,13 +81,21 @@ final class BenchCommand implements Callable<Integer> {
             if (json) System.out.println(JsonLines.JSON.writeValueAsString(result));
             return 0;
         }
-        // measured before the model is built, while the machine is otherwise idle
-        FmaPeak.Peak peak = peakPerCore != null ? new FmaPeak.Peak(t, FmaPeak.lanes(), peakPerCore * t) : FmaPeak.measure(t, 3, 200);
+        // measured before the model is built and again after the timed work, the better of the two kept:
+        // a core busy elsewhere at one of the moments (the JIT compiling start-up code, another guest
+        // on the host) halves a measurement, which once made a forward pass "146% of peak"
+        FmaPeak.Peak before = peakPerCore != null ? new FmaPeak.Peak(t, FmaPeak.lanes(), peakPerCore * t) : FmaPeak.measure(t, 3, 200);
+        Supplier<FmaPeak.Peak> remeasured = () -> peakPerCore != null ? before : FmaPeak.better(before, FmaPeak.measure(t, 3, 200));
         String peakSource = peakPerCore != null ? "given" : "measured";
-        result.put("peak_gflops", peak.gflops());
         if (gemm) {
-            for (int[] s : new int[][] {{1024, 768, 768}, {1024, 3072, 768}}) {
-                double g = GemmBench.run(s[0], s[1], s[2], Math.max(2, seconds / 2));
+            double[] figures = new double[2];
+            int[][] shapes = {{1024, 768, 768}, {1024, 3072, 768}};
+            for (int i = 0; i < shapes.length; i++) figures[i] = GemmBench.run(shapes[i][0], shapes[i][1], shapes[i][2], Math.max(2, seconds / 2));
+            FmaPeak.Peak peak = remeasured.get();
+            result.put("peak_gflops", peak.gflops());
+            for (int i = 0; i < shapes.length; i++) {
+                int[] s = shapes[i];
+                double g = figures[i];
                 double pct = peak.percentOf(g);
                 System.out.printf("gemm %dx%dx%d: %.1f GFLOP/s, %.0f%% of %.0f GFLOP/s %s peak (%d threads)%n", s[0], s[1], s[2], g, pct, peak.gflops(), peakSource, t);
                 result.put("gemm_" + s[0] + "x" + s[1] + "x" + s[2] + "_gflops", g);
@@ -135,6 +144,8 @@ final class BenchCommand implements Callable<Integer> {
             batches++;
         } while ((now = System.nanoTime()) < end);
         double secs = (now - start) / 1e9;
+        FmaPeak.Peak peak = remeasured.get();
+        result.put("peak_gflops", peak.gflops());
         if (profiler != null) {
             int runs = batches;
             profiler.millisPer(runs).entrySet().stream().sorted(Map.Entry.comparingByValue(java.util.Comparator.reverseOrder()))

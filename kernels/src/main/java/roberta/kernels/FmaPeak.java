@@ -37,6 +37,12 @@ public final class FmaPeak {
 
     private FmaPeak() {}
 
+    /** Of two measurements of the same threads, the higher: a measurement can only come out low (something else ran), never high. */
+    public static Peak better(Peak a, Peak b) {
+        if (a.threads() != b.threads()) throw new IllegalArgumentException("peaks of " + a.threads() + " and " + b.threads() + " threads");
+        return a.gflops() >= b.gflops() ? a : b;
+    }
+
     /** Floats per vector the kernel works on. */
     public static int lanes() {
         return SPECIES.length();

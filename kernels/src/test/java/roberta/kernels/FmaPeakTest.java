@@ -1,6 +1,8 @@
 package roberta.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -27,5 +29,13 @@ class FmaPeakTest {
         assertTrue(p.gflops() > 0 && Double.isFinite(p.gflops()), "peak " + p.gflops());
         assertEquals(50.0, p.percentOf(p.gflops() / 2), 1e-9);
         assertEquals(100.0 * 12.5 / p.gflops(), p.percentOf(12.5), 1e-9);
+    }
+
+    @Test
+    void theBetterOfTwoMeasurementsIsTheHigherAndOnlyForTheSameThreads() {
+        FmaPeak.Peak low = new FmaPeak.Peak(2, 16, 258), high = new FmaPeak.Peak(2, 16, 529);
+        assertSame(high, FmaPeak.better(low, high));
+        assertSame(high, FmaPeak.better(high, low));
+        assertThrows(IllegalArgumentException.class, () -> FmaPeak.better(low, new FmaPeak.Peak(1, 16, 529)));
     }
 }
