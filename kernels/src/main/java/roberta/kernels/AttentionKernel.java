@@ -102,17 +102,16 @@ final class AttentionKernel {
             return;
         }
         int bound = S.loopBound(len);
-        VectorMath.Scratch scratch = VectorMath.scratch();
         RowScratch perRow = ROW_SCRATCH.get().fit(rows);
         float[] maxes = perRow.maxes;
         double[] sums = perRow.sums;
-        for (int r = 0, o = off; r < rows; r++, o += len) maxes[r] = rowMax(a, o, len, bound, scratch);
-        for (int r = 0, o = off; r < rows; r++, o += len) sums[r] = rowExpSum(a, o, len, bound, maxes[r], scale, scratch);
+        for (int r = 0, o = off; r < rows; r++, o += len) maxes[r] = rowMax(a, o, len, bound);
+        for (int r = 0, o = off; r < rows; r++, o += len) sums[r] = rowExpSum(a, o, len, bound, maxes[r], scale);
         for (int r = 0, o = off; r < rows; r++, o += len) rowScale(a, o, len, bound, (float) (1.0 / sums[r]));
     }
 
     /** The maximum of a[o, o + len), in four independent chains (a lanewise MAX is several dependent instructions, which one chain waits on in turn); exact in any order. */
-    private static float rowMax(float[] a, int o, int len, int bound, VectorMath.Scratch scratch) {
+    private static float rowMax(float[] a, int o, int len, int bound) {
         int j = 0;
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         for (int bound4 = len - 4 * S.length(); j <= bound4; j += 4 * S.length()) {
@@ -122,13 +121,13 @@ final class AttentionKernel {
             m3 = m3.max(FloatVector.fromArray(S, a, o + j + 3 * S.length()));
         }
         for (; j < bound; j += S.length()) m0 = m0.max(FloatVector.fromArray(S, a, o + j));
-        float max = VectorMath.max(m0.max(m1).max(m2.max(m3)), scratch);
+        float max = VectorMath.max(m0.max(m1).max(m2.max(m3)));
         for (; j < len; j++) max = Math.max(max, a[o + j]);
         return max;
     }
 
     /** a[i] = exp((a[i] - max) * scale) over the row, in place; their sum (lanes pairwise in double, then the scalar tail). */
-    private static double rowExpSum(float[] a, int o, int len, int bound, float max, float scale, VectorMath.Scratch scratch) {
+    private static double rowExpSum(float[] a, int o, int len, int bound, float max, float scale) {
         FloatVector vsum = FloatVector.zero(S);
         int j = 0;
         for (; j < bound; j += S.length()) {
@@ -136,7 +135,7 @@ final class AttentionKernel {
             e.intoArray(a, o + j);
             vsum = vsum.add(e);
         }
-        double sum = VectorMath.sum(vsum, scratch);
+        double sum = VectorMath.sum(vsum);
         for (; j < len; j++) {
             float e = (float) Math.exp((a[o + j] - max) * scale);
             a[o + j] = e;
@@ -193,12 +192,11 @@ final class AttentionKernel {
             return;
         }
         int bound = S.loopBound(len);
-        VectorMath.Scratch scratch = VectorMath.scratch();
         for (int r = 0; r < rows; r++) {
             int d = dpOff + r * len, o = pOff + r * len, j = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; j < bound; j += S.length()) acc = FloatVector.fromArray(S, dp, d + j).fma(FloatVector.fromArray(S, p, o + j), acc);
-            double dot = VectorMath.sum(acc, scratch);
+            double dot = VectorMath.sum(acc);
             for (; j < len; j++) dot += dp[d + j] * p[o + j];
             float dotF = (float) dot;
             for (j = 0; j < bound; j += S.length()) {

@@ -122,6 +122,30 @@ class VectorKernelTest {
     }
 
     /**
+     * VectorMath.sum is the pairwise tree its doc states (lanes i and i + n/2 in double, then halved
+     * again), to the bit: values of mixed magnitude make another order round differently. max finds
+     * the largest lane wherever it sits.
+     */
+    @Test
+    void laneSumIsThePairwiseTreeBitForBitAndMaxFindsEveryLane() {
+        int lanes = VectorMath.S.length();
+        Random rng = new Random(11);
+        float[] v = new float[lanes];
+        for (int trial = 0; trial < 2000; trial++) {
+            for (int i = 0; i < lanes; i++) v[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(9) - 4));
+            double[] pairs = new double[Math.max(1, lanes / 2)];
+            for (int i = 0; i < lanes / 2; i++) pairs[i] = (double) v[i] + v[i + lanes / 2];
+            for (int w = lanes / 4; w >= 1; w /= 2) for (int i = 0; i < w; i++) pairs[i] += pairs[i + w];
+            double expected = lanes == 1 ? v[0] : pairs[0];
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(VectorMath.sum(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, v, 0))),
+                    "sum of " + java.util.Arrays.toString(v));
+            int at = trial % lanes;
+            v[at] = 1e6f;
+            assertEquals(1e6f, VectorMath.max(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, v, 0)), "maximum in lane " + at);
+        }
+    }
+
+    /**
      * The row maximum found wherever it sits: each of the four chains, the whole vectors after them,
      * the scalar tail. A missed maximum of 200 overflows exp and the row no longer matches.
      */
