@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import roberta.kernels.Backend;
 import roberta.kernels.Devices;
+import roberta.kernels.JitWarmUp;
 import roberta.loader.HeadType;
 import roberta.loader.SentenceTransformerConfig;
 import roberta.tokenizer.EncodeOptions;
@@ -93,9 +94,12 @@ public final class Roberta {
         SentenceTransformerConfig st = SentenceTransformerConfig.existsIn(dir) ? SentenceTransformerConfig.load(dir) : null;
         SentencePipeline pipeline = st == null ? null : SentencePipeline.of(st); // its files are checked before the model is read
         Path modelDir = st == null ? dir : st.transformerDir();
-        RobertaModel model = adapter == null ? RobertaModel.load(modelDir, backend, null, null, null, 0, true)
-                : AdapterFolder.load(modelDir, adapter, backend, 0).mergeAdapter().forInference();
-        RobertaTokenizer tok = RobertaTokenizer.existsIn(modelDir) ? RobertaTokenizer.load(modelDir) : null;
+        // the load reads and packs weights on one thread; the kernels are compiled on another meanwhile
+        Loaded loaded = JitWarmUp.during(backend, () -> new Loaded(adapter == null ? RobertaModel.load(modelDir, backend, null, null, null, 0, true)
+                : AdapterFolder.load(modelDir, adapter, backend, 0).mergeAdapter().forInference(),
+                RobertaTokenizer.existsIn(modelDir) ? RobertaTokenizer.load(modelDir) : null));
+        RobertaModel model = loaded.model();
+        RobertaTokenizer tok = loaded.tokenizer();
         try {
             if (pipeline != null) pipeline.width(model.config().hiddenSize()); // a Dense layer of the wrong width fails now, not at the first text
         } catch (IllegalArgumentException e) {
@@ -103,6 +107,8 @@ public final class Roberta {
         }
         return new Roberta(dir, model, tok, st, pipeline);
     }
+
+    private record Loaded(RobertaModel model, RobertaTokenizer tokenizer) {}
 
     /**
      * A model already in memory with a tokenizer.

@@ -119,6 +119,18 @@ public final class Parallel {
         });
     }
 
+    /** Runs body with every region it opens run inline on this thread: a background caller that must leave the workers alone. */
+    static void runInline(Runnable body) {
+        boolean[] inside = INSIDE.get();
+        boolean was = inside[0];
+        inside[0] = true;
+        try {
+            body.run();
+        } finally {
+            inside[0] = was;
+        }
+    }
+
     /** Runs body over [0, n) split into up to threads() chunks, each at least minChunk long. */
     public static void forRange(int n, int minChunk, Range body) {
         if (n <= 0) return;
