@@ -203,18 +203,6 @@ public final class Graph implements AutoCloseable {
         return sublayer;
     }
 
-    /**
-     * LayerNorm(sublayer + x), the post-LN residual block's end. Recording, the two ops as usual; in
-     * inference one backend call, which may make each row's sum where its normalisation reads it
-     * (sublayer, a fresh output used nowhere else, is then scratch).
-     */
-    Var residualLayerNorm(Var sublayer, Var x, Param gamma, Param beta, float eps) {
-        if (recording(sublayer, x, gamma, beta)) return layerNorm(residual(sublayer, x), gamma, beta, eps);
-        Var y = out(alloc(x.value.shape()), false);
-        be.addLayerNorm(y.value, sublayer.value, x.value, gamma.value, beta.value, eps);
-        return y;
-    }
-
     Var layerNorm(Var x, Param gamma, Param beta, float eps) {
         boolean rec = recording(x, gamma, beta);
         int rows = x.value.rows();

@@ -175,12 +175,12 @@ public final class RobertaModel {
             }
             // attention output: dense, dropout, residual, LayerNorm (post-LN)
             Var a = g.dropout(linear(g, context, pre + "attention.output.dense"), dropP);
-            x = g.residualLayerNorm(a, x, p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
+            x = g.layerNorm(g.residual(a, x), p(pre + "attention.output.LayerNorm.weight"), p(pre + "attention.output.LayerNorm.bias"), eps);
             // feed-forward: dense to I, GELU, dense back to H, dropout, residual, LayerNorm
             Var h = adapted(pre + "intermediate.dense") ? g.gelu(linear(g, x, pre + "intermediate.dense"))
                     : g.linearGelu(x, p(pre + "intermediate.dense.weight"), p(pre + "intermediate.dense.bias"));
             Var o = g.dropout(linear(g, h, pre + "output.dense"), dropP);
-            x = g.residualLayerNorm(o, x, p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
+            x = g.layerNorm(g.residual(o, x), p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"), eps);
             if (keepAll || l == config.numHiddenLayers() - 1) hidden.add(x);
             // this layer's scratch goes back to the pool unless a backward step needs it
             List<Var> keep = new ArrayList<>(hidden);

@@ -115,16 +115,6 @@ public interface Backend extends AutoCloseable {
     // ---- LayerNorm over the last dimension; saves mean and rstd ([rows]) for the backward
     void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor gamma, Tensor beta, float eps);
 
-    /**
-     * out = LayerNorm(a + b), the sum kept nowhere (inference: no backward reads it); a's contents
-     * are unspecified afterwards. The same values as {@link #add} then {@link #layerNorm}; a backend
-     * may do both in one pass over the rows (the sum never goes out to memory and back).
-     */
-    default void addLayerNorm(Tensor out, Tensor a, Tensor b, Tensor gamma, Tensor beta, float eps) {
-        add(a, a, b);
-        layerNorm(out, null, null, a, gamma, beta, eps);
-    }
-
     /** dx (+)= the input's gradient (overwritten without accumulateDx), dgamma += and dbeta += theirs; any may be null. */
     void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
                            boolean accumulateDx);

@@ -298,11 +298,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void addLayerNorm(Tensor out, Tensor a, Tensor b, Tensor gamma, Tensor beta, float eps) {
-        LayerNormKernel.forwardOfSum(d(out), d(a), d(b), d(gamma), d(beta), a.rows(), a.cols(), eps);
-    }
-
-    @Override
     public void layerNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
                                   boolean accumulateDx) {
         LayerNormKernel.backward(d(dx), d(dgamma), d(dbeta), d(dout), d(x), d(mean), d(rstd), d(gamma), x.rows(), x.cols(), accumulateDx);

@@ -12,42 +12,22 @@ final class LayerNormKernel {
     /** out = (x - mean) * rstd * gamma + beta, per row; saves mean[rows], rstd[rows]. */
     static void forward(float[] out, float[] mean, float[] rstd, float[] x, float[] gamma, float[] beta, int rows, int cols, float eps) {
         Parallel.forRange(rows, 64, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) normalizeRow(out, mean, rstd, x, r, gamma, beta, cols, eps);
-        });
-    }
-
-    /**
-     * out = LayerNorm(a + b) per row, nothing saved: each row's sum is made in out, where the
-     * normalisation's passes then find it in L1, instead of going out to memory from one kernel and
-     * back into the next. The same operations as a's add then {@link #forward}, the same bits.
-     */
-    static void forwardOfSum(float[] out, float[] a, float[] b, float[] gamma, float[] beta, int rows, int cols, float eps) {
-        Parallel.forRange(rows, 64, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int o = r * cols, i = 0;
-                for (; !Gemm.SCALAR && i < S.loopBound(cols); i += S.length())
-                    FloatVector.fromArray(S, a, o + i).add(FloatVector.fromArray(S, b, o + i)).intoArray(out, o + i);
-                for (; i < cols; i++) out[o + i] = a[o + i] + b[o + i];
-                normalizeRow(out, null, null, out, r, gamma, beta, cols, eps); // in place: each value is read before it is written
+                int o = r * cols;
+                // two passes (mean, then squared deviations): no cancellation, as PyTorch
+                float m = (float) (sum(x, o, cols, 0f, false) / cols);
+                float rs = (float) (1.0 / Math.sqrt(sum(x, o, cols, m, true) / cols + eps));
+                if (mean != null) mean[r] = m;
+                if (rstd != null) rstd[r] = rs;
+                int i = 0;
+                FloatVector vm = FloatVector.broadcast(S, m), vr = FloatVector.broadcast(S, rs);
+                for (; !Gemm.SCALAR && i < S.loopBound(cols); i += S.length()) {
+                    FloatVector n = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
+                    n.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(out, o + i);
+                }
+                for (; i < cols; i++) out[o + i] = (x[o + i] - m) * rs * gamma[i] + beta[i];
             }
         });
-    }
-
-    /** Row r of x normalised into out (which may be x itself); its mean and rstd saved where asked. */
-    private static void normalizeRow(float[] out, float[] mean, float[] rstd, float[] x, int r, float[] gamma, float[] beta, int cols, float eps) {
-        int o = r * cols;
-        // two passes (mean, then squared deviations): no cancellation, as PyTorch
-        float m = (float) (sum(x, o, cols, 0f, false) / cols);
-        float rs = (float) (1.0 / Math.sqrt(sum(x, o, cols, m, true) / cols + eps));
-        if (mean != null) mean[r] = m;
-        if (rstd != null) rstd[r] = rs;
-        int i = 0;
-        FloatVector vm = FloatVector.broadcast(S, m), vr = FloatVector.broadcast(S, rs);
-        for (; !Gemm.SCALAR && i < S.loopBound(cols); i += S.length()) {
-            FloatVector n = FloatVector.fromArray(S, x, o + i).sub(vm).mul(vr);
-            n.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(out, o + i);
-        }
-        for (; i < cols; i++) out[o + i] = (x[o + i] - m) * rs * gamma[i] + beta[i];
     }
 
     /**
