@@ -119,7 +119,8 @@ public final class JitWarmUp {
             be.linear(qkv, x, wQkv, bQkv);                          // full tiles and an edge sliver (49 rows)
             be.attention(ctx, null, null, qkv, x, y, start, len, heads, 0f, 0);
             be.linear(y, ctx, wQkv, bQkv);
-            be.addLayerNorm(x, y, qkv, gamma, beta, 1e-5f);
+            be.add(y, y, qkv);
+            be.layerNorm(x, null, null, y, gamma, beta, 1e-5f);
             be.linear(wide, x, wUp, bUp);
             be.gelu(wide, wide);
             be.linear(y, wide, wDown, bQkv);
