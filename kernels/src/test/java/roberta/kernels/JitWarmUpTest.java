@@ -43,7 +43,7 @@ class JitWarmUpTest {
             else assertEquals(before, JitWarmUp.roundsRun(), "a warm-up ran in scalar mode");
             assertArrayEquals(be.toHost(alone), beside[0], "a product made beside the warm-up");
 
-            Thread warm = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("roberta-jit-warm-up")).findFirst().orElse(null);
+            Thread warm = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(JitWarmUp.THREAD_NAME)).findFirst().orElse(null);
             if (warm != null) warm.join(30_000);
             assertFalse(warm != null && warm.isAlive(), "the warm-up thread outlived the work");
             int after = JitWarmUp.roundsRun();
