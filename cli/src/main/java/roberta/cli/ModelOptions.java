@@ -40,6 +40,8 @@ final class ModelOptions {
     /** Loads onto a backend {@link #prepare()} opened (serve opens it first, then loads in the background). */
     Roberta load(Backend be) {
         Roberta r = Roberta.load(model, adapter, be);
+        // what the load worked around (a head initialised at random, tensors no layer uses) is said, as transformers says it
+        for (String w : r.model().warnings()) System.err.println("warning: " + model + ": " + w);
         return tokenizer == null ? r : r.withTokenizer(RobertaTokenizer.load(tokenizer));
     }
 

@@ -18,8 +18,8 @@ public final class Evaluation {
     public static Map<String, Object> evaluate(RobertaModel model, RobertaTokenizer tok, Task task, List<Example> examples, Map<Integer, String> labels, int batchSize, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
         int pad = model.config().padTokenId(), maxPos = model.config().maxPositionEmbeddings();
-        double lossSum = 0;
-        int batches = 0;
+        double lossSum = 0; // each batch's mean loss times its items: the loss is the mean over all items, whatever the batch size
+        long lossItems = 0;
         long scored = 0, correct = 0; // MLM: masked positions scored, and those whose top prediction is the original token
         List<Integer> gold = new ArrayList<>(), pred = new ArrayList<>();
         List<double[]> reg = new ArrayList<>();
@@ -55,9 +55,10 @@ public final class Evaluation {
                     int[] want = targets.rowLabels();
                     for (int r = 0; r < want.length; r++) if (argmax(l, r * c, c) == want[r]) correct++;
                 }
-                lossSum += Objective.lossAndSeed(g, model, packed, logits, targets);
+                long items = Objective.lossItems(model, packed, targets);
+                lossSum += Objective.lossAndSeed(g, model, packed, logits, targets) * items;
+                lossItems += items;
             }
-            batches++;
             if (task == Task.SEQ_CLS) {
                 for (int s = 0; s < batch.size(); s++) {
                     Example e = batch.get(s);
@@ -82,9 +83,10 @@ public final class Evaluation {
                 }
             }
         }
-        m.put("eval_loss", lossSum / Math.max(1, batches));
+        double loss = lossItems == 0 ? 0 : lossSum / lossItems;
+        m.put("eval_loss", loss);
         if (task == Task.MLM) {
-            m.put("eval_perplexity", Math.exp(lossSum / Math.max(1, batches)));
+            m.put("eval_perplexity", Math.exp(loss));
             m.put("eval_masked_accuracy", scored == 0 ? 0.0 : (double) correct / scored);
             m.put("eval_masked_tokens", scored); // 0: nothing was scored, and the loss means nothing
         }

@@ -44,6 +44,26 @@ public final class Objective {
         return loss;
     }
 
+    /**
+     * How many items {@link #lossAndSeed}'s loss is the mean of: the labelled rows for
+     * cross-entropy (tokens for MLM and token classification, sequences for single-label), the
+     * sequences for MSE and BCE (each sequence's outputs are as many in every batch). An
+     * evaluation over several batches weights each batch's loss by this, so that its loss is the
+     * mean over all the items, whatever the batch size.
+     */
+    static long lossItems(RobertaModel model, PackedBatch batch, Targets targets) {
+        HeadType head = model.head();
+        if (head == HeadType.MASKED_LM || head == HeadType.TOKEN_CLASSIFICATION) return labelled(targets.packed(batch));
+        if (head == HeadType.SEQUENCE_CLASSIFICATION && problem(model) == Problem.SINGLE_LABEL) return labelled(targets.classes());
+        return batch.sequences();
+    }
+
+    private static long labelled(int[] labels) {
+        long n = 0;
+        for (int l : labels) if (l != Targets.IGNORE) n++;
+        return n;
+    }
+
     /** Labels must be a class index or {@link Targets#IGNORE}: checked here, not in the kernel. */
     private static int[] checked(int[] labels, int classes) {
         for (int i = 0; i < labels.length; i++)

@@ -33,8 +33,12 @@ public final class Roberta {
     /** A sentence-transformers folder's modules, or null for a plain Hugging Face folder. */
     private final SentenceTransformerConfig sentenceConfig;
     private final SentencePipeline sentencePipeline;
+    /** Head tensors the loaded checkpoint lacks (initialised at random): predictions from them are refused. */
+    private final List<String> untrainedHead;
 
-    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline) {
+    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline,
+                    List<String> untrainedHead) {
+        this.untrainedHead = untrainedHead;
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -105,7 +109,9 @@ public final class Roberta {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir.resolve("modules.json") + ": " + e.getMessage());
         }
-        return new Roberta(dir, model, tok, st, pipeline);
+        // an adapter brings its own head (what the base lacks it may supply), so only a plain checkpoint's gaps count
+        List<String> untrained = adapter != null ? List.of() : model.initialised().stream().filter(roberta.loader.RobertaParameters::isHead).toList();
+        return new Roberta(dir, model, tok, st, pipeline, untrained);
     }
 
     private record Loaded(RobertaModel model, RobertaTokenizer tokenizer) {}
@@ -118,7 +124,7 @@ public final class Roberta {
      * @return the pair
      */
     public static Roberta of(RobertaModel model, RobertaTokenizer tokenizer) {
-        return new Roberta(null, model, tokenizer, null, null);
+        return new Roberta(null, model, tokenizer, null, null, List.of());
     }
 
     /**
@@ -128,7 +134,24 @@ public final class Roberta {
      * @return a new instance sharing the model
      */
     public Roberta withTokenizer(RobertaTokenizer tokenizer) {
-        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
+        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline, untrainedHead);
+    }
+
+    /**
+     * Whether the model's prediction head was read from the checkpoint: false for a bare encoder,
+     * and for a checkpoint whose config names a head it lacks the tensors of (they would be random).
+     *
+     * @return whether classify, fill-mask and the logits of forward can be trusted
+     */
+    public boolean headTrained() {
+        return model.head() != HeadType.NONE && untrainedHead.isEmpty();
+    }
+
+    /** An error when the head's tensors were not in the checkpoint: what would come out is random. */
+    private void requireTrainedHead(String what) {
+        if (untrainedHead.isEmpty()) return;
+        throw new IllegalArgumentException(dir + ": " + what + " needs the " + model.head().architecture + " head's weights, and the checkpoint lacks "
+                + String.join(", ", untrainedHead) + " (they would be random)");
     }
 
     /** {@return the model itself (internal: for the command line and tests)} */
@@ -271,7 +294,7 @@ public final class Roberta {
      * @param ids token ids per sequence, special tokens included
      * @param withAttentions also return the attention probabilities
      * @param paddedLength the length every sequence is padded to
-     * @return the states and logits
+     * @return the states and logits (no logits when the checkpoint lacks the head's weights: see {@link #headTrained()})
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions, int paddedLength) {
         int t = paddedLength;
@@ -290,7 +313,7 @@ public final class Roberta {
         RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
         for (Var v : out.hiddenStates()) hidden.add(batch.unpack(model.backend().toHost(v.value()), h, t));
         for (var p : out.attentions()) att.add(batch.unpackAttention(model.backend().toHost(p), heads, t));
-        Var head = model.head(g, batch, out.last());
+        Var head = untrainedHead.isEmpty() ? model.head(g, batch, out.last()) : null; // a random head's logits are left out
         if (head != null) {
             float[] raw = model.backend().toHost(head.value());
             int width = head.value().cols();
@@ -327,6 +350,7 @@ public final class Roberta {
      */
     public List<List<Candidate>> fillMask(String text, int topK) {
         if (model.head() != HeadType.MASKED_LM) throw new IllegalArgumentException("fill-mask needs a RobertaForMaskedLM checkpoint, this is a " + model.head().architecture);
+        requireTrainedHead("fill-mask");
         RobertaTokenizer tok = tokenizer();
         Encoding e = tok.encode(text);
         if (e.length() > maxTokens()) throw new IllegalArgumentException("text has " + e.length() + " tokens, more than the model's " + maxTokens());
@@ -392,6 +416,7 @@ public final class Roberta {
      */
     public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize, int maxLength) {
         if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);
+        requireTrainedHead("classify");
         RobertaTokenizer tok = tokenizer();
         List<Encoding> enc = tok.encodeBatch(texts, pairs, maxLength > 0 ? EncodeOptions.truncateTo(Math.min(maxLength, maxTokens())) : EncodeOptions.DEFAULT);
         for (int i = 0; i < enc.size(); i++)

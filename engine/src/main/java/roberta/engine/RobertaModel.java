@@ -24,15 +24,18 @@ public final class RobertaModel {
     /** Every parameter by Hugging Face name (encoder names without "roberta."). */
     private final Map<String, Param> params;
     private final List<String> warnings;
+    /** Head tensors the checkpoint lacked, initialised from scratch (a missing encoder tensor fails the load instead). */
+    private final List<String> initialised;
     /** A LoRA adapter trained or applied on top of the encoder's linears, or null. */
     private LoraAdapter adapter;
 
-    RobertaModel(RobertaConfig config, HeadType head, Backend be, Map<String, Param> params, List<String> warnings) {
+    RobertaModel(RobertaConfig config, HeadType head, Backend be, Map<String, Param> params, List<String> warnings, List<String> initialised) {
         this.config = config;
         this.head = head;
         this.be = be;
         this.params = params;
         this.warnings = warnings;
+        this.initialised = List.copyOf(initialised);
     }
 
     public RobertaConfig config() { return config; }
@@ -79,6 +82,8 @@ public final class RobertaModel {
     }
     /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
     public List<String> warnings() { return warnings; }
+    /** The tensors loading initialised from scratch because the checkpoint lacks them: empty when every weight was read. */
+    public List<String> initialised() { return initialised; }
 
     Param p(String name) {
         Param p = params.get(name);

@@ -74,7 +74,7 @@ final class RobertaWeights {
                 warnings.add("initialised from scratch (not in the checkpoint): " + String.join(", ", initialised));
             List<String> unused = ckpt.names().stream().filter(n -> !shapes.containsKey(n)).toList();
             if (!unused.isEmpty()) warnings.add("not used by a " + head.architecture + ": " + String.join(", ", unused));
-            return new RobertaModel(config, head, be, params, warnings);
+            return new RobertaModel(config, head, be, params, warnings, initialised);
         }
     }
 
@@ -96,7 +96,7 @@ final class RobertaWeights {
         }
         RobertaConfig c = head == HeadType.NONE || config.architecture() != null && config.architecture().equals(head.architecture)
                 ? config : config.withHead(head.architecture, config.id2label().isEmpty() ? null : config.id2label(), null);
-        return new RobertaModel(c, head, be, params, List.of());
+        return new RobertaModel(c, head, be, params, List.of(), List.of());
     }
 
     private static int[] toInt(long[] s) {

@@ -75,7 +75,7 @@ public final class ModelServer implements AutoCloseable {
             scratch.start();
             ServedModel m = new ServedModel(roberta, modelName, scratch, limits);
             JsonEndpoint embed = new EmbedEndpoint(true), classify = new ClassifyEndpoint();
-            boolean classifier = roberta.model().head() == HeadType.SEQUENCE_CLASSIFICATION;
+            boolean classifier = roberta.model().head() == HeadType.SEQUENCE_CLASSIFICATION && roberta.headTrained();
             for (int pass = 0; pass < 2; pass++) {
                 for (String text : List.of("warm up", WARM_UP_TEXT)) { // a short text's products take other paths than a long one's
                     var body = JsonEndpoint.JSON.createObjectNode().put("input", text).put("truncate", true);
