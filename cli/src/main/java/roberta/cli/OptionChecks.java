@@ -25,6 +25,8 @@ final class OptionChecks {
     private static final List<String> INPUTS = List.of("--input", "--train", "--eval", "--data", "--model", "--tokenizer", "--adapter");
     /** Commands whose --output is a folder, not a file. */
     private static final Set<String> FOLDER_OUTPUT = Set.of("finetune", "train-tokenizer", "convert", "compare", "merge-adapter");
+    /** Commands whose --output is a .safetensors file: written header first, so never stdout. */
+    private static final Set<String> SAFETENSORS_OUTPUT = Set.of("forward", "grad");
     private static final int MAX_THREADS = 4096;
 
     private OptionChecks() {}
@@ -49,10 +51,17 @@ final class OptionChecks {
     }
 
     private static void checkOutput(CommandLine.Model.CommandSpec spec, String output) {
-        if (output.equals("-")) return;
-        if (output.isBlank()) throw new IllegalArgumentException("--output is empty: give a file name, or - for stdout");
+        boolean folder = FOLDER_OUTPUT.contains(spec.name()), safetensors = SAFETENSORS_OUTPUT.contains(spec.name());
+        if (output.equals("-")) {
+            if (folder) throw new IllegalArgumentException("--output -: " + spec.name() + " writes a folder; give its path");
+            if (safetensors) throw new IllegalArgumentException("--output -: " + spec.name() + " writes safetensors, header first, so it needs a file, not stdout; give a name ending in .safetensors");
+            return;
+        }
+        if (output.isBlank()) throw new IllegalArgumentException("--output is empty: give a " + (folder ? "folder" : "file name" + (safetensors ? "" : ", or - for stdout")));
         Path target = Path.of(output).toAbsolutePath();
-        boolean folder = FOLDER_OUTPUT.contains(spec.name());
+        boolean device = Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target); // /dev/null and the like
+        if (safetensors && !device && !output.toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors"))
+            throw new IllegalArgumentException(output + ": " + spec.name() + " writes safetensors; give a name ending in .safetensors");
         Path written; // where the bytes really go: a symlinked output's target
         if (folder) {
             if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(output + ": exists and is not a folder");
@@ -68,6 +77,11 @@ final class OptionChecks {
             if (!Files.isDirectory(parent)) throw new IllegalArgumentException(output + ": folder " + parent + " does not exist");
             if (!Files.isWritable(parent) && !(Files.exists(written) && !Files.isRegularFile(written)))
                 throw new IllegalArgumentException(output + ": folder " + parent + " is not writable");
+            try { // the permission bits are not the whole story (root, read-only mounts, /sys): a temporary sibling made and deleted
+                AtomicFiles.checkWritable(target);
+            } catch (java.io.UncheckedIOException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
         }
         // the named inputs, then files given as positional parameters (train-tokenizer's FILE...)
         List<java.util.Map.Entry<String, Object>> inputs = new java.util.ArrayList<>();

@@ -108,11 +108,12 @@ class CliTest {
         Files.createDirectories(noModel);
         Files.copy(MLM.resolve("config.json"), noModel.resolve("config.json"));
         assertOneLineError(run("forward", "--model", noModel.toString(), "--input", MLM.resolve("inputs.jsonl").toString(), "--output", dir.resolve("f.safetensors").toString()), "model.safetensors");
-        Files.writeString(out, "precious");
+        Path states = dir.resolve("states.safetensors");
+        Files.writeString(states, "precious");
         Path longText = dir.resolve("long.jsonl");
         Files.writeString(longText, "{\"text\": \"" + "word ".repeat(200) + "\"}\n");
-        assertOneLineError(run("forward", "--model", MLM.toString(), "--input", longText.toString(), "--output", out.toString()), "long.jsonl:1:", "--max-length");
-        assertEquals("precious", Files.readString(out), "an existing output is untouched on failure");
+        assertOneLineError(run("forward", "--model", MLM.toString(), "--input", longText.toString(), "--output", states.toString()), "long.jsonl:1:", "--max-length");
+        assertEquals("precious", Files.readString(states), "an existing output is untouched on failure");
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }

@@ -59,6 +59,27 @@ class OptionChecksTest {
     }
 
     @Test
+    void safetensorsAndFolderOutputsRefuseStdoutAndOtherNames(@TempDir Path dir) {
+        CliTest.assertOneLineError(CliTest.run("forward", "--model", M, "--input", INPUTS, "--output", "-"), "--output -", "not stdout");
+        CliTest.assertOneLineError(CliTest.run("forward", "--model", M, "--input", INPUTS, "--output", dir.resolve("f.npy").toString()),
+                "f.npy", ".safetensors");
+        CliTest.assertOneLineError(CliTest.run("grad", "--model", M, "--input", INPUTS, "--output", dir.resolve("g.jsonl").toString()), ".safetensors");
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", M, "--task", "mlm", "--train", INPUTS, "--output", "-"), "writes a folder");
+        assertTrue(Files.notExists(Path.of("-")));
+    }
+
+    @Test
+    void aFolderThatRefusesNewFilesFailsBeforeAnyWork(@TempDir Path dir) {
+        // sysfs takes no new files, even from root, whom its permission bits (access(2)) let through:
+        // only making the temporary the write would make tells, before the (here missing) input is read
+        Path sys = Path.of("/sys");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(sys), "a Linux /sys");
+        var r = CliTest.run("embed", "--model", M, "--input", dir.resolve("missing.jsonl").toString(), "--output", "/sys/v.npy");
+        CliTest.assertOneLineError(r, "/sys/v.npy");
+        assertTrue(r.err().contains("cannot write") || r.err().contains("not writable"), r.err());
+    }
+
+    @Test
     void evaluateAndGradTakeThreadsAndTokenizer(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m");
         Files.createDirectories(model);

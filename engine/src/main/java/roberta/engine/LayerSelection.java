@@ -35,7 +35,7 @@ public record LayerSelection(List<Integer> layers, boolean average, String spec)
             for (int i = count - k; i < count; i++) out.add(i);
             average = true;
         } else {
-            for (String part : s.split(",")) {
+            for (String part : s.split(",", -1)) { // -1: an empty part (",", "0,", ",1") is an error, not dropped
                 int i = parseInt(part.trim(), spec);
                 int idx = i < 0 ? count + i : i;
                 if (idx < 0 || idx >= count)

@@ -130,6 +130,39 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Fails now, naming the path and why, when target could not be written: called before long
+     * work, so that it is not lost at the end to a folder that refuses the file. Creates and
+     * deletes the temporary sibling the write itself would make; a device, FIFO or standard stream
+     * is not opened (a FIFO would wait for its reader), and a missing folder only needs its first
+     * existing ancestor to be a writable folder (the write creates the rest).
+     */
+    public static void checkWritable(Path target) {
+        try {
+            Path dest = destination(target);
+            if (standardStream(dest) > 0 || (Files.exists(dest) && inPlace(dest))) return;
+            Path dir = dest.getParent();
+            while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+            if (dir == null || !Files.isDirectory(dir)) throw new IOException((dir == null ? dest.getParent() : dir) + " is not a folder");
+            if (!dir.equals(dest.getParent())) {
+                if (!Files.isWritable(dir)) throw new IOException("cannot create a folder in " + dir + ": permission denied");
+                return;
+            }
+            try (Output probe = Output.open(dest)) {
+                // closed without a commit: the temporary is deleted, the target untouched
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write: " + reason(e), e);
+        }
+    }
+
+    /** What went wrong, in words: an access error's message is only the path it was refused. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage();
+    }
+
     public static void writeString(Path target, String content) {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         write(target, ch -> {
