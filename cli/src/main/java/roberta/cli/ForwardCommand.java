@@ -50,6 +50,11 @@ final class ForwardCommand implements Callable<Integer> {
             Encoding e = roberta.tokenizer().encode(item.text(), item.pair(), opts);
             if (e.length() > limit)
                 throw new IllegalArgumentException(JsonLines.display(input) + ":" + item.line() + ": " + e.length() + " tokens, more than the model's " + limit + "; pass --max-length to truncate");
+            try {
+                roberta.checkVocabulary(ids.size(), e.ids());
+            } catch (IllegalArgumentException bad) {
+                throw Inputs.located(input, items, bad);
+            }
             ids.add(e.ids());
         }
         int b = ids.size(), t = 0;

@@ -21,6 +21,8 @@ record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Ma
         Map<Integer, String> labels = m.config().id2label();
         Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Problem.SINGLE_LABEL;
         int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
-        return new LabelledRun(m, tok, task, labels, TaskData.load(data, task, tok, labels, problem, max));
+        List<Example> examples = TaskData.load(data, task, tok, labels, problem, max);
+        TaskData.checkVocabulary(examples, data, m.config().vocabSize());
+        return new LabelledRun(m, tok, task, labels, examples);
     }
 }

@@ -45,12 +45,14 @@ final class FeatureExtractor {
             if (pair != null) {
                 EncodeOptions eo = truncate ? new EncodeOptions(true, maxLen, TruncationStrategy.LONGEST_FIRST, 0) : EncodeOptions.DEFAULT;
                 int[] ids = tok.encode(texts.get(i), pair, eo).ids();
+                PackedBatch.checkInput(i, ids, model.config().vocabSize());
                 if (ids.length > maxLen) throw tooLong(i, ids.length, " (windows apply to single texts; pass --max-length to truncate pairs)");
                 windows.add(new Window(i, -1, ids));
                 fullLen[i] = ids.length;
                 continue;
             }
             int[] content = tok.encode(texts.get(i), null, new EncodeOptions(false, 0, null, 0)).ids();
+            PackedBatch.checkInput(i, content, model.config().vocabSize());
             int room = maxLen - 2;
             if (content.length > room && !truncate && options.stride() == 0) throw tooLong(i, content.length + 2, "; pass --stride N for sliding windows or --max-length N to truncate");
             if (content.length <= room || options.stride() == 0) {

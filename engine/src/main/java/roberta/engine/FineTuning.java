@@ -244,6 +244,11 @@ public final class FineTuning {
             List<Example> train = lines == null ? TaskData.load(run.train(), t, tok, labels, problem, maxTokens)
                     : TaskData.load(lines, t, tok, labels, problem, maxTokens);
             List<Example> eval = run.eval() == null ? List.of() : TaskData.load(run.eval(), t, tok, labels, problem, maxTokens);
+            if (problem == Problem.SINGLE_LABEL) TaskData.requireTwoClasses(labels, t, run.train());
+            if (run.randomInit() == null) { // a fresh model is shaped to the tokenizer; a checkpoint's embeddings may be fewer
+                TaskData.checkVocabulary(train, run.train(), base.vocabSize());
+                TaskData.checkVocabulary(eval, run.eval(), base.vocabSize());
+            }
             return new Data(train, eval, labels, problem);
         }
 

@@ -38,6 +38,18 @@ public final class PackedBatch {
      * @param masks     attention masks (same lengths), or null for all ones
      * @param padId     the padding id: RoBERTa numbers positions from padId + 1 over non-pad tokens
      */
+    /**
+     * Refuses input's token ids outside [0, vocab) (a tokenizer of another model) as "input N has
+     * ...", which the command line turns into the input's file and line: checked as each text is
+     * tokenized, before any batch (a batch is sorted by length, so its sequence numbers name no input).
+     */
+    static void checkInput(int input, int[] ids, int vocab) {
+        for (int id : ids)
+            if (id < 0 || id >= vocab)
+                throw new IllegalArgumentException("input " + (input + 1) + " has token id " + id + ", outside the model's vocabulary of " + vocab
+                        + " (a tokenizer that does not match the model?)");
+    }
+
     /** Refuses token ids outside [0, vocab), naming the sequence and position, before any kernel reads them. */
     void checkIds(int vocab) {
         for (int s = 0; s < seqStart.length; s++)

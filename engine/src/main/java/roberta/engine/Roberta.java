@@ -154,6 +154,16 @@ public final class Roberta {
                 + String.join(", ", untrainedHead) + " (they would be random)");
     }
 
+    /**
+     * Refuses token ids this model has no embedding for (a tokenizer of another model), before any batch.
+     *
+     * @param input the input's index (0-based; the error says "input N", 1-based)
+     * @param ids its token ids
+     */
+    public void checkVocabulary(int input, int[] ids) {
+        PackedBatch.checkInput(input, ids, model.config().vocabSize());
+    }
+
     /** {@return the model itself (internal: for the command line and tests)} */
     public RobertaModel model() { return model; }
 
@@ -422,6 +432,7 @@ public final class Roberta {
         for (int i = 0; i < enc.size(); i++)
             if (enc.get(i).length() > maxTokens())
                 throw new IllegalArgumentException("input " + (i + 1) + " has " + enc.get(i).length() + " tokens, more than the model's " + maxTokens() + "; pass a max length to truncate");
+        for (int i = 0; i < enc.size(); i++) checkVocabulary(i, enc.get(i).ids());
         List<int[]> ids = enc.stream().map(Encoding::ids).toList();
         float[][] logits = logits(ids, batchSize);
         Problem problem = Objective.problem(model);

@@ -228,6 +228,10 @@ public final class Comparison {
         List<Example> train = TaskData.load(lines, run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         List<Example> eval = TaskData.load(run.eval(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         List<Example> test = run.test() == null ? List.of() : TaskData.load(run.test(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
+        TaskData.requireTwoClasses(labels, run.task(), run.train());
+        TaskData.checkVocabulary(train, run.train(), config.vocabSize());
+        TaskData.checkVocabulary(eval, run.eval(), config.vocabSize());
+        TaskData.checkVocabulary(test, run.test(), config.vocabSize());
         return new Data(tok, config, labels, train, eval, test, maxLength);
     }
 

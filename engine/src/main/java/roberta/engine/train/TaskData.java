@@ -179,6 +179,25 @@ public final class TaskData {
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
+    /**
+     * Refuses a token id the model has no embedding for (a tokenizer of another model), naming the
+     * file and line, before any training: the kernels would otherwise meet it batches later.
+     */
+    public static void checkVocabulary(List<Example> examples, Object file, int vocab) {
+        for (Example e : examples)
+            for (int id : e.ids())
+                if (id < 0 || id >= vocab)
+                    throw new IllegalArgumentException(file + ":" + e.line() + ": token id " + id + " is outside the model's vocabulary of " + vocab
+                            + " (a tokenizer that does not match the model?)");
+    }
+
+    /** A classifier learns nothing from one class: refused, naming the file and the class. */
+    public static void requireTwoClasses(Map<Integer, String> labels, Task task, Object file) {
+        if ((task == Task.SEQ_CLS || task == Task.TOKEN_CLS) && labels != null && labels.size() < 2)
+            throw new IllegalArgumentException(file + ": only one " + (task == Task.SEQ_CLS ? "label" : "tag") + (labels.isEmpty() ? "" : " (" + labels.values().iterator().next() + ")")
+                    + "; a classifier needs at least two to learn anything");
+    }
+
     public static List<Example> load(Path file, Task task, RobertaTokenizer tok, Map<Integer, String> labels,
                                      Problem problem, int maxLength) throws IOException {
         if (task == Task.MLM) return mlmExamples(file, tok, maxLength);

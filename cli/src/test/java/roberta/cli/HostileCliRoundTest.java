@@ -1,0 +1,58 @@
+package roberta.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the 2026-12-07 hostile test of the command line found, each kept from coming back. */
+class HostileCliRoundTest {
+    private static final Path MODELS = CliTest.MLM.getParent(), CLS = MODELS.resolve("tiny-roberta-cls");
+
+    @Test
+    void aTokenizerOfAnotherModelIsNamedAtTheInputsLine(@TempDir Path dir) throws Exception {
+        // the MLM fixture's tokenizer has ids past the classifier's 1000 embeddings; the bad text is on line 3,
+        // and it is named there although embed sorts its inputs by length before batching
+        Path in = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \" a\"}\n{\"text\": \" a a a a a a\"}\n{\"text\": \"Photosynthesis\"}\n");
+        Path vocab = Files.writeString(dir.resolve("ok.jsonl"), "{\"text\": \" a\"}\n");
+        assertEquals(0, CliTest.run("embed", "--model", CLS.toString(), "--tokenizer", CliTest.MLM.toString(), "--input", vocab.toString(),
+                "--output", dir.resolve("ok.npy").toString()).code(), "ids within the vocabulary run");
+        for (String command : new String[] {"embed", "classify", "forward"}) {
+            String out = dir.resolve("o." + (command.equals("forward") ? "safetensors" : "npy")).toString();
+            CliTest.Run r = command.equals("classify")
+                    ? CliTest.run("classify", "--model", CLS.toString(), "--tokenizer", CliTest.MLM.toString(), "--input", in.toString())
+                    : CliTest.run(command, "--model", CLS.toString(), "--tokenizer", CliTest.MLM.toString(), "--input", in.toString(), "--output", out);
+            CliTest.assertOneLineError(r, "t.jsonl:3:", "outside the model's vocabulary of 1000");
+        }
+    }
+
+    @Test
+    void aClassifierOnOneLabelIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+        Path one = Files.writeString(dir.resolve("one.jsonl"), "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"fine\", \"label\": \"pos\"}\n");
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", CliTest.MLM.toString(), "--task", "seq-cls", "--train", one.toString(),
+                "--output", dir.resolve("run").toString(), "--epochs", "1"), "one.jsonl", "only one label (pos)");
+        assertTrue(Files.notExists(dir.resolve("run")), "nothing written");
+    }
+
+    @Test
+    void aCheckpointLackingItsHeadIsWarnedOfAndNotUsedToPredict(@TempDir Path dir) throws Exception {
+        // the MLM fixture's folder, its config saying it is a classifier: no classifier.* tensors to read
+        Path m = Files.createDirectories(dir.resolve("m"));
+        for (String f : new String[] {"model.safetensors", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"})
+            Files.copy(CliTest.MLM.resolve(f), m.resolve(f));
+        String cfg = Files.readString(CliTest.MLM.resolve("config.json"));
+        assertTrue(cfg.contains("RobertaForMaskedLM"), cfg);
+        Files.writeString(m.resolve("config.json"), cfg.replace("RobertaForMaskedLM", "RobertaForSequenceClassification"));
+        CliTest.Run r = CliTest.run("classify", "--model", m.toString(), "--input", CliTest.MLM.resolve("inputs.jsonl").toString());
+        assertEquals(1, r.code(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("error: ") && last.contains("classifier.out_proj.weight") && last.contains("random"), r.err());
+        assertTrue(r.err().contains("warning: ") && r.err().contains("initialised from scratch"), "the load's warning is shown: " + r.err());
+        // the encoder's features do not need the head
+        assertEquals(0, CliTest.run("embed", "--model", m.toString(), "--input", CliTest.MLM.resolve("inputs.jsonl").toString(),
+                "--output", dir.resolve("v.npy").toString()).code());
+    }
+}
