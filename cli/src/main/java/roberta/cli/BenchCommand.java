@@ -38,8 +38,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Time a real model folder instead of random weights")
     Path model;
 
-    @Option(names = "--batch", defaultValue = "8") int batch;
-    @Option(names = "--seq", defaultValue = "128") int seq;
+    @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch. Default: ${DEFAULT-VALUE}") int batch;
+    @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}") int seq;
     @Option(names = "--threads", description = "Kernel threads (default: all cores)") Integer threads;
     @Mixin DeviceOptions deviceOptions;
     @Option(names = "--seconds", defaultValue = "10", description = "Timed seconds after warm-up. Default: ${DEFAULT-VALUE}") double seconds;

@@ -20,7 +20,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "-", description = "JSON lines; - for stdout (default)")
     String output;
 
-    @Option(names = "--batch-size", defaultValue = "16")
+    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per batch (sorted by length). Default: ${DEFAULT-VALUE}")
     int batchSize;
 
     @Option(names = "--max-length", defaultValue = "0", description = "Truncate inputs to N tokens (0: an input longer than the model takes is an error)")

@@ -31,9 +31,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate: one for all, or by strategy or family, e.g. frozen=1e-3,top-2=1e-4,lora=5e-4,full=2e-5 (those are the defaults)") String lr;
     @Option(names = "--lora", defaultValue = Comparison.DEFAULT_LORA, description = "The lora strategy's adapters, as finetune --lora. Default: ${DEFAULT-VALUE}") String lora;
     @Option(names = "--llrd", defaultValue = "1.0", description = "Layer-wise learning-rate decay of full fine-tuning (1: off). Default: ${DEFAULT-VALUE}") float llrd;
-    @Option(names = "--batch-size", defaultValue = "16") int batchSize;
-    @Option(names = "--max-length", defaultValue = "128") int maxLength;
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per training batch, every strategy. Default: ${DEFAULT-VALUE}") int batchSize;
+    @Option(names = "--max-length", defaultValue = "128", description = "Truncate examples to N tokens. Default: ${DEFAULT-VALUE}") int maxLength;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout. Default: ${DEFAULT-VALUE}") long seed;
     @Option(names = "--overwrite", description = "Re-run strategies whose recorded settings differ from these (else refused)") boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads") Integer threads;
     @Mixin DeviceOptions deviceOptions;

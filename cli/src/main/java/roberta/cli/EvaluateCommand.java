@@ -16,8 +16,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Labelled data in the format finetune takes")
     Path data;
 
-    @Option(names = "--batch-size", defaultValue = "32") int batchSize;
-    @Option(names = "--max-length", defaultValue = "512") int maxLength;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per batch (the metrics do not depend on it). Default: ${DEFAULT-VALUE}") int batchSize;
+    @Option(names = "--max-length", defaultValue = "512", description = "Truncate examples to N tokens. Default: ${DEFAULT-VALUE}") int maxLength;
 
     @Override
     public Integer call() throws Exception {

@@ -46,15 +46,15 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--adapter", description = "Train this LoRA adapter further (ours or peft's; its r, alpha, dropout and targets), instead of a new one from --lora")
     Path adapter;
 
-    @Option(names = "--epochs", defaultValue = "3") int epochs;
-    @Option(names = "--lr", defaultValue = "2e-5") float lr;
-    @Option(names = "--batch-size", defaultValue = "16") int batchSize;
+    @Option(names = "--epochs", defaultValue = "3", description = "Passes over the training data. Default: ${DEFAULT-VALUE}") int epochs;
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (AdamW, linear warm-up and decay). Default: ${DEFAULT-VALUE}") float lr;
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per step (times --grad-accum). Default: ${DEFAULT-VALUE}") int batchSize;
     @Option(names = "--grad-accum", defaultValue = "1", description = "Batches per optimizer step") int gradAccum;
     @Option(names = "--warmup", defaultValue = "0.06", description = "Warmup: fraction of steps, or steps if >= 1") float warmup;
-    @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (not on biases and LayerNorm). Default: ${DEFAULT-VALUE}") float weightDecay;
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient norm clip (0: off)") float clip;
-    @Option(names = "--seed", defaultValue = "42") long seed;
-    @Option(names = "--max-length", defaultValue = "128") int maxLength;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling, masking and dropout. Default: ${DEFAULT-VALUE}") long seed;
+    @Option(names = "--max-length", defaultValue = "128", description = "Truncate examples to N tokens (0: the model's limit). Default: ${DEFAULT-VALUE}") int maxLength;
     @Option(names = "--llrd", defaultValue = "1.0", description = "Layer-wise learning-rate decay (e.g. 0.9; 1: off)") float llrd;
     @Option(names = "--gradual-unfreeze", description = "Start with the head only; unfreeze one more layer per epoch from the top") boolean gradualUnfreeze;
     @Option(names = "--no-feature-cache", description = "Recompute the frozen encoder every step instead of caching its features") boolean noCache;

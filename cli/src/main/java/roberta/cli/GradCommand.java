@@ -23,7 +23,7 @@ final class GradCommand implements Callable<Integer> {
 
     @Option(names = "--freeze", description = "Frozen parameters (see finetune)") String freeze;
     @Option(names = "--train-only", description = "Trainable parameters only (see finetune)") String trainOnly;
-    @Option(names = "--max-length", defaultValue = "512") int maxLength;
+    @Option(names = "--max-length", defaultValue = "512", description = "Truncate examples to N tokens. Default: ${DEFAULT-VALUE}") int maxLength;
 
     @Override
     public Integer call() throws Exception {

@@ -64,7 +64,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = new ModelServer(() -> modelOptions.load(backend), name, host, port, key, limits);
         } catch (java.net.BindException e) {
-            throw new IllegalArgumentException(host + ":" + port + ": " + e.getMessage() + " (choose another --port)");
+            boolean taken = String.valueOf(e.getMessage()).contains("in use");
+            throw new IllegalArgumentException(host + ":" + port + ": " + e.getMessage() + (taken ? " (choose another --port)" : " (not an address of this machine: check --host)"));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish, then exit

@@ -44,6 +44,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (stride > 0 && maxLength == 0) throw new IllegalArgumentException("--stride " + stride + " repeats tokens between windows of --max-length tokens: give --max-length too");
         RobertaTokenizer tok = RobertaTokenizer.load(model);
         EncodeOptions options = new EncodeOptions(!noSpecialTokens, maxLength, TruncationStrategy.parse(truncation), stride);
         if (text != null && input != null) throw new IllegalArgumentException("give --input FILE or a TEXT to tokenize, not both");

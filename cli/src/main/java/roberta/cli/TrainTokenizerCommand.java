@@ -57,12 +57,17 @@ final class TrainTokenizerCommand implements Callable<Integer> {
             long base = 0;
             for (Path f : files) {
                 long fileStart = base;
+                boolean gzip = f.toString().endsWith(".gz");
                 try (InputStream raw = Files.newInputStream(f); CountingStream counted = new CountingStream(raw);
-                     InputStream text = f.toString().endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16) : counted) {
+                     InputStream text = gzip ? gunzip(counted, f) : counted) {
                     counts.addStream(text, f.toString(), ignored -> {
                         bar.advance(fileStart + counted.count - shown[0]);
                         shown[0] = fileStart + counted.count;
                     });
+                } catch (java.io.EOFException e) {
+                    throw new IllegalArgumentException(f + ": " + (gzip ? "the gzip stream ends early (file cut short?)" : "ends early"));
+                } catch (java.util.zip.ZipException e) {
+                    throw new IllegalArgumentException(f + ": corrupt gzip data (" + e.getMessage() + ")");
                 }
                 base += Files.size(f);
                 bar.advance(base - shown[0]);
@@ -103,6 +108,15 @@ final class TrainTokenizerCommand implements Callable<Integer> {
             int n = super.read(buf, off, len);
             if (n > 0) count += n;
             return n;
+        }
+    }
+
+    /** A .gz file's text; a file that is no gzip at all (or empty) is said so, naming it. */
+    private static InputStream gunzip(InputStream in, Path f) throws IOException {
+        try {
+            return new GZIPInputStream(in, 1 << 16); // reads the header now
+        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+            throw new IllegalArgumentException(f + ": not a gzip file" + (e instanceof java.io.EOFException ? " (empty or cut short)" : " (" + e.getMessage() + ")"));
         }
     }
 }

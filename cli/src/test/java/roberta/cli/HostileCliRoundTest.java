@@ -55,4 +55,33 @@ class HostileCliRoundTest {
         assertEquals(0, CliTest.run("embed", "--model", m.toString(), "--input", CliTest.MLM.resolve("inputs.jsonl").toString(),
                 "--output", dir.resolve("v.npy").toString()).code());
     }
+
+    @Test
+    void brokenGzipAndJsonAreNamedPlainly(@TempDir Path dir) throws Exception {
+        Path notGzip = Files.writeString(dir.resolve("c.gz"), "x");
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--output", dir.resolve("tk").toString(), notGzip.toString()), "c.gz", "not a gzip file");
+        byte[] whole;
+        try (var bytes = new java.io.ByteArrayOutputStream(); var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write("call me ishmael\n".repeat(2000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            gz.finish();
+            whole = bytes.toByteArray();
+        }
+        Path cut = Files.write(dir.resolve("cut.txt.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        CliTest.assertOneLineError(CliTest.run("train-tokenizer", "--output", dir.resolve("tk").toString(), cut.toString()), "cut.txt.gz", "ends early");
+        Path json = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \"hi\"\n{\"text\": \"hi\", \"x\": NaN}\n");
+        CliTest.Run r = CliTest.run("embed", "--model", CliTest.MLM.toString(), "--input", json.toString(), "--output", dir.resolve("v.npy").toString());
+        CliTest.assertOneLineError(r, "t.jsonl:1:", "not valid JSON");
+        for (String internal : new String[] {"Source", "REDACTED", "Feature"}) assertTrue(!r.err().contains(internal), r.err());
+    }
+
+    @Test
+    void anEmptyLayerListIsAnError(@TempDir Path dir) {
+        CliTest.assertOneLineError(CliTest.run("embed", "--model", CliTest.MLM.toString(), "--input", CliTest.MLM.resolve("inputs.jsonl").toString(),
+                "--output", dir.resolve("v.npy").toString(), "--layers", ","), "bad --layers ','");
+    }
+
+    @Test
+    void aStrideWithoutWindowsIsAnError() {
+        CliTest.assertOneLineError(CliTest.run("tokenize", "--model", CliTest.MLM.toString(), "--stride", "5", "call me ishmael"), "--stride", "--max-length");
+    }
 }

@@ -225,6 +225,13 @@ class ServeTest {
 
     // ------------------------------------------------------------------ errors and limits
 
+    /** The MLM fixture's hidden size, from its config. */
+    private static int mlmWidth() throws Exception {
+        var m = java.util.regex.Pattern.compile("\"hidden_size\":\\s*(\\d+)").matcher(Files.readString(MLM.resolve("config.json")));
+        assertTrue(m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
     @Test
     void badRequestsAre400WithOneLineErrors() throws Exception {
         assertError(post(mlm, "/embed", "{\"input\": [\"a\""), 400, "malformed JSON");
@@ -239,6 +246,13 @@ class ServeTest {
         assertError(post(mlm, "/embed", "{\"input\": \"a\", \"pooling\": \"median\"}"), 400, "pooling");
         assertError(post(mlm, "/embed", "{\"input\": \"a\", \"layers\": \"9\"}"), 400, "out of range");
         assertError(post(mlm, "/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"hex\"}"), 400, "encoding_format");
+        // as strict as the command line and OpenAI's API: no empty text, no trailing bytes, no silently ignored 'dimensions'
+        assertError(post(mlm, "/v1/embeddings", "{\"input\": [\"\"]}"), 400, "'input'[0] is an empty string");
+        assertError(post(mlm, "/embed", "{\"input\": \"\"}"), 400, "empty string");
+        assertError(post(mlm, "/v1/embeddings", "{\"input\": \"hi\"} trailing"), 400, "malformed JSON");
+        assertError(post(mlm, "/v1/embeddings", "{\"input\": \"x\", \"dimensions\": 4}"), 400, "'dimensions'");
+        assertEquals(1, ok(post(mlm, "/v1/embeddings", "{\"input\": \"x\", \"dimensions\": " + mlmWidth() + "}")).get("data").size());
+        assertError(post(mlm, "/embed", "{\"input\": \"a\", \"layers\": \",\"}"), 400, "bad --layers");
         assertError(post(mlm, "/fill-mask", "{\"input\": \"<mask>\", \"top_k\": \"3\"}"), 400, "'top_k'");
         String longText = "word ".repeat(200);
         assertError(post(mlm, "/embed", json(java.util.Map.of("input", List.of("short", longText)))), 400, "'input'[1] has");

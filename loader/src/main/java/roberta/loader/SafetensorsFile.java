@@ -99,7 +99,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             root = STRICT_JSON.readTree(headerText);
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? roberta.tokenizer.JsonErrors.describe(j) : e.getMessage();
             // the parser's message quotes the text it choked on (maybe not a safetensors file at all): only a duplicate name is kept
             long at = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null ? j.getLocation().getCharOffset() : -1;
             throw bad(path, "header is not valid JSON" + (msg != null && msg.startsWith("Duplicate field") ? ": " + msg : at >= 0 ? " (at character " + at + ")" : ""));

@@ -152,7 +152,7 @@ final class TokenizerFiles {
             if (root == null || !root.isObject()) throw new TokenizerFormatException(file + ": not a JSON object");
             return root;
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? JsonErrors.describe(j) : e.getMessage();
             throw new TokenizerFormatException(file + ": invalid JSON: " + msg, e);
         }
     }

@@ -56,6 +56,9 @@ final class EmbedEndpoint implements JsonEndpoint {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
+        JsonNode dimensions = body.get("dimensions"); // OpenAI's: shortened vectors, which only some models are trained to give
+        if (dimensions != null && !dimensions.isNull() && !(dimensions.canConvertToExactIntegral() && dimensions.asInt() == width))
+            throw ApiError.badRequest("'dimensions' " + dimensions + ": this model's embeddings have " + width + " values and are not shortened");
         ModelTask task = new ModelTask.Embed(options);
         List<Object> vectors = model.run(task, texts, tokens);
 

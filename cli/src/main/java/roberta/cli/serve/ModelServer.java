@@ -37,7 +37,9 @@ public final class ModelServer implements AutoCloseable {
         this.modelName = modelName;
         this.limits = limits;
         this.metrics = new Metrics(() -> ready == null ? 0 : ready.batcher().depth());
-        this.http = HttpServer.create(new InetSocketAddress(host, port), 128);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) throw new IllegalArgumentException("--host " + host + ": not an address or a name this machine resolves");
+        this.http = HttpServer.create(address, 128); // a BindException (port taken, address not this machine's) is the command's to word
         http.createContext("/", new Router(() -> ready, apiKey == null ? null : new ApiKey(apiKey), limits, metrics));
         http.setExecutor(requests);
     }

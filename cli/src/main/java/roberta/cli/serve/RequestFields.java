@@ -12,7 +12,7 @@ final class RequestFields {
     static List<String> inputs(JsonNode body, int maxInputs) {
         JsonNode in = body.get("input");
         if (in == null || in.isNull()) throw ApiError.badRequest("'input' is required: a string or a list of strings");
-        if (in.isTextual()) return List.of(in.textValue());
+        if (in.isTextual()) return List.of(nonEmpty(in.textValue(), "'input'"));
         if (!in.isArray()) throw ApiError.badRequest("'input' must be a string or a list of strings, got " + kind(in));
         if (in.isEmpty()) throw ApiError.badRequest("'input' is an empty list");
         if (in.size() > maxInputs) throw ApiError.tooLarge("'input' has " + in.size() + " texts, more than the " + maxInputs + " allowed per request");
@@ -20,9 +20,15 @@ final class RequestFields {
         for (int i = 0; i < in.size(); i++) {
             JsonNode t = in.get(i);
             if (!t.isTextual()) throw ApiError.badRequest("'input'[" + i + "] must be a string, got " + kind(t) + " (token arrays are not accepted)");
-            out.add(t.textValue());
+            out.add(nonEmpty(t.textValue(), "'input'[" + i + "]"));
         }
         return out;
+    }
+
+    /** An empty text has no tokens to embed or classify: refused, as the command line refuses it (and OpenAI's API). */
+    private static String nonEmpty(String text, String where) {
+        if (text.isEmpty()) throw ApiError.badRequest(where + " is an empty string");
+        return text;
     }
 
     static String string(JsonNode body, String field, String dflt) {

@@ -97,13 +97,17 @@ final class Router implements HttpHandler {
         }
     }
 
+    /** A body is one JSON value: anything after it is an error, not ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader STRICT = JsonEndpoint.JSON.reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private int answerModel(HttpExchange ex, ServedModel m, JsonEndpoint endpoint) throws Exception {
         byte[] bytes = BoundedBody.read(ex.getRequestBody(), ex.getRequestHeaders().getFirst("Content-Length"), limits.maxBodyBytes());
         JsonNode body;
         try {
-            body = JsonEndpoint.JSON.readTree(bytes);
+            body = STRICT.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw ApiError.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw ApiError.badRequest("malformed JSON: " + roberta.tokenizer.JsonErrors.describe(e));
         }
         if (body == null || !body.isObject()) throw ApiError.badRequest("the body must be a JSON object");
         return send(ex, 200, JsonEndpoint.JSON.writeValueAsBytes(endpoint.handle(m, body)));

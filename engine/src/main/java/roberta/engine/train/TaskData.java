@@ -64,7 +64,7 @@ public final class TaskData {
         try {
             node = READER.readTree(line);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(where + "not valid JSON: " + oneLine(e.getOriginalMessage()));
+            throw new IllegalArgumentException(where + "not valid JSON: " + oneLine(roberta.tokenizer.JsonErrors.describe(e)));
         } catch (IOException e) {
             throw new IllegalArgumentException(where + "not valid JSON: " + oneLine(e.getMessage()));
         }
