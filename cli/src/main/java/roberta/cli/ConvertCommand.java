@@ -82,6 +82,7 @@ final class ConvertCommand implements Callable<Integer> {
             System.err.printf("%s: sentence-transformers folder, %s pooling, %d values per text, %d tokens at most%n", output,
                     String.join("+", pipeline.modes().stream().map(Pooling::cliName).toList()), pipeline.width(m.config().hiddenSize()), length);
         } else {
+            m.requireTrainedHead(model.model, "convert"); // else the random head would be saved as if trained
             ModelFolder.save(m, tokenizerDir, output, d, StderrListener.INSTANCE);
             System.err.printf("%s: %d tensors as %s%n", output, m.params().size(), d);
         }

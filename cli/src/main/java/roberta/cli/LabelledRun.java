@@ -16,6 +16,7 @@ import roberta.tokenizer.RobertaTokenizer;
 record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Map<Integer, String> labels, List<Example> examples) {
     static LabelledRun load(ModelOptions options, Path data, int maxLength) throws IOException {
         RobertaModel m = options.loadTrainable();
+        m.requireTrainedHead(options.adapter != null ? options.adapter : options.model, "scoring examples");
         Task task = Task.of(m.head());
         RobertaTokenizer tok = options.loadTokenizer();
         Map<Integer, String> labels = m.config().id2label();

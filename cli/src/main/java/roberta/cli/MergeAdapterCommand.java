@@ -40,6 +40,7 @@ final class MergeAdapterCommand implements Callable<Integer> {
         written.addAll(List.of("model.safetensors", "config.json"));
         ReplacedFolder.check("merge-adapter", output, written);
         RobertaModel m = AdapterFolder.load(model.model, model.adapter, model.prepare(), 0);
+        m.requireTrainedHead(model.adapter, "merge-adapter"); // a head neither the base nor the adapter holds would be saved random
         int adapted = m.adapter().modules().size();
         m.mergeAdapter();
         ModelFolder.save(m, model.tokenizer != null ? model.tokenizer : model.model, output, d, StderrListener.INSTANCE);

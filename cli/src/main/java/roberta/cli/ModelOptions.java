@@ -2,6 +2,7 @@ package roberta.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import roberta.engine.AdapterFolder;
@@ -40,8 +41,11 @@ final class ModelOptions {
     /** Loads onto a backend {@link #prepare()} opened (serve opens it first, then loads in the background). */
     Roberta load(Backend be) {
         Roberta r = Roberta.load(model, adapter, be);
-        // what the load worked around (a head initialised at random, tensors no layer uses) is said, as transformers says it
-        for (String w : r.model().warnings()) System.err.println("warning: " + model + ": " + w);
+        // what the load worked around (a head initialised at random, tensors no layer uses) is said, as transformers says it;
+        // with an adapter, only a head it did not supply either (the base's unused head is the adapter's to replace)
+        List<String> warnings = adapter == null ? r.model().warnings()
+                : r.model().initialised().isEmpty() ? List.of() : r.model().warnings().subList(0, 1);
+        for (String w : warnings) System.err.println("warning: " + model + ": " + w);
         return tokenizer == null ? r : r.withTokenizer(RobertaTokenizer.load(tokenizer));
     }
 

@@ -59,12 +59,15 @@ final class OptionChecks {
         }
         if (output.isBlank()) throw new IllegalArgumentException("--output is empty: give a " + (folder ? "folder" : "file name" + (safetensors ? "" : ", or - for stdout")));
         Path target = Path.of(output).toAbsolutePath();
-        boolean device = Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target); // /dev/null and the like
-        if (safetensors && !device && !output.toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors"))
-            throw new IllegalArgumentException(output + ": " + spec.name() + " writes safetensors; give a name ending in .safetensors");
+        if (safetensors) checkSafetensorsOutput(spec.name(), output, target);
         Path written; // where the bytes really go: a symlinked output's target
         if (folder) {
             if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(output + ": exists and is not a folder");
+            try { // train-tokenizer, convert and merge-adapter write their folder only at the end
+                AtomicFiles.checkWritableFolder(target);
+            } catch (java.io.UncheckedIOException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
             written = target;
         } else {
             if (Files.isDirectory(target)) throw new IllegalArgumentException(output + ": is a folder; give a file name");
@@ -105,6 +108,30 @@ final class OptionChecks {
             if (folder && !stdin && isInside(input, target))
                 throw new IllegalArgumentException(output + ": the " + name + " " + (Files.isDirectory(input) ? "folder " : "file ") + input
                         + " is inside it and could be overwritten or deleted; choose another --output");
+        }
+    }
+
+    /**
+     * A .safetensors output: its header is written first, once the sizes are known, so it needs a
+     * file it can seek in: a name with that extension (another would name a file no reader opens as
+     * what it is) or a character device such as /dev/null; not standard output, a pipe or a socket.
+     */
+    private static void checkSafetensorsOutput(String command, String output, Path target) {
+        String path = target.normalize().toString();
+        if (path.matches("/dev/(stdout|stderr|fd/[12])|/proc/self/fd/[12]"))
+            throw new IllegalArgumentException(output + ": " + command + " writes safetensors, header first, so it needs a file, not standard output; give a name ending in .safetensors");
+        boolean exists = Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+        if (exists && !characterDevice(target))
+            throw new IllegalArgumentException(output + ": a pipe or socket; " + command + " writes safetensors, header first, and needs a file it can seek in");
+        if (!exists && !output.toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors"))
+            throw new IllegalArgumentException(output + ": " + command + " writes safetensors; give a name ending in .safetensors");
+    }
+
+    private static boolean characterDevice(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0020000; // S_IFCHR
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -64,8 +64,10 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = new ModelServer(() -> modelOptions.load(backend), name, host, port, key, limits);
         } catch (java.net.BindException e) {
-            boolean taken = String.valueOf(e.getMessage()).contains("in use");
-            throw new IllegalArgumentException(host + ":" + port + ": " + e.getMessage() + (taken ? " (choose another --port)" : " (not an address of this machine: check --host)"));
+            String why = String.valueOf(e.getMessage());
+            String hint = why.contains("in use") ? "choose another --port"
+                    : why.contains("ermission") ? "a port below 1024 needs privileges: choose another --port" : "not an address of this machine: check --host";
+            throw new IllegalArgumentException(host + ":" + port + ": " + why + " (" + hint + ")");
         }
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish, then exit

@@ -54,6 +54,14 @@ class HostileCliRoundTest {
         // the encoder's features do not need the head
         assertEquals(0, CliTest.run("embed", "--model", m.toString(), "--input", CliTest.MLM.resolve("inputs.jsonl").toString(),
                 "--output", dir.resolve("v.npy").toString()).code());
+        // nor is the random head saved as if trained, or scored
+        CliTest.Run converted = CliTest.run("convert", "--model", m.toString(), "--output", dir.resolve("c").toString());
+        assertEquals(1, converted.code(), converted.err());
+        assertTrue(converted.err().contains("classifier.out_proj.weight") && Files.notExists(dir.resolve("c")), converted.err());
+        Path labelled = Files.writeString(dir.resolve("l.jsonl"), "{\"text\": \"good\", \"label\": \"LABEL_0\"}\n{\"text\": \"bad\", \"label\": \"LABEL_1\"}\n");
+        CliTest.Run scored = CliTest.run("evaluate", "--model", m.toString(), "--data", labelled.toString());
+        assertEquals(1, scored.code(), scored.err());
+        assertTrue(scored.err().contains("classifier.out_proj.weight"), scored.err());
     }
 
     @Test

@@ -55,6 +55,8 @@ class LoraCliTest {
         CliTest.Run withAdapter = CliTest.run("classify", "--model", CliTest.MLM.toString(), "--adapter", adapter.toString(), "--input", texts.toString());
         assertEquals(0, withAdapter.code(), withAdapter.err());
         assertTrue(withAdapter.out().contains("\"spam\"") && withAdapter.out().contains("\"ham\""), "the adapter's labels: " + withAdapter.out());
+        // the MLM base has no classifier: the adapter's is the head, so nothing is said to be initialised from scratch
+        assertTrue(!withAdapter.err().contains("warning"), withAdapter.err());
 
         Path merged = dir.resolve("merged");
         CliTest.Run m = CliTest.run("merge-adapter", "--model", CliTest.MLM.toString(), "--adapter", adapter.toString(), "--output", merged.toString());

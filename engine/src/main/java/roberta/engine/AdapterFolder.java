@@ -201,7 +201,9 @@ public final class AdapterFolder {
                 String name = stored.startsWith(PREFIX) ? RobertaParameters.fromStoredName(stored.substring(PREFIX.length())) : null;
                 if (name == null || !(LORA_TENSOR.matcher(name).matches() || RobertaParameters.isHead(name)))
                     throw new IllegalArgumentException(weights + ": " + stored + " is neither a LoRA A/B matrix of an encoder linear nor a head tensor");
-                values.put(name, f.floats(stored));
+                float[] v = f.floats(stored);
+                f.requireFinite(stored, v, v.length); // a diverged adapter would make every merged weight NaN
+                values.put(name, v);
                 shapes.put(name, f.info(stored).shape());
             }
         }
@@ -251,6 +253,7 @@ public final class AdapterFolder {
                 throw new IllegalArgumentException(weights + ": " + PREFIX + e.getKey() + " has shape " + Arrays.toString(got) + ", but the model's is " + Arrays.toString(want));
             be.copyFromHost(p.value, e.getValue());
         }
+        model.supplied(peft.values().keySet()); // the head the base lacked, if any, is the adapter's trained one
         LoraAdapter adapter = new LoraAdapter(peft.config(), new LinkedHashMap<>(modules));
         model.attach(adapter);
         return adapter;

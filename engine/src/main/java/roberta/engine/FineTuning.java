@@ -245,10 +245,9 @@ public final class FineTuning {
                     : TaskData.load(lines, t, tok, labels, problem, maxTokens);
             List<Example> eval = run.eval() == null ? List.of() : TaskData.load(run.eval(), t, tok, labels, problem, maxTokens);
             if (problem == Problem.SINGLE_LABEL) TaskData.requireTwoClasses(labels, t, run.train());
-            if (run.randomInit() == null) { // a fresh model is shaped to the tokenizer; a checkpoint's embeddings may be fewer
-                TaskData.checkVocabulary(train, run.train(), base.vocabSize());
-                TaskData.checkVocabulary(eval, run.eval(), base.vocabSize());
-            }
+            // the model's embeddings are base's (a --random-init one too: sized from base, which is shaped to the tokenizer when there is no config)
+            TaskData.checkVocabulary(train, run.train(), base.vocabSize());
+            TaskData.checkVocabulary(eval, run.eval(), base.vocabSize());
             return new Data(train, eval, labels, problem);
         }
 

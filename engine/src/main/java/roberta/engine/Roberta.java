@@ -33,12 +33,8 @@ public final class Roberta {
     /** A sentence-transformers folder's modules, or null for a plain Hugging Face folder. */
     private final SentenceTransformerConfig sentenceConfig;
     private final SentencePipeline sentencePipeline;
-    /** Head tensors the loaded checkpoint lacks (initialised at random): predictions from them are refused. */
-    private final List<String> untrainedHead;
 
-    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline,
-                    List<String> untrainedHead) {
-        this.untrainedHead = untrainedHead;
+    private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -109,9 +105,7 @@ public final class Roberta {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir.resolve("modules.json") + ": " + e.getMessage());
         }
-        // an adapter brings its own head (what the base lacks it may supply), so only a plain checkpoint's gaps count
-        List<String> untrained = adapter != null ? List.of() : model.initialised().stream().filter(roberta.loader.RobertaParameters::isHead).toList();
-        return new Roberta(dir, model, tok, st, pipeline, untrained);
+        return new Roberta(dir, model, tok, st, pipeline);
     }
 
     private record Loaded(RobertaModel model, RobertaTokenizer tokenizer) {}
@@ -124,7 +118,7 @@ public final class Roberta {
      * @return the pair
      */
     public static Roberta of(RobertaModel model, RobertaTokenizer tokenizer) {
-        return new Roberta(null, model, tokenizer, null, null, List.of());
+        return new Roberta(null, model, tokenizer, null, null);
     }
 
     /**
@@ -134,7 +128,7 @@ public final class Roberta {
      * @return a new instance sharing the model
      */
     public Roberta withTokenizer(RobertaTokenizer tokenizer) {
-        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline, untrainedHead);
+        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
     }
 
     /**
@@ -144,14 +138,16 @@ public final class Roberta {
      * @return whether classify, fill-mask and the logits of forward can be trusted
      */
     public boolean headTrained() {
-        return model.head() != HeadType.NONE && untrainedHead.isEmpty();
+        return model.head() != HeadType.NONE && (dir == null || model.untrainedHead().isEmpty());
     }
 
-    /** An error when the head's tensors were not in the checkpoint: what would come out is random. */
+    /**
+     * An error when a loaded checkpoint lacked the head's tensors (what an adapter's head supplied
+     * does not count): what would come out is random. A model built in memory (just trained, say)
+     * is not a checkpoint with gaps.
+     */
     private void requireTrainedHead(String what) {
-        if (untrainedHead.isEmpty()) return;
-        throw new IllegalArgumentException(dir + ": " + what + " needs the " + model.head().architecture + " head's weights, and the checkpoint lacks "
-                + String.join(", ", untrainedHead) + " (they would be random)");
+        if (dir != null) model.requireTrainedHead(dir, what);
     }
 
     /**
@@ -323,7 +319,7 @@ public final class Roberta {
         RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
         for (Var v : out.hiddenStates()) hidden.add(batch.unpack(model.backend().toHost(v.value()), h, t));
         for (var p : out.attentions()) att.add(batch.unpackAttention(model.backend().toHost(p), heads, t));
-        Var head = untrainedHead.isEmpty() ? model.head(g, batch, out.last()) : null; // a random head's logits are left out
+        Var head = dir == null || model.untrainedHead().isEmpty() ? model.head(g, batch, out.last()) : null; // a random head's logits are left out
         if (head != null) {
             float[] raw = model.backend().toHost(head.value());
             int width = head.value().cols();

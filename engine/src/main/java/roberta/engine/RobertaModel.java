@@ -24,7 +24,7 @@ public final class RobertaModel {
     /** Every parameter by Hugging Face name (encoder names without "roberta."). */
     private final Map<String, Param> params;
     private final List<String> warnings;
-    /** Head tensors the checkpoint lacked, initialised from scratch (a missing encoder tensor fails the load instead). */
+    /** Head tensors the checkpoint lacked, initialised from scratch (a missing encoder tensor fails the load instead); an adapter's head takes its own off. */
     private final List<String> initialised;
     /** A LoRA adapter trained or applied on top of the encoder's linears, or null. */
     private LoraAdapter adapter;
@@ -35,7 +35,7 @@ public final class RobertaModel {
         this.be = be;
         this.params = params;
         this.warnings = warnings;
-        this.initialised = List.copyOf(initialised);
+        this.initialised = new java.util.concurrent.CopyOnWriteArrayList<>(initialised);
     }
 
     public RobertaConfig config() { return config; }
@@ -81,9 +81,40 @@ public final class RobertaModel {
         return allParams().values().stream().mapToLong(p -> be.residentBytes(p.value)).sum();
     }
     /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
-    public List<String> warnings() { return warnings; }
+    public List<String> warnings() {
+        if (initialised.isEmpty()) return warnings;
+        List<String> all = new java.util.ArrayList<>();
+        all.add("initialised from scratch (not in the checkpoint): " + String.join(", ", initialised));
+        all.addAll(warnings);
+        return all;
+    }
+
     /** The tensors loading initialised from scratch because the checkpoint lacks them: empty when every weight was read. */
-    public List<String> initialised() { return initialised; }
+    public List<String> initialised() { return Collections.unmodifiableList(initialised); }
+
+    /** The head's tensors among {@link #initialised()}: random weights a prediction would come from. */
+    public List<String> untrainedHead() {
+        return initialised.stream().filter(roberta.loader.RobertaParameters::isHead).toList();
+    }
+
+    /**
+     * Refuses work that needs the head's trained weights (predictions, metrics, a saved copy) when
+     * the checkpoint lacked some of them: they are random.
+     *
+     * @param where the folder to name
+     * @param what the work, for the message ("classify", "convert")
+     */
+    public void requireTrainedHead(Object where, String what) {
+        List<String> missing = untrainedHead();
+        if (!missing.isEmpty())
+            throw new IllegalArgumentException(where + ": " + what + " needs the " + head.architecture + " head's weights, and the checkpoint lacks "
+                    + String.join(", ", missing) + " (they would be random)");
+    }
+
+    /** Tensors given their values from elsewhere after the load (an adapter's head): no longer initialised from scratch. */
+    void supplied(java.util.Collection<String> names) {
+        initialised.removeAll(names);
+    }
 
     Param p(String name) {
         Param p = params.get(name);

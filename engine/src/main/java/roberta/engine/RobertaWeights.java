@@ -70,9 +70,8 @@ final class RobertaWeights {
                     initialised.add(name);
                 }
             }
-            if (!initialised.isEmpty())
-                warnings.add("initialised from scratch (not in the checkpoint): " + String.join(", ", initialised));
-            List<String> unused = ckpt.names().stream().filter(n -> !shapes.containsKey(n)).toList();
+            // the pooler a bare encoder saves is no loss to a head that does not use it (transformers ignores it too)
+            List<String> unused = ckpt.names().stream().filter(n -> !shapes.containsKey(n) && !n.startsWith("pooler.")).toList();
             if (!unused.isEmpty()) warnings.add("not used by a " + head.architecture + ": " + String.join(", ", unused));
             return new RobertaModel(config, head, be, params, warnings, initialised);
         }

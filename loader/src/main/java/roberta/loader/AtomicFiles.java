@@ -156,6 +156,23 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * As {@link #checkWritable}, for a folder written by {@link #writeFolder}: a hidden folder made
+     * and deleted in the first existing ancestor of the target (writeFolder makes the rest).
+     */
+    public static void checkWritableFolder(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+        try {
+            if (dir == null || !Files.isDirectory(dir)) throw new IOException(target.toAbsolutePath().getParent() + " is not a folder");
+            Path probe = dir.resolve(".roberta-probe-" + ProcessHandle.current().pid() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            Files.createDirectory(probe);
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write: " + reason(e), e);
+        }
+    }
+
     /** What went wrong, in words: an access error's message is only the path it was refused. */
     static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";

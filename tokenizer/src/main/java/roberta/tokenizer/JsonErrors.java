@@ -24,6 +24,8 @@ public final class JsonErrors {
         s = s.replaceAll("\\s*at \\[Source: [^\\]]*\\]", "").replaceAll("\\s*\\[Source: [^\\]]*\\]", "");
         s = s.replaceAll(":?\\s*enable `[A-Za-z_.]+` to allow", "");
         s = s.replaceAll("\\s*\\(`[A-Za-z_.]+` disabled\\)", "");
+        // FAIL_ON_TRAILING_TOKENS's wording: the Java type bound and the feature's name
+        s = s.replaceAll("\\s*\\(bound as `[^`]*`\\)", "").replaceAll(":?\\s*not allowed as per `[^`]*`", "");
         return s.strip();
     }
 }

@@ -25,5 +25,11 @@ class JsonErrorsTest {
             for (String internal : new String[] {"Source", "REDACTED", "JsonReadFeature", "StreamReadFeature", "enable `"})
                 assertFalse(m.contains(internal), c[0] + " -> " + m);
         }
+        // a second value after the body (what serve refuses)
+        JsonProcessingException trailing = assertThrows(JsonProcessingException.class, () -> JSON.reader()
+                .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree("{\"a\": 1} {}"));
+        String m = JsonErrors.describe(trailing);
+        assertTrue(m.startsWith("Trailing token"), m);
+        assertFalse(m.contains("`") || m.contains("com.fasterxml") || m.contains("()"), m);
     }
 }
