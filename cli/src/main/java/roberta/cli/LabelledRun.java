@@ -23,6 +23,7 @@ record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Ma
         Problem problem = task == Task.SEQ_CLS ? Objective.problem(m) : Problem.SINGLE_LABEL;
         int max = Math.min(maxLength, m.config().maxPositionEmbeddings() - m.config().padTokenId() - 1);
         List<Example> examples = TaskData.load(data, task, tok, labels, problem, max);
+        TaskData.checkSpecialTokens(tok, task == Task.MLM, options.tokenizer != null ? options.tokenizer : options.model, m.config().vocabSize());
         TaskData.checkVocabulary(examples, data, m.config().vocabSize());
         return new LabelledRun(m, tok, task, labels, examples);
     }

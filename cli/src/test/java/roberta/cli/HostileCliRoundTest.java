@@ -92,4 +92,21 @@ class HostileCliRoundTest {
     void aStrideWithoutWindowsIsAnError() {
         CliTest.assertOneLineError(CliTest.run("tokenize", "--model", CliTest.MLM.toString(), "--stride", "5", "call me ishmael"), "--stride", "--max-length");
     }
+
+    @Test
+    void aLargerTokenizerIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+        // the classifier's 1000-row embeddings with the MLM fixture's larger tokenizer; a blank line before the bad text
+        Path m = Files.createDirectories(dir.resolve("m"));
+        for (String f : new String[] {"config.json", "model.safetensors"}) Files.copy(CLS.resolve(f), m.resolve(f));
+        for (String f : new String[] {"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"}) Files.copy(CliTest.MLM.resolve(f), m.resolve(f));
+        Path data = Files.writeString(dir.resolve("mlm.jsonl"), "{\"text\": \" a a a a a a a a a a\"}\n\n{\"text\": \"" + " Photosynthesis".repeat(8) + "\"}\n");
+        // as seq-cls its texts are checked at their lines
+        Path labelled = Files.writeString(dir.resolve("cls.jsonl"), "{\"text\": \" a\", \"label\": \"negative\"}\n\n{\"text\": \" Photosynthesis\", \"label\": \"positive\"}\n");
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", m.toString(), "--task", "seq-cls", "--train", labelled.toString(),
+                "--output", dir.resolve("run").toString(), "--epochs", "1"), "cls.jsonl:3:", "outside the model's vocabulary");
+        // as MLM the tokenizer's <mask> (id 50260) is refused first, naming the folder
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", m.toString(), "--task", "mlm", "--train", data.toString(),
+                "--output", dir.resolve("run").toString(), "--epochs", "1"), m.toString(), "<mask>", "outside the model's vocabulary");
+        assertTrue(Files.notExists(dir.resolve("run")), "nothing written");
+    }
 }

@@ -246,6 +246,7 @@ public final class FineTuning {
             List<Example> eval = run.eval() == null ? List.of() : TaskData.load(run.eval(), t, tok, labels, problem, maxTokens);
             if (problem == Problem.SINGLE_LABEL) TaskData.requireTwoClasses(labels, t, run.train());
             // the model's embeddings are base's (a --random-init one too: sized from base, which is shaped to the tokenizer when there is no config)
+            TaskData.checkSpecialTokens(tok, t == Task.MLM, run.model(), base.vocabSize());
             TaskData.checkVocabulary(train, run.train(), base.vocabSize());
             TaskData.checkVocabulary(eval, run.eval(), base.vocabSize());
             return new Data(train, eval, labels, problem);

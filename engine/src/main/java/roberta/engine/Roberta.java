@@ -35,6 +35,8 @@ public final class Roberta {
     private final SentencePipeline sentencePipeline;
 
     private Roberta(Path dir, RobertaModel model, RobertaTokenizer tokenizer, SentenceTransformerConfig sentenceConfig, SentencePipeline sentencePipeline) {
+        // <s>, </s> and <pad> go into every sequence: a tokenizer whose ids for them the model lacks is refused now, not at the first text
+        if (tokenizer != null) roberta.engine.train.TaskData.checkSpecialTokens(tokenizer, false, dir == null ? "the tokenizer" : dir, model.config().vocabSize());
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;

@@ -229,6 +229,7 @@ public final class Comparison {
         List<Example> eval = TaskData.load(run.eval(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         List<Example> test = run.test() == null ? List.of() : TaskData.load(run.test(), run.task(), tok, labels, Problem.SINGLE_LABEL, maxLength);
         TaskData.requireTwoClasses(labels, run.task(), run.train());
+        TaskData.checkSpecialTokens(tok, run.task() == Task.MLM, run.model(), config.vocabSize());
         TaskData.checkVocabulary(train, run.train(), config.vocabSize());
         TaskData.checkVocabulary(eval, run.eval(), config.vocabSize());
         TaskData.checkVocabulary(test, run.test(), config.vocabSize());

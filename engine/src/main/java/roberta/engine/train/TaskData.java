@@ -191,6 +191,24 @@ public final class TaskData {
                             + " (a tokenizer that does not match the model?)");
     }
 
+    /**
+     * The special tokens put into every sequence (and {@code <mask>} for MLM) must have embeddings:
+     * a tokenizer of a larger model would otherwise fail in the first batch, naming no input.
+     *
+     * @param tok the tokenizer
+     * @param withMask whether {@code <mask>} is used (MLM training and evaluation)
+     * @param where the tokenizer's folder, for the message
+     * @param vocab the model's vocabulary size
+     */
+    public static void checkSpecialTokens(RobertaTokenizer tok, boolean withMask, Object where, int vocab) {
+        String[] names = {"<s>", "</s>", "<pad>", "<mask>"};
+        int[] ids = {tok.clsId(), tok.sepId(), tok.padId(), withMask ? tok.maskId() : 0};
+        for (int i = 0; i < ids.length; i++)
+            if (ids[i] < 0 || ids[i] >= vocab)
+                throw new IllegalArgumentException(where + ": the tokenizer's " + names[i] + " is id " + ids[i] + ", outside the model's vocabulary of " + vocab
+                        + " (a tokenizer that does not match the model?)");
+    }
+
     /** A classifier learns nothing from one class: refused, naming the file and the class. */
     public static void requireTwoClasses(Map<Integer, String> labels, Task task, Object file) {
         if ((task == Task.SEQ_CLS || task == Task.TOKEN_CLS) && labels != null && labels.size() < 2)
@@ -313,10 +331,15 @@ public final class TaskData {
 
     private static List<Example> mlmExamples(Path file, RobertaTokenizer tok, int maxLength) throws IOException {
         List<String> texts = new ArrayList<>();
+        List<Integer> lineOf = new ArrayList<>(); // each text's line in the file (blank lines are skipped; a .txt corpus is one text from line 1)
         String name = file.toString().replaceAll("\\.gz$", "");
         if (name.endsWith(".jsonl") || name.endsWith(".json")) {
             List<JsonNode> lines = jsonLines(file);
-            for (int i = 0; i < lines.size(); i++) if (lines.get(i) != null) texts.add(text(lines.get(i), "text", file + ":" + (i + 1) + ": "));
+            for (int i = 0; i < lines.size(); i++)
+                if (lines.get(i) != null) {
+                    texts.add(text(lines.get(i), "text", file + ":" + (i + 1) + ": "));
+                    lineOf.add(i + 1);
+                }
         } else {
             StringBuilder sb = new StringBuilder();
             try (LineReader in = LineReader.open(file)) {
@@ -324,6 +347,7 @@ public final class TaskData {
                 while ((line = in.next()) != null) sb.append(line).append('\n');
             }
             texts.add(sb.toString());
+            lineOf.add(1);
         }
         int block = maxLength - 2;
         List<Example> out = new ArrayList<>();
@@ -336,7 +360,7 @@ public final class TaskData {
                 seq[0] = tok.clsId();
                 System.arraycopy(ids, s, seq, 1, e - s);
                 seq[seq.length - 1] = tok.sepId();
-                out.add(new Example(t + 1, seq, -1, null, null));
+                out.add(new Example(lineOf.get(t), seq, -1, null, null));
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException(file + ": no text");
