@@ -156,7 +156,7 @@ public final class FeatureHead {
         dropout(r.x, r.xDrop, r.xMask, p, rng);
         if (shape == Shape.CLASSIFICATION) {
             affine(dense.value, denseBias.value, r.xDrop, r.h);
-            for (int c = 0; c < hidden; c++) r.h[c] = (float) Math.tanh(r.h[c]);
+            for (int c = 0; c < hidden; c++) r.h[c] = (float) StrictMath.tanh(r.h[c]);
             dropout(r.h, r.hDrop, r.hMask, p, rng);
             affine(out.value, outBias.value, r.hDrop, r.logits);
         } else {

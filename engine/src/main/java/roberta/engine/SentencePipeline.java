@@ -60,7 +60,7 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
 
         private float activate(float v) {
             return switch (activation) {
-                case "Tanh" -> (float) Math.tanh(v);
+                case "Tanh" -> (float) StrictMath.tanh(v);
                 case "ReLU" -> Math.max(0f, v);
                 case "Sigmoid" -> (float) (1 / (1 + Math.exp(-v)));
                 case "GELU" -> roberta.kernels.Activations.gelu(v);

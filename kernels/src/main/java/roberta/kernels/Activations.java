@@ -1,7 +1,6 @@
 package roberta.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GELU (exact, with erf) and tanh, forward and backward. */
@@ -84,7 +83,9 @@ public final class Activations {
                 for (; i + S.length() <= b; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, i);
                     FloatVector cdf = erfVector(v.mul((float) INV_SQRT2)).add(1f).mul(0.5f);
-                    FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) INV_SQRT_2PI);
+                    // VectorMath's exp, not lanewise(EXP): that one is the JDK's Java code until C2 compiles
+                    // it to another library's, so a seeded run's weights changed with the JIT's timing
+                    FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul((float) INV_SQRT_2PI);
                     FloatVector grad = v.fma(pdf, cdf);
                     FloatVector d = FloatVector.fromArray(S, dout, i);
                     (accumulate ? d.fma(grad, FloatVector.fromArray(S, dx, i)) : d.mul(grad)).intoArray(dx, i);
@@ -95,7 +96,8 @@ public final class Activations {
     }
 
     static void tanh(float[] out, float[] x, int n) {
-        for (int i = 0; i < n; i++) out[i] = (float) Math.tanh(x[i]);
+        // StrictMath: Math.tanh has a C2 intrinsic (JDK 24+) the interpreter need not match to the bit
+        for (int i = 0; i < n; i++) out[i] = (float) StrictMath.tanh(x[i]);
     }
 
     static void tanhBackward(float[] dx, float[] dout, float[] out, int n) {
