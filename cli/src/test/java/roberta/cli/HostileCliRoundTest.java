@@ -109,4 +109,45 @@ class HostileCliRoundTest {
                 "--output", dir.resolve("run").toString(), "--epochs", "1"), m.toString(), "<mask>", "outside the model's vocabulary");
         assertTrue(Files.notExists(dir.resolve("run")), "nothing written");
     }
+
+    @Test
+    void trainingSideFindingsOfTheSecondPass(@TempDir Path dir) throws Exception {
+        String mlm = CliTest.MLM.toString();
+        // MLM with --eval evaluated each epoch (it crashed after the first, losing it)
+        Path corpus = Files.writeString(dir.resolve("c.txt"), "the whale swam far out to sea on a long day\n".repeat(30));
+        CliTest.Run r = CliTest.run("finetune", "--model", mlm, "--task", "mlm", "--train", corpus.toString(), "--eval", corpus.toString(),
+                "--output", dir.resolve("m").toString(), "--epochs", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(dir.resolve("m/metrics.jsonl")).contains("eval_perplexity"));
+        // short MLM records are kept, each one (only the first was)
+        Path shorts = Files.writeString(dir.resolve("s.jsonl"), "{\"text\": \"good film\"}\n{\"text\": \"bad film\"}\n{\"text\": \"nice plot\"}\n");
+        CliTest.Run e = CliTest.run("evaluate", "--model", mlm, "--data", shorts.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("\"eval_examples\":3") || e.out().contains("\"eval_examples\": 3"), e.out());
+        // a freeze glob that matches nothing is a typo, refused; the checkpoint's own spelling (roberta.) is understood
+        Path labelled = Files.writeString(dir.resolve("l.jsonl"), "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
+        CliTest.Run typo = CliTest.run("finetune", "--model", mlm, "--task", "seq-cls", "--train", labelled.toString(), "--output",
+                dir.resolve("f").toString(), "--epochs", "1", "--freeze", "encoder.layers.*");
+        assertEquals(1, typo.code(), typo.err());
+        String last = typo.err().strip().lines().reduce((a, b) -> b).orElse(""); // after the load's warning of the new head
+        assertTrue(last.startsWith("error: ") && last.contains("'encoder.layers.*' matches no parameter"), typo.err());
+        assertEquals(0, CliTest.run("finetune", "--model", mlm, "--task", "seq-cls", "--train", labelled.toString(), "--output",
+                dir.resolve("g").toString(), "--epochs", "1", "--freeze", "roberta.embeddings.*").code());
+        String frozen = Files.readString(dir.resolve("g/metrics.jsonl")), all = trainable(dir, mlm, labelled);
+        assertTrue(!frozen.contains("\"trainable_parameters\":" + all), "roberta.embeddings.* froze something: " + frozen);
+        // regression labels on a single-label classifier are refused before training (the loss read past its targets)
+        Path cls = dir.resolve("g/model");
+        Path reg = Files.writeString(dir.resolve("r.jsonl"), "{\"text\": \"good\", \"label\": 0.5}\n{\"text\": \"bad\", \"label\": 0.1}\n");
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", cls.toString(), "--task", "seq-cls", "--train", reg.toString(), "--output",
+                dir.resolve("h").toString(), "--epochs", "1"), "r.jsonl", "regression labels", "single_label_classification");
+    }
+
+    /** The trainable parameter count of an unfrozen run on the same data, as metrics.jsonl writes it. */
+    private static String trainable(Path dir, String model, Path data) throws Exception {
+        assertEquals(0, CliTest.run("finetune", "--model", model, "--task", "seq-cls", "--train", data.toString(), "--output",
+                dir.resolve("all").toString(), "--epochs", "1").code());
+        var m = java.util.regex.Pattern.compile("\"trainable_parameters\":\\s*(\\d+)").matcher(Files.readString(dir.resolve("all/metrics.jsonl")));
+        assertTrue(m.find());
+        return m.group(1);
+    }
 }

@@ -23,6 +23,7 @@ public final class Evaluation {
         long scored = 0, correct = 0; // MLM: masked positions scored, and those whose top prediction is the original token
         List<Integer> gold = new ArrayList<>(), pred = new ArrayList<>();
         List<double[]> reg = new ArrayList<>();
+        List<int[]> multiGold = new ArrayList<>(), multiPred = new ArrayList<>(); // multi-label: each example's 0/1 per label
         List<String[]> goldTags = new ArrayList<>(), predTags = new ArrayList<>();
         for (int b0 = 0; b0 < examples.size(); b0 += batchSize) {
             List<Example> batch = examples.subList(b0, Math.min(examples.size(), b0 + batchSize));
@@ -63,7 +64,12 @@ public final class Evaluation {
                 for (int s = 0; s < batch.size(); s++) {
                     Example e = batch.get(s);
                     if (e.values() != null && c == 1) reg.add(new double[] {e.values()[0], l[s]});
-                    else if (e.values() != null) for (int k = 0; k < c; k++) { gold.add(e.values()[k] > 0.5f ? 1 : 0); pred.add(l[s * c + k] > 0 ? 1 : 0); }
+                    else if (e.values() != null) {
+                        int[] g = new int[c], p = new int[c];
+                        for (int k = 0; k < c; k++) { g[k] = e.values()[k] > 0.5f ? 1 : 0; p[k] = l[s * c + k] > 0 ? 1 : 0; }
+                        multiGold.add(g);
+                        multiPred.add(p);
+                    }
                     else { gold.add(e.label()); pred.add(argmax(l, s * c, c)); }
                 }
             } else if (task == Task.TOKEN_CLS) {
@@ -94,7 +100,11 @@ public final class Evaluation {
             double[] x = reg.stream().mapToDouble(v -> v[0]).toArray(), y = reg.stream().mapToDouble(v -> v[1]).toArray();
             m.put("eval_pearson", Metrics.pearson(x, y));
             m.put("eval_spearman", Metrics.spearman(x, y));
-        } else {
+        } else if (!multiGold.isEmpty()) {
+            double[] scores = Metrics.multiLabel(multiGold.toArray(int[][]::new), multiPred.toArray(int[][]::new));
+            m.put("eval_accuracy", scores[0]); // every label of the example right
+            m.put("eval_macro_f1", scores[1]);
+        } else if (task != Task.MLM) { // MLM's metrics are its loss, perplexity and masked accuracy above
             putClassification(m, "eval_", gold.stream().mapToInt(i -> i).toArray(), pred.stream().mapToInt(i -> i).toArray(), labels.size(),
                     task == Task.TOKEN_CLS ? goldTags : null, predTags);
         }

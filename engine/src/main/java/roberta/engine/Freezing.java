@@ -19,23 +19,28 @@ public final class Freezing {
     private Freezing() {}
 
     /** A frozen-or-not rule over parameter names. */
-    /** frozen: the rule; highestLayer: the highest layer a selector names (-1: none), checked against the model. */
-    public record Mask(Predicate<String> frozen, int highestLayer, String spec) {}
+    /**
+     * frozen: the rule; highestLayer: the highest layer a selector names (-1: none), checked against
+     * the model; globs: each name glob as given, with what it matches (one that matches no parameter
+     * is a typo, which would silently train what it meant to freeze).
+     */
+    public record Mask(Predicate<String> frozen, int highestLayer, String spec, java.util.Map<String, Predicate<String>> globs) {}
 
     /** From --freeze and --train-only (either may be null; both null means train everything). */
     public static Mask parse(String freeze, String trainOnly) {
         if (freeze != null && trainOnly != null) throw new IllegalArgumentException("give --freeze or --train-only, not both");
         int[] highest = {-1};
+        java.util.Map<String, Predicate<String>> globs = new java.util.LinkedHashMap<>();
         if (trainOnly != null) {
-            Predicate<String> trained = selectors(trainOnly, highest);
-            return new Mask(trained.negate(), highest[0], "--train-only " + trainOnly);
+            Predicate<String> trained = selectors(trainOnly, highest, globs);
+            return new Mask(trained.negate(), highest[0], "--train-only " + trainOnly, globs);
         }
-        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false, -1, "--freeze none");
-        Predicate<String> frozen = selectors(freeze, highest);
-        return new Mask(frozen, highest[0], "--freeze " + freeze);
+        if (freeze == null || freeze.isBlank() || freeze.trim().equalsIgnoreCase("none")) return new Mask(n -> false, -1, "--freeze none", globs);
+        Predicate<String> frozen = selectors(freeze, highest, globs);
+        return new Mask(frozen, highest[0], "--freeze " + freeze, globs);
     }
 
-    private static Predicate<String> selectors(String spec, int[] highestLayer) {
+    private static Predicate<String> selectors(String spec, int[] highestLayer, java.util.Map<String, Predicate<String>> globs) {
         List<Predicate<String>> parts = new ArrayList<>();
         for (String raw : spec.split(",")) {
             String s = raw.trim();
@@ -61,8 +66,12 @@ public final class Freezing {
                     throw new IllegalArgumentException("bad layer range '" + s + "' (expected layers:A-B, e.g. layers:0-7)");
                 }
             } else if (s.contains("*") || s.contains(".")) {
-                Pattern glob = Pattern.compile(Pattern.quote(s).replace("*", "\\E.*\\Q"));
-                parts.add(n -> glob.matcher(n).matches());
+                // the names as checkpoints and grad's output spell them (roberta.encoder...) mean the same parameters
+                String name = s.startsWith("roberta.") ? s.substring("roberta.".length()) : s;
+                Pattern glob = Pattern.compile(Pattern.quote(name).replace("*", "\\E.*\\Q"));
+                Predicate<String> matches = n -> glob.matcher(n).matches();
+                parts.add(matches);
+                globs.put(s, matches);
             } else {
                 throw new IllegalArgumentException("unknown freeze selector '" + s + "' (none, all, embeddings, encoder, head, layers:A-B, or a name glob)");
             }
@@ -76,6 +85,10 @@ public final class Freezing {
         if (mask.highestLayer() >= layers)
             throw new IllegalArgumentException(mask.spec() + ": names layer " + mask.highestLayer() + ", but the model has " + layers
                     + " layers (0.." + (layers - 1) + ")");
+        for (var g : mask.globs().entrySet())
+            if (model.params().keySet().stream().noneMatch(g.getValue()))
+                throw new IllegalArgumentException(mask.spec() + ": '" + g.getKey() + "' matches no parameter of this model (names as in the checkpoint, e.g. "
+                        + "encoder.layer.0.attention.self.query.weight, with or without roberta.)");
         for (Param p : model.params().values()) {
             boolean trainable = !mask.frozen().test(p.name);
             p.trainable = trainable;

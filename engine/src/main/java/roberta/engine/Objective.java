@@ -13,10 +13,15 @@ public final class Objective {
     private Objective() {}
 
     public static Problem problem(RobertaModel model) {
-        String p = model.config().problemType();
+        return problem(model.config());
+    }
+
+    /** The problem a sequence classifier's config.json says it solves, as transformers reads it (no problem_type and one label: regression). */
+    public static Problem problem(roberta.loader.RobertaConfig config) {
+        String p = config.problemType();
         if ("regression".equals(p)) return Problem.REGRESSION;
         if ("multi_label_classification".equals(p)) return Problem.MULTI_LABEL;
-        if (p == null && model.config().numLabels() == 1) return Problem.REGRESSION;
+        if (p == null && config.numLabels() == 1) return Problem.REGRESSION;
         return Problem.SINGLE_LABEL;
     }
 

@@ -33,6 +33,32 @@ public final class Metrics {
         return counted == 0 ? 0 : sum / counted;
     }
 
+    /**
+     * Multi-label scores as scikit-learn computes them: accuracy is the share of examples whose
+     * every label is right (subset accuracy, accuracy_score), macro-F1 the mean over the labels of
+     * each label's F1 (f1_score average='macro'; a label neither true nor predicted anywhere counts 0).
+     *
+     * @param gold [examples][labels] of 0/1
+     * @param pred the same shape
+     * @return {accuracy, macro-F1}
+     */
+    public static double[] multiLabel(int[][] gold, int[][] pred) {
+        if (gold.length == 0) return new double[] {0, 0};
+        int k = gold[0].length, exact = 0;
+        for (int i = 0; i < gold.length; i++) if (java.util.Arrays.equals(gold[i], pred[i])) exact++;
+        double f1 = 0;
+        for (int c = 0; c < k; c++) {
+            int tp = 0, fp = 0, fn = 0;
+            for (int i = 0; i < gold.length; i++) {
+                if (pred[i][c] == 1 && gold[i][c] == 1) tp++;
+                else if (pred[i][c] == 1) fp++;
+                else if (gold[i][c] == 1) fn++;
+            }
+            if (tp + fp + fn > 0) f1 += 2.0 * tp / (2.0 * tp + fp + fn);
+        }
+        return new double[] {(double) exact / gold.length, f1 / k};
+    }
+
     /** Entity-level (exact span and type) micro F1 over BIO-tagged sequences, as seqeval computes it. */
     public static double entityF1(List<String[]> gold, List<String[]> pred) {
         int tp = 0, goldCount = 0, predCount = 0;

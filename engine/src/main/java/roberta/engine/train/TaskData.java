@@ -355,7 +355,7 @@ public final class TaskData {
             int[] ids = tok.encode(texts.get(t), null, new EncodeOptions(false, 0, null, 0)).ids();
             for (int s = 0; s < ids.length; s += block) {
                 int e = Math.min(ids.length, s + block);
-                if (e - s < 8 && out.size() > 0) continue; // a scrap at the end
+                if (s > 0 && e - s < 8) continue; // a scrap at the end of a long text (a short text is kept whole)
                 int[] seq = new int[e - s + 2];
                 seq[0] = tok.clsId();
                 System.arraycopy(ids, s, seq, 1, e - s);

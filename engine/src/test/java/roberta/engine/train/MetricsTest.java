@@ -29,4 +29,16 @@ class MetricsTest {
         // scipy.stats.pearsonr([1,2,3,4,5], [10,9,2.5,6,4]) -> -0.7426106572325057
         assertEquals(-0.7426106572325057, Metrics.pearson(new double[] {1, 2, 3, 4, 5}, new double[] {10, 9, 2.5, 6, 4}), 1e-12);
     }
+
+    @Test
+    void multiLabelScoresMatchScikitLearns() {
+        // sklearn.metrics.f1_score docs' multilabel case: y_true=[[0,0,0],[1,1,1],[0,1,1]], y_pred=[[0,0,0],[1,1,1],[1,1,0]],
+        // average=None -> [0.667, 1.0, 0.667], so 'macro' -> 0.778; accuracy_score (subset accuracy) -> 2/3
+        double[] s = Metrics.multiLabel(new int[][] {{0, 0, 0}, {1, 1, 1}, {0, 1, 1}}, new int[][] {{0, 0, 0}, {1, 1, 1}, {1, 1, 0}});
+        assertEquals(2.0 / 3, s[0], 1e-12);
+        assertEquals((2.0 / 3 + 1 + 2.0 / 3) / 3, s[1], 1e-12);
+        // accuracy_score docs: accuracy_score([[0,1],[1,1]], ones((2,2))) -> 0.5; a label never true nor predicted counts 0 in the mean
+        assertEquals(0.5, Metrics.multiLabel(new int[][] {{0, 1}, {1, 1}}, new int[][] {{1, 1}, {1, 1}})[0], 1e-12);
+        assertEquals(0.5, Metrics.multiLabel(new int[][] {{1, 0}, {1, 0}}, new int[][] {{1, 0}, {1, 0}})[1], 1e-12);
+    }
 }
