@@ -76,6 +76,7 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
         boolean rslora = false;
         List<String> targets = null;
         String key = null;
+        java.util.Set<String> seen = new java.util.HashSet<>(); // r=4,r=8 is a mistake, not the last one winning
         for (String raw : (spec == null ? "" : spec).split(",")) {
             String item = raw.trim();
             if (item.isEmpty()) continue;
@@ -92,6 +93,8 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targets
                 continue;
             }
             key = k;
+            String canonical = switch (k) { case "lora_alpha" -> "alpha"; case "lora_dropout" -> "dropout"; case "use_rslora" -> "rslora"; case "target_modules" -> "targets"; default -> k; };
+            if (!seen.add(canonical)) throw new IllegalArgumentException("--lora: '" + canonical + "' given twice in '" + spec + "'");
             try {
                 switch (k) {
                     case "r" -> r = Integer.parseInt(v);

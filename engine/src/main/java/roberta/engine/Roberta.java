@@ -162,6 +162,11 @@ public final class Roberta {
         PackedBatch.checkInput(input, ids, model.config().vocabSize());
     }
 
+    /** A null text (a Java caller's) is named by its place, as "input N is null", not met as a bare NullPointerException deep in the tokenizer. */
+    private static void requireTexts(List<String> texts) {
+        for (int i = 0; i < texts.size(); i++) if (texts.get(i) == null) throw new IllegalArgumentException("input " + (i + 1) + " is null");
+    }
+
     /** {@return the model itself (internal: for the command line and tests)} */
     public RobertaModel model() { return model; }
 
@@ -215,6 +220,7 @@ public final class Roberta {
      * @return one vector per text
      */
     public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, Listener listener) {
+        requireTexts(texts);
         if (sentenceConfig != null) {
             if (options.maxLength() == 0 && options.stride() == 0 && sentenceConfig.maxSeqLength() > 0)
                 options = options.maxLength(Math.min(sentenceConfig.maxSeqLength(), maxTokens())).truncating();
@@ -425,6 +431,7 @@ public final class Roberta {
     public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize, int maxLength) {
         if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);
         requireTrainedHead("classify");
+        requireTexts(texts);
         RobertaTokenizer tok = tokenizer();
         List<Encoding> enc = tok.encodeBatch(texts, pairs, maxLength > 0 ? EncodeOptions.truncateTo(Math.min(maxLength, maxTokens())) : EncodeOptions.DEFAULT);
         for (int i = 0; i < enc.size(); i++)
