@@ -101,7 +101,7 @@ public final class Devices {
 
     /** CUDA when the probe finds a GPU and the device opens; otherwise the CPU, silently when there simply is no GPU. */
     private static Backend auto(Integer threads, boolean tf32, Notices notices) {
-        if (roberta.kernels.cuda.CudaProbe.available()) {
+        if (roberta.kernels.cuda.CudaProbe.driverPresent() && roberta.kernels.cuda.CudaProbe.available()) {
             try {
                 Backend b = cuda(tf32);
                 if (notices != Notices.NONE && !toldAuto) { // the once is kept for a caller who listens

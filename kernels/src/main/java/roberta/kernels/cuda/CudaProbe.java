@@ -28,6 +28,21 @@ public final class CudaProbe {
         return probe().reason();
     }
 
+    /**
+     * Whether this machine shows an NVIDIA driver at all (/dev/nvidiactl or /proc/driver/nvidia;
+     * /dev/dxg under WSL), without loading anything: device auto asks this first, so that on the
+     * many machines without a GPU it never loads JavaCPP's native glue (which makes the JDK print
+     * "restricted method" warnings in a program not run with --enable-native-access). --device
+     * cuda probes in any case.
+     *
+     * @return false when no driver node exists
+     */
+    public static boolean driverPresent() {
+        for (String node : new String[] {"/dev/nvidiactl", "/proc/driver/nvidia", "/dev/dxg"})
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(node))) return true;
+        return false;
+    }
+
     public static synchronized Result probe() {
         if (result == null) result = run();
         return result;
