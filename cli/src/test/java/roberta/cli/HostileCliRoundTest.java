@@ -126,11 +126,9 @@ class HostileCliRoundTest {
         assertTrue(e.out().contains("\"eval_examples\":3") || e.out().contains("\"eval_examples\": 3"), e.out());
         // a freeze glob that matches nothing is a typo, refused; the checkpoint's own spelling (roberta.) is understood
         Path labelled = Files.writeString(dir.resolve("l.jsonl"), "{\"text\": \"good\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
-        CliTest.Run typo = CliTest.run("finetune", "--model", mlm, "--task", "seq-cls", "--train", labelled.toString(), "--output",
-                dir.resolve("f").toString(), "--epochs", "1", "--freeze", "encoder.layers.*");
-        assertEquals(1, typo.code(), typo.err());
-        String last = typo.err().strip().lines().reduce((a, b) -> b).orElse(""); // after the load's warning of the new head
-        assertTrue(last.startsWith("error: ") && last.contains("'encoder.layers.*' matches no parameter"), typo.err());
+        CliTest.assertOneLineError(CliTest.run("finetune", "--model", mlm, "--task", "seq-cls", "--train", labelled.toString(), "--output",
+                dir.resolve("f").toString(), "--epochs", "1", "--freeze", "encoder.layers.*"), "'encoder.layers.*' matches no parameter");
+        assertTrue(Files.notExists(dir.resolve("f")), "nothing written");
         assertEquals(0, CliTest.run("finetune", "--model", mlm, "--task", "seq-cls", "--train", labelled.toString(), "--output",
                 dir.resolve("g").toString(), "--epochs", "1", "--freeze", "roberta.embeddings.*").code());
         String frozen = Files.readString(dir.resolve("g/metrics.jsonl")), all = trainable(dir, mlm, labelled);

@@ -79,16 +79,25 @@ public final class Freezing {
         return n -> parts.stream().anyMatch(p -> p.test(n));
     }
 
+    /**
+     * Refuses a name glob that matches none of names: a typo would silently train what it meant to
+     * freeze. finetune calls this with the names the model will have before loading it, so the
+     * mistake is the run's only output.
+     */
+    public static void checkGlobs(Mask mask, java.util.Collection<String> names) {
+        for (var g : mask.globs().entrySet())
+            if (names.stream().noneMatch(g.getValue()))
+                throw new IllegalArgumentException(mask.spec() + ": '" + g.getKey() + "' matches no parameter of this model (names as in the checkpoint, e.g. "
+                        + "encoder.layer.0.attention.self.query.weight, with or without roberta.)");
+    }
+
     /** Sets every parameter's trainable flag; frozen ones hand back their gradient and optimizer state. */
     public static void apply(RobertaModel model, Mask mask) {
         int layers = model.config().numHiddenLayers();
         if (mask.highestLayer() >= layers)
             throw new IllegalArgumentException(mask.spec() + ": names layer " + mask.highestLayer() + ", but the model has " + layers
                     + " layers (0.." + (layers - 1) + ")");
-        for (var g : mask.globs().entrySet())
-            if (model.params().keySet().stream().noneMatch(g.getValue()))
-                throw new IllegalArgumentException(mask.spec() + ": '" + g.getKey() + "' matches no parameter of this model (names as in the checkpoint, e.g. "
-                        + "encoder.layer.0.attention.self.query.weight, with or without roberta.)");
+        checkGlobs(mask, model.params().keySet());
         for (Param p : model.params().values()) {
             boolean trainable = !mask.frozen().test(p.name);
             p.trainable = trainable;
