@@ -25,6 +25,8 @@ record LabelledRun(RobertaModel model, RobertaTokenizer tokenizer, Task task, Ma
         List<Example> examples = TaskData.load(data, task, tok, labels, problem, max);
         TaskData.checkSpecialTokens(tok, task == Task.MLM, options.tokenizer != null ? options.tokenizer : options.model, m.config().vocabSize());
         TaskData.checkVocabulary(examples, data, m.config().vocabSize());
+        String cut = TaskData.truncationNotice(examples, task, max, data);
+        if (cut != null) System.err.println("warning: " + cut);
         return new LabelledRun(m, tok, task, labels, examples);
     }
 }

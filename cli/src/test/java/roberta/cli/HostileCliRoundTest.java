@@ -133,8 +133,13 @@ class HostileCliRoundTest {
                 dir.resolve("g").toString(), "--epochs", "1", "--freeze", "roberta.embeddings.*").code());
         String frozen = Files.readString(dir.resolve("g/metrics.jsonl")), all = trainable(dir, mlm, labelled);
         assertTrue(!frozen.contains("\"trainable_parameters\":" + all), "roberta.embeddings.* froze something: " + frozen);
-        // regression labels on a single-label classifier are refused before training (the loss read past its targets)
+        // a text cut at --max-length is said, with how many
         Path cls = dir.resolve("g/model");
+        Path longer = Files.writeString(dir.resolve("long.jsonl"), "{\"text\": \"" + "good ".repeat(40) + "\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n");
+        CliTest.Run cut = CliTest.run("evaluate", "--model", cls.toString(), "--data", longer.toString(), "--max-length", "16");
+        assertEquals(0, cut.code(), cut.err());
+        assertTrue(cut.err().contains("long.jsonl: 1 of 2 examples reach 16 tokens and are cut there"), cut.err());
+        // regression labels on a single-label classifier are refused before training (the loss read past its targets)
         Path reg = Files.writeString(dir.resolve("r.jsonl"), "{\"text\": \"good\", \"label\": 0.5}\n{\"text\": \"bad\", \"label\": 0.1}\n");
         CliTest.assertOneLineError(CliTest.run("finetune", "--model", cls.toString(), "--task", "seq-cls", "--train", reg.toString(), "--output",
                 dir.resolve("h").toString(), "--epochs", "1"), "r.jsonl", "regression labels", "single_label_classification");

@@ -159,6 +159,9 @@ public final class FineTuning {
         // 0 asks for the model's limit, as embed's --max-length does
         TrainOptions options = requested.withMaxLength(requested.maxLength() == 0 ? limit : Math.min(requested.maxLength(), limit));
         Data data = Data.read(run, t, base, tok, options.maxLength());
+        for (String notice : new String[] {TaskData.truncationNotice(data.train, t, options.maxLength(), run.train()),
+                TaskData.truncationNotice(data.eval, t, options.maxLength(), run.eval())})
+            if (notice != null) listener.warning(notice);
         if (options.lora() == null) // a mistyped --freeze glob is said before anything is loaded (the names follow from the config and the head)
             Freezing.checkGlobs(Freezing.parse(options.freeze(), options.trainOnly()),
                     roberta.loader.RobertaParameters.shapes(base.withHead(t.head.architecture, data.labels, data.problemType(t)), t.head).keySet());

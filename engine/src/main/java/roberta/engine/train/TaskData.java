@@ -209,6 +209,25 @@ public final class TaskData {
                         + " (a tokenizer that does not match the model?)");
     }
 
+    /**
+     * What to tell the user when texts reach maxLength tokens: longer ones were cut there (as
+     * transformers' scripts cut them), which is fine to do but not to do silently; null when none
+     * did, or for MLM (whose blocks are that long by design).
+     *
+     * @param examples the examples read
+     * @param task their task
+     * @param maxLength the cut, special tokens included
+     * @param file what to name
+     * @return the notice, or null
+     */
+    public static String truncationNotice(List<Example> examples, Task task, int maxLength, Object file) {
+        if (task == Task.MLM || examples.isEmpty()) return null;
+        long cut = examples.stream().filter(e -> e.ids().length >= maxLength).count();
+        if (cut == 0) return null;
+        return file + ": " + cut + " of " + examples.size() + " examples reach " + maxLength + " tokens and are cut there"
+                + (task == Task.TOKEN_CLS ? " (tags past the cut are neither trained nor scored)" : "") + "; --max-length sets the cut";
+    }
+
     /** A classifier learns nothing from one class: refused, naming the file and the class. */
     public static void requireTwoClasses(Map<Integer, String> labels, Task task, Object file) {
         if ((task == Task.SEQ_CLS || task == Task.TOKEN_CLS) && labels != null && labels.size() < 2)
