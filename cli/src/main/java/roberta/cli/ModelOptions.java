@@ -43,8 +43,7 @@ final class ModelOptions {
         Roberta r = Roberta.load(model, adapter, be);
         // what the load worked around (a head initialised at random, tensors no layer uses) is said, as transformers says it;
         // with an adapter, only a head it did not supply either (the base's unused head is the adapter's to replace)
-        List<String> warnings = adapter == null ? r.model().warnings()
-                : r.model().initialised().isEmpty() ? List.of() : r.model().warnings().subList(0, 1);
+        List<String> warnings = adapter == null ? r.model().warnings() : java.util.stream.Stream.ofNullable(r.model().initialisedWarning()).toList();
         for (String w : warnings) System.err.println("warning: " + model + ": " + w);
         return tokenizer == null ? r : r.withTokenizer(RobertaTokenizer.load(tokenizer));
     }

@@ -63,11 +63,7 @@ final class OptionChecks {
         Path written; // where the bytes really go: a symlinked output's target
         if (folder) {
             if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(output + ": exists and is not a folder");
-            try { // train-tokenizer, convert and merge-adapter write their folder only at the end
-                AtomicFiles.checkWritableFolder(target);
-            } catch (java.io.UncheckedIOException e) {
-                throw new IllegalArgumentException(e.getMessage());
-            }
+            probe(() -> AtomicFiles.checkWritableFolder(target)); // train-tokenizer, convert and merge-adapter write their folder only at the end
             written = target;
         } else {
             if (Files.isDirectory(target)) throw new IllegalArgumentException(output + ": is a folder; give a file name");
@@ -80,11 +76,8 @@ final class OptionChecks {
             if (!Files.isDirectory(parent)) throw new IllegalArgumentException(output + ": folder " + parent + " does not exist");
             if (!Files.isWritable(parent) && !(Files.exists(written) && !Files.isRegularFile(written)))
                 throw new IllegalArgumentException(output + ": folder " + parent + " is not writable");
-            try { // the permission bits are not the whole story (root, read-only mounts, /sys): a temporary sibling made and deleted
-                AtomicFiles.checkWritable(target);
-            } catch (java.io.UncheckedIOException e) {
-                throw new IllegalArgumentException(e.getMessage());
-            }
+            // the permission bits are not the whole story (root, read-only mounts, /sys): a temporary sibling made and deleted
+            probe(() -> AtomicFiles.checkWritable(target));
         }
         // the named inputs, then files given as positional parameters (train-tokenizer's FILE...)
         List<java.util.Map.Entry<String, Object>> inputs = new java.util.ArrayList<>();
@@ -132,6 +125,15 @@ final class OptionChecks {
             return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0020000; // S_IFCHR
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** A write probe's failure as the option error it is. */
+    private static void probe(Runnable check) {
+        try {
+            check.run();
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
     }
 

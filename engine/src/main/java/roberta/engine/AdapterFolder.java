@@ -201,9 +201,7 @@ public final class AdapterFolder {
                 String name = stored.startsWith(PREFIX) ? RobertaParameters.fromStoredName(stored.substring(PREFIX.length())) : null;
                 if (name == null || !(LORA_TENSOR.matcher(name).matches() || RobertaParameters.isHead(name)))
                     throw new IllegalArgumentException(weights + ": " + stored + " is neither a LoRA A/B matrix of an encoder linear nor a head tensor");
-                float[] v = f.floats(stored);
-                f.requireFinite(stored, v, v.length); // a diverged adapter would make every merged weight NaN
-                values.put(name, v);
+                values.put(name, f.finiteFloats(stored)); // a diverged adapter would make every merged weight NaN
                 shapes.put(name, f.info(stored).shape());
             }
         }

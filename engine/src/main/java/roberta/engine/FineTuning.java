@@ -246,10 +246,11 @@ public final class FineTuning {
             // a classification file is parsed once: problem type, label set and examples come from that pass
             TaskData.Lines lines = t == Task.MLM ? null : TaskData.Lines.read(run.train());
             Problem problem = t == Task.SEQ_CLS ? TaskData.problemOf(lines) : Problem.SINGLE_LABEL;
-            if (t == Task.SEQ_CLS && run.randomInit() == null && t.head.architecture.equals(base.architecture()) && Objective.problem(base) != problem)
+            Problem headSolves = Objective.problem(base);
+            if (t == Task.SEQ_CLS && run.randomInit() == null && t.head.architecture.equals(base.architecture()) && headSolves != problem)
                 // its head would be kept, with outputs for another problem (3 classes against one number: the loss read past its targets)
                 throw new IllegalArgumentException(run.train() + ": " + problem.problemType() + " labels, but " + run.model() + "'s classifier is "
-                        + Objective.problem(base).problemType() + " with " + base.numLabels() + " output" + (base.numLabels() == 1 ? "" : "s")
+                        + headSolves.problemType() + " with " + base.numLabels() + " output" + (base.numLabels() == 1 ? "" : "s")
                         + "; start from a model without a classification head, or give labels of its kind");
             Map<Integer, String> labels = lines == null ? null : TaskData.labelsFor(lines, t, base);
             List<Example> train = lines == null ? TaskData.load(run.train(), t, tok, labels, problem, maxTokens)

@@ -67,8 +67,7 @@ public final class Freezing {
                 }
             } else if (s.contains("*") || s.contains(".")) {
                 // the names as checkpoints and grad's output spell them (roberta.encoder...) mean the same parameters
-                String name = s.startsWith("roberta.") ? s.substring("roberta.".length()) : s;
-                Pattern glob = Pattern.compile(Pattern.quote(name).replace("*", "\\E.*\\Q"));
+                Pattern glob = Pattern.compile(Pattern.quote(RobertaParameters.fromStoredName(s)).replace("*", "\\E.*\\Q"));
                 Predicate<String> matches = n -> glob.matcher(n).matches();
                 parts.add(matches);
                 globs.put(s, matches);

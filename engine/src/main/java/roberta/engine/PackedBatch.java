@@ -45,9 +45,17 @@ public final class PackedBatch {
      */
     static void checkInput(int input, int[] ids, int vocab) {
         for (int id : ids)
-            if (id < 0 || id >= vocab)
-                throw new IllegalArgumentException("input " + (input + 1) + " has token id " + id + ", outside the model's vocabulary of " + vocab
-                        + " (a tokenizer that does not match the model?)");
+            if (id < 0 || id >= vocab) throw new IllegalArgumentException("input " + (input + 1) + " has token id " + id + ", " + outsideVocabulary(vocab));
+    }
+
+    /**
+     * How every check of token ids against the embeddings ends its message.
+     *
+     * @param vocab the model's vocabulary size
+     * @return "outside the model's vocabulary of V (a tokenizer that does not match the model?)"
+     */
+    public static String outsideVocabulary(int vocab) {
+        return "outside the model's vocabulary of " + vocab + " (a tokenizer that does not match the model?)";
     }
 
     /** Refuses token ids outside [0, vocab), naming the sequence and position, before any kernel reads them. */
@@ -57,7 +65,7 @@ public final class PackedBatch {
                 int id = ids[seqStart[s] + r];
                 if (id < 0 || id >= vocab)
                     throw new IllegalArgumentException("sequence " + s + ", token " + sourceIndex[seqStart[s] + r] + ": id " + id
-                            + " is outside the model's vocabulary of " + vocab + " (a tokenizer that does not match the model?)");
+                            + " is " + outsideVocabulary(vocab));
             }
     }
 

@@ -140,7 +140,12 @@ public final class Roberta {
      * @return whether classify, fill-mask and the logits of forward can be trusted
      */
     public boolean headTrained() {
-        return model.head() != HeadType.NONE && (dir == null || model.untrainedHead().isEmpty());
+        return model.head() != HeadType.NONE && headRead();
+    }
+
+    /** Whether the head's weights are not random: read from the checkpoint (or an adapter), or the model was built in memory. */
+    private boolean headRead() {
+        return dir == null || model.untrainedHead().isEmpty();
     }
 
     /**
@@ -327,7 +332,7 @@ public final class Roberta {
         RobertaModel.EncoderOutput out = model.encode(g, batch, true, withAttentions);
         for (Var v : out.hiddenStates()) hidden.add(batch.unpack(model.backend().toHost(v.value()), h, t));
         for (var p : out.attentions()) att.add(batch.unpackAttention(model.backend().toHost(p), heads, t));
-        Var head = dir == null || model.untrainedHead().isEmpty() ? model.head(g, batch, out.last()) : null; // a random head's logits are left out
+        Var head = headRead() ? model.head(g, batch, out.last()) : null; // a random head's logits are left out
         if (head != null) {
             float[] raw = model.backend().toHost(head.value());
             int width = head.value().cols();

@@ -35,7 +35,7 @@ public final class RobertaModel {
         this.be = be;
         this.params = params;
         this.warnings = warnings;
-        this.initialised = new java.util.concurrent.CopyOnWriteArrayList<>(initialised);
+        this.initialised = new java.util.ArrayList<>(initialised); // an adapter's attach takes its head off, before the model is shared
     }
 
     public RobertaConfig config() { return config; }
@@ -82,11 +82,17 @@ public final class RobertaModel {
     }
     /** What loading had to work around (a head initialised from scratch, unexpected tensors). */
     public List<String> warnings() {
-        if (initialised.isEmpty()) return warnings;
+        String head = initialisedWarning();
+        if (head == null) return warnings;
         List<String> all = new java.util.ArrayList<>();
-        all.add("initialised from scratch (not in the checkpoint): " + String.join(", ", initialised));
+        all.add(head);
         all.addAll(warnings);
         return all;
+    }
+
+    /** The first of {@link #warnings()} when loading initialised tensors from scratch, else null. */
+    public String initialisedWarning() {
+        return initialised.isEmpty() ? null : "initialised from scratch (not in the checkpoint): " + String.join(", ", initialised);
     }
 
     /** The tensors loading initialised from scratch because the checkpoint lacks them: empty when every weight was read. */

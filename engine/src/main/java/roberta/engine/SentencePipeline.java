@@ -121,9 +121,7 @@ public record SentencePipeline(List<Pooling> modes, List<Step> steps) {
         if (!f.tensors().containsKey(name)) throw new IllegalArgumentException(f.path() + ": no tensor " + name);
         long n = f.info(name).elementCount();
         if (n != size) throw new IllegalArgumentException(f.path() + ": tensor " + name + " has " + n + " values, the config says " + shape);
-        float[] v = f.floats(name);
-        f.requireFinite(name, v, v.length);
-        return v;
+        return f.finiteFloats(name);
     }
 
     /**

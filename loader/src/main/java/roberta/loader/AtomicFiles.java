@@ -141,9 +141,7 @@ public final class AtomicFiles {
         try {
             Path dest = destination(target);
             if (standardStream(dest) > 0 || (Files.exists(dest) && inPlace(dest))) return;
-            Path dir = dest.getParent();
-            while (dir != null && !Files.exists(dir)) dir = dir.getParent();
-            if (dir == null || !Files.isDirectory(dir)) throw new IOException((dir == null ? dest.getParent() : dir) + " is not a folder");
+            Path dir = firstExistingFolder(dest.getParent());
             if (!dir.equals(dest.getParent())) {
                 if (!Files.isWritable(dir)) throw new IOException("cannot create a folder in " + dir + ": permission denied");
                 return;
@@ -161,16 +159,22 @@ public final class AtomicFiles {
      * and deleted in the first existing ancestor of the target (writeFolder makes the rest).
      */
     public static void checkWritableFolder(Path target) {
-        Path dir = target.toAbsolutePath().getParent();
-        while (dir != null && !Files.exists(dir)) dir = dir.getParent();
         try {
-            if (dir == null || !Files.isDirectory(dir)) throw new IOException(target.toAbsolutePath().getParent() + " is not a folder");
+            Path dir = firstExistingFolder(target.toAbsolutePath().getParent());
             Path probe = dir.resolve(".roberta-probe-" + ProcessHandle.current().pid() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             Files.createDirectory(probe);
             Files.delete(probe);
         } catch (IOException e) {
             throw new UncheckedIOException(target + ": cannot write: " + reason(e), e);
         }
+    }
+
+    /** folder, or its nearest ancestor that exists (the writes create the rest), which must be a folder. */
+    private static Path firstExistingFolder(Path folder) throws IOException {
+        Path dir = folder;
+        while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+        if (dir == null || !Files.isDirectory(dir)) throw new IOException((dir == null ? folder : dir) + " is not a folder");
+        return dir;
     }
 
     /** What went wrong, in words: an access error's message is only the path it was refused. */

@@ -183,9 +183,7 @@ public final class Checkpoint implements AutoCloseable {
     /** A tensor widened to float32 (a copy; F32 data is copied straight from the mapping); refused if not finite. */
     public float[] floats(String name) {
         Located loc = locate(name);
-        float[] out = loc.file.floats(loc.storedName);
-        loc.file.requireFinite(loc.storedName, out, out.length);
-        return out;
+        return loc.file.finiteFloats(loc.storedName);
     }
 
     /** A tensor widened to float32 into dst, without allocating; refused if not finite. */

@@ -240,6 +240,13 @@ public final class SafetensorsFile implements AutoCloseable {
         if (bad != 0) throw notFinite(name);
     }
 
+    /** A model weight as float32, as {@link #floats}, refused if not finite ({@link #requireFinite}). */
+    public float[] finiteFloats(String name) {
+        float[] v = floats(name);
+        requireFinite(name, v, v.length);
+        return v;
+    }
+
     /** As {@link #requireFinite}, for an F16 or BF16 tensor's raw bits. */
     public void requireFiniteHalf(String name, short[] bits) {
         TensorInfo t = info(name);

@@ -15,9 +15,7 @@ final class ClassifyEndpoint implements JsonEndpoint {
         HeadType head = model.roberta().model().head();
         if (head != HeadType.SEQUENCE_CLASSIFICATION)
             throw ApiError.badRequest("/classify needs a RobertaForSequenceClassification model; this server runs a " + head.architecture);
-        if (!model.roberta().headTrained()) // said before any work, without the server's folder
-            throw ApiError.badRequest("/classify: the model's checkpoint lacks its head's weights (%s); its predictions would be random"
-                    .formatted(String.join(", ", model.roberta().model().untrainedHead())));
+        model.requireTrainedHead("/classify");
         List<String> texts = RequestFields.inputs(body, model.limits().maxInputs());
         boolean truncate = RequestFields.bool(body, "truncate", false);
         int[] tokens = model.tokens(texts, truncate);

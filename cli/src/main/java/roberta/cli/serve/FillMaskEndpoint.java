@@ -15,9 +15,7 @@ final class FillMaskEndpoint implements JsonEndpoint {
     public JsonNode handle(ServedModel model, JsonNode body) throws Exception {
         HeadType head = model.roberta().model().head();
         if (head != HeadType.MASKED_LM) throw ApiError.badRequest("/fill-mask needs a RobertaForMaskedLM model; this server runs a " + head.architecture);
-        if (!model.roberta().headTrained()) // said before any work, without the server's folder
-            throw ApiError.badRequest("/fill-mask: the model's checkpoint lacks its head's weights (%s); its predictions would be random"
-                    .formatted(String.join(", ", model.roberta().model().untrainedHead())));
+        model.requireTrainedHead("/fill-mask");
         List<String> texts = RequestFields.inputs(body, model.limits().maxInputs());
         int topK = RequestFields.integer(body, "top_k", 5, 1, model.roberta().model().config().vocabSize());
         int maskId = model.roberta().tokenizer().maskId();

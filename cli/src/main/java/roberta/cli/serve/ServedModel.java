@@ -30,6 +30,13 @@ record ServedModel(Roberta roberta, String name, Batcher batcher, ServeLimits li
         return out;
     }
 
+    /** A 400 before any work when the checkpoint lacked its head's weights (without the server's folder, which the engine's error names). */
+    void requireTrainedHead(String endpoint) {
+        if (!roberta.headTrained())
+            throw ApiError.badRequest(endpoint + ": the model's checkpoint lacks its head's weights (" + String.join(", ", roberta.model().untrainedHead())
+                    + "); its predictions would be random");
+    }
+
     /** Queues the texts and waits for their results (one per text). */
     List<Object> run(ModelTask task, List<String> texts, int[] tokens) throws InterruptedException {
         Job job = new Job(task, texts, tokens);

@@ -187,8 +187,7 @@ public final class TaskData {
         for (Example e : examples)
             for (int id : e.ids())
                 if (id < 0 || id >= vocab)
-                    throw new IllegalArgumentException(file + ":" + e.line() + ": token id " + id + " is outside the model's vocabulary of " + vocab
-                            + " (a tokenizer that does not match the model?)");
+                    throw new IllegalArgumentException(file + ":" + e.line() + ": token id " + id + " is " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
     }
 
     /**
@@ -205,8 +204,7 @@ public final class TaskData {
         int[] ids = {tok.clsId(), tok.sepId(), tok.padId(), withMask ? tok.maskId() : 0};
         for (int i = 0; i < ids.length; i++)
             if (ids[i] < 0 || ids[i] >= vocab)
-                throw new IllegalArgumentException(where + ": the tokenizer's " + names[i] + " is id " + ids[i] + ", outside the model's vocabulary of " + vocab
-                        + " (a tokenizer that does not match the model?)");
+                throw new IllegalArgumentException(where + ": the tokenizer's " + names[i] + " is id " + ids[i] + ", " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
     }
 
     /**
