@@ -348,9 +348,11 @@ public final class TaskData {
 
     private static List<Example> mlmExamples(Path file, RobertaTokenizer tok, int maxLength) throws IOException {
         List<String> texts = new ArrayList<>();
-        List<Integer> lineOf = new ArrayList<>(); // each text's line in the file (blank lines are skipped; a .txt corpus is one text from line 1)
+        List<Integer> lineOf = new ArrayList<>(); // each text's line in the file (blank lines are skipped)
         String name = file.toString().replaceAll("\\.gz$", "");
-        if (name.endsWith(".jsonl") || name.endsWith(".json")) {
+        boolean corpus = !(name.endsWith(".jsonl") || name.endsWith(".json")); // a .txt corpus: one text, cut into blocks
+        List<Integer> lineStarts = new ArrayList<>(); // a corpus's line starts, in chars of its text
+        if (!corpus) {
             List<JsonNode> lines = jsonLines(file);
             for (int i = 0; i < lines.size(); i++)
                 if (lines.get(i) != null) {
@@ -361,7 +363,10 @@ public final class TaskData {
             StringBuilder sb = new StringBuilder();
             try (LineReader in = LineReader.open(file)) {
                 String line;
-                while ((line = in.next()) != null) sb.append(line).append('\n');
+                while ((line = in.next()) != null) {
+                    lineStarts.add(sb.length());
+                    sb.append(line).append('\n');
+                }
             }
             texts.add(sb.toString());
             lineOf.add(1);
@@ -369,7 +374,8 @@ public final class TaskData {
         int block = maxLength - 2;
         List<Example> out = new ArrayList<>();
         for (int t = 0; t < texts.size(); t++) {
-            int[] ids = tok.encode(texts.get(t), null, new EncodeOptions(false, 0, null, 0)).ids();
+            Encoding enc = tok.encode(texts.get(t), null, new EncodeOptions(false, 0, null, 0));
+            int[] ids = enc.ids();
             for (int s = 0; s < ids.length; s += block) {
                 int e = Math.min(ids.length, s + block);
                 if (s > 0 && e - s < 8) continue; // a scrap at the end of a long text (a short text is kept whole)
@@ -377,10 +383,22 @@ public final class TaskData {
                 seq[0] = tok.clsId();
                 System.arraycopy(ids, s, seq, 1, e - s);
                 seq[seq.length - 1] = tok.sepId();
-                out.add(new Example(lineOf.get(t), seq, -1, null, null));
+                // a corpus block is named by the line its first token comes from
+                int line = corpus ? lineAt(lineStarts, enc.offsetStarts()[s]) : lineOf.get(t);
+                out.add(new Example(line, seq, -1, null, null));
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException(file + ": no text");
         return out;
+    }
+
+    /** The 1-based line holding char offset {@code at}, given each line's first char offset (ascending). */
+    private static int lineAt(List<Integer> lineStarts, int at) {
+        int lo = 0, hi = lineStarts.size() - 1; // the last start <= at
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (lineStarts.get(mid) <= at) lo = mid; else hi = mid - 1;
+        }
+        return lo + 1;
     }
 }

@@ -111,4 +111,24 @@ class TaskDataTest {
         Files.write(mlm, java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
         assertMentions(assertThrows(IllegalArgumentException.class, () -> TaskData.load(mlm, Task.MLM, tok, Map.of(), Problem.SINGLE_LABEL, 32)).getMessage(), "corpus.txt.gz:");
     }
+    /** A .txt MLM corpus is one text cut into blocks; each block names the line its first token comes from. */
+    @Test
+    void corpusBlocksNameTheirLine() throws Exception {
+        Path f = dir.resolve("corpus.txt");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= 60; i++) sb.append("line").append(i).append(" says ").append("word ".repeat(i % 7)).append("end").append(i).append('\n');
+        Files.writeString(f, sb.toString());
+        String[] fileLines = sb.toString().split("\n");
+        var examples = TaskData.load(f, Task.MLM, tok, Map.of(), Problem.SINGLE_LABEL, 32);
+        assertTrue(examples.size() > 5, "several blocks");
+        int previous = 0;
+        for (var e : examples) {
+            assertTrue(e.line() >= previous, "lines ascend");
+            previous = e.line();
+            String first = tok.decode(new int[] {e.ids()[1]}, false); // after <s>
+            String lineText = fileLines[e.line() - 1] + "\n";
+            assertTrue(lineText.contains(first.isBlank() ? first : first.strip()), "block's first token '" + first + "' on line " + e.line() + ": " + lineText);
+        }
+        assertTrue(previous > 40, "the last block starts near the end, not on line 1: " + previous);
+    }
 }
