@@ -44,8 +44,20 @@ public final class PackedBatch {
      * tokenized, before any batch (a batch is sorted by length, so its sequence numbers name no input).
      */
     static void checkInput(int input, int[] ids, int vocab) {
-        for (int id : ids)
-            if (id < 0 || id >= vocab) throw new IllegalArgumentException("input " + (input + 1) + " has token id " + id + ", " + outsideVocabulary(vocab));
+        int at = firstOutside(ids, vocab);
+        if (at >= 0) throw new IllegalArgumentException("input " + (input + 1) + " has token id " + ids[at] + ", " + outsideVocabulary(vocab));
+    }
+
+    /**
+     * Where the first token id outside the model's vocabulary is.
+     *
+     * @param ids token ids
+     * @param vocab the model's vocabulary size
+     * @return the first index whose id lies outside [0, vocab), or -1
+     */
+    public static int firstOutside(int[] ids, int vocab) {
+        for (int i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= vocab) return i;
+        return -1;
     }
 
     /**

@@ -184,10 +184,11 @@ public final class TaskData {
      * file and line, before any training: the kernels would otherwise meet it batches later.
      */
     public static void checkVocabulary(List<Example> examples, Object file, int vocab) {
-        for (Example e : examples)
-            for (int id : e.ids())
-                if (id < 0 || id >= vocab)
-                    throw new IllegalArgumentException(file + ":" + e.line() + ": token id " + id + " is " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
+        for (Example e : examples) {
+            int at = roberta.engine.PackedBatch.firstOutside(e.ids(), vocab);
+            if (at >= 0)
+                throw new IllegalArgumentException(file + ":" + e.line() + ": token id " + e.ids()[at] + " is " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
+        }
     }
 
     /**
