@@ -260,6 +260,12 @@ class ServeTest {
         assertEquals(1, ok(post(classifier, "/classify", "{\"input\": " + json(longText) + ", \"truncate\": true}")).get("data").size());
         assertEquals(1, ok(post(mlm, "/embed", "{\"input\": " + json(longText) + ", \"truncate\": true}")).get("data").size());
         assertEquals(embedCommand(List.of(longText), "--max-length", "128") /* the model's 130 positions less 2 */, rows(ok(post(mlm, "/embed", "{\"input\": " + json(longText) + ", \"truncate\": true}"))));
+        // a key given twice, a 'dimensions' past 2^32 (which wrapped to 16), more fill-mask candidates than answered
+        assertError(post(mlm, "/embed", "{\"input\": \"a\", \"input\": \"b\"}"), 400, "Duplicate field 'input'");
+        assertError(post(mlm, "/v1/embeddings", "{\"input\": \"x\", \"dimensions\": " + ((1L << 32) + mlmWidth()) + "}"), 400, "'dimensions'");
+        assertError(post(mlm, "/fill-mask", json(java.util.Map.of("input", List.of("x " + "<mask> ".repeat(60)), "top_k", 500))), 413, "candidates");
+        assertError(post(mlm, "/fill-mask", "{\"input\": \"<mask>\", \"top_k\": 1001}"), 400, "'top_k'");
+        assertEquals(1000, ok(post(mlm, "/fill-mask", "{\"input\": \"<mask>\", \"top_k\": 1000}")).get("data").get(0).get("masks").get(0).size());
         assertError(get(mlm, "/embed"), 405, "POST");
         assertError(get(mlm, "/nothing"), 404, "/nothing");
     }
@@ -284,7 +290,14 @@ class ServeTest {
         assertError(post(limited, "/embed", "{\"input\": \"a\"}", "Authorization", "Bearer secret-and-more"), 401, "API key");
         assertError(get(limited, "/metrics"), 401, "API key");
         assertEquals(200, post(limited, "/embed", "{\"input\": \"a\"}", "Authorization", "Bearer secret").statusCode());
+        assertEquals(200, post(limited, "/embed", "{\"input\": \"a\"}", "Authorization", "bearer secret").statusCode()); // the scheme is case-insensitive
+        assertError(post(limited, "/embed", "{\"input\": \"a\"}", "Authorization", "Basic secret"), 401, "API key");
+        assertError(post(limited, "/embed", "{\"input\": \"a\"}", "Authorization", "secret"), 401, "API key");
         assertEquals(200, get(limited, "/health").statusCode()); // probes need no key
+        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(uri(limited, "/health")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode(), "HEAD /health, as load balancers probe");
+        assertEquals("", head.body());
     }
 
     /** The queue holds one request: with the worker held, the second gets 429 and Retry-After; the first is served once it resumes. */
@@ -374,6 +387,35 @@ class ServeTest {
             JsonNode answer = JsonLines.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertEquals(embedCommand(List.of("Hello world")), rows(answer), "the same answer as a fast client's");
         }
+    }
+
+    /**
+     * A client that asks for a big answer and never reads it: its connection is closed once a
+     * piece of the answer waits longer than the stall limit, instead of being held forever.
+     */
+    @Test
+    void aClientThatStopsReadingIsCutOffAfterTheStallLimit() throws Exception {
+        String body = json(java.util.Map.of("input", java.util.Collections.nCopies(64, "word ".repeat(120)), "pooling", "none", "layers", "all"));
+        System.setProperty("roberta.serve.writeStallSeconds", "1");
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", mlm.port()));
+            s.getOutputStream().write(("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                    + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(5000); // the answer is computed, its first pieces fill the buffers, the next waits past 1 s
+            s.setSoTimeout(20_000);
+            byte[] got = s.getInputStream().readAllBytes();
+            String head = new String(got, 0, Math.min(got.length, 500), StandardCharsets.ISO_8859_1);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            assertTrue(m.find(), head);
+            long declared = Long.parseLong(m.group(1)), received = got.length - (head.indexOf("\r\n\r\n") + 4);
+            assertTrue(declared > 4_000_000, "a big answer: " + declared);
+            assertTrue(received < declared, "cut off: " + received + " of " + declared + " bytes");
+        } finally {
+            System.clearProperty("roberta.serve.writeStallSeconds");
+        }
+        assertEquals(1, ok(post(mlm, "/embed", "{\"input\": \"after\"}")).get("data").size(), "the server goes on");
     }
 
     // ------------------------------------------------------------------ lifecycle and metrics

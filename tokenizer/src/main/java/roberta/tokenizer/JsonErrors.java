@@ -26,6 +26,8 @@ public final class JsonErrors {
         s = s.replaceAll("\\s*\\(`[A-Za-z_.]+` disabled\\)", "");
         // FAIL_ON_TRAILING_TOKENS's wording: the Java type bound and the feature's name
         s = s.replaceAll("\\s*\\(bound as `[^`]*`\\)", "").replaceAll(":?\\s*not allowed as per `[^`]*`", "");
+        // StreamReadConstraints' limits: "... the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)"
+        s = s.replaceAll(",\\s*from `[^`]*`", "");
         return s.strip();
     }
 }

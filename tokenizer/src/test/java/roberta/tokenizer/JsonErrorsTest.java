@@ -31,5 +31,11 @@ class JsonErrorsTest {
         String m = JsonErrors.describe(trailing);
         assertTrue(m.startsWith("Trailing token"), m);
         assertFalse(m.contains("`") || m.contains("com.fasterxml") || m.contains("()"), m);
+        // the parser's limits: nesting past 1000 and a 1001-digit number
+        for (String[] c : new String[][] {{"[".repeat(1100) + "]".repeat(1100), "nesting depth"}, {"[" + "9".repeat(1001) + "]", "Number value length"}}) {
+            String limit = describe(c[0]);
+            assertTrue(limit.contains(c[1]) && limit.contains("1000"), limit);
+            assertFalse(limit.contains("`") || limit.contains("StreamReadConstraints") || limit.contains("()"), limit);
+        }
     }
 }

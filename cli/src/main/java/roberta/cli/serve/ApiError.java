@@ -2,7 +2,7 @@ package roberta.cli.serve;
 
 /**
  * A request that fails with a known HTTP status: thrown anywhere while handling a request and
- * turned into a one-line JSON error by {@link HttpEndpoint}. type follows OpenAI's error types.
+ * turned into a one-line JSON error by {@link Router}. type follows OpenAI's error types.
  */
 public final class ApiError extends RuntimeException {
     final int status;

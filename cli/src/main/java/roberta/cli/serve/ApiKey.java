@@ -5,20 +5,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The {@code Authorization: Bearer KEY} check. Both sides are hashed first so that
+ * The {@code Authorization: Bearer KEY} check. Both keys are hashed first so that
  * MessageDigest.isEqual compares equal-length digests: the time taken says nothing about the
- * key's content or its length.
+ * key's content or its length. The scheme is case-insensitive (RFC 7235), and the header's bytes
+ * are read as UTF-8, as clients send a non-ASCII key (the JDK server hands them over as Latin-1).
  */
 final class ApiKey {
     private final byte[] expected;
 
     ApiKey(String key) {
-        this.expected = sha256("Bearer " + key);
+        this.expected = sha256(key);
     }
 
     boolean accepts(String authorizationHeader) {
-        byte[] given = sha256(authorizationHeader == null ? "" : authorizationHeader.strip());
-        return MessageDigest.isEqual(expected, given);
+        String h = authorizationHeader == null ? "" : new String(authorizationHeader.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8).strip();
+        boolean bearer = h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7);
+        byte[] given = sha256(bearer ? h.substring(7).strip() : "");
+        return MessageDigest.isEqual(expected, given) & bearer;
     }
 
     private static byte[] sha256(String s) {

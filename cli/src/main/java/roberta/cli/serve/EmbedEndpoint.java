@@ -57,7 +57,7 @@ final class EmbedEndpoint implements JsonEndpoint {
             throw ApiError.badRequest(e.getMessage());
         }
         JsonNode dimensions = body.get("dimensions"); // OpenAI's: shortened vectors, which only some models are trained to give
-        if (dimensions != null && !dimensions.isNull() && !(dimensions.canConvertToExactIntegral() && dimensions.asInt() == width))
+        if (dimensions != null && !dimensions.isNull() && !(dimensions.canConvertToExactIntegral() && dimensions.canConvertToInt() && dimensions.asInt() == width))
             throw ApiError.badRequest("'dimensions' " + dimensions + ": this model's embeddings have " + width + " values and are not shortened");
         ModelTask task = new ModelTask.Embed(options);
         List<Object> vectors = model.run(task, texts, tokens);

@@ -11,19 +11,28 @@ import roberta.loader.HeadType;
  * candidates per {@code <mask>}; each row's "masks" is what {@code fill-mask --json} prints.
  */
 final class FillMaskEndpoint implements JsonEndpoint {
+    static final int MAX_TOP_K = 1000;
+    static final long MAX_CANDIDATES = 10_000;
+
     @Override
     public JsonNode handle(ServedModel model, JsonNode body) throws Exception {
         HeadType head = model.roberta().model().head();
         if (head != HeadType.MASKED_LM) throw ApiError.badRequest("/fill-mask needs a RobertaForMaskedLM model; this server runs a " + head.architecture);
         model.requireTrainedHead("/fill-mask");
         List<String> texts = RequestFields.inputs(body, model.limits().maxInputs());
-        int topK = RequestFields.integer(body, "top_k", 5, 1, model.roberta().model().config().vocabSize());
+        int topK = RequestFields.integer(body, "top_k", 5, 1, Math.min(MAX_TOP_K, model.roberta().model().config().vocabSize()));
         int maskId = model.roberta().tokenizer().maskId();
+        long masks = 0;
         for (int i = 0; i < texts.size(); i++) {
-            boolean hasMask = false;
-            for (int id : model.roberta().tokenizer().encode(texts.get(i)).ids()) hasMask |= id == maskId;
-            if (!hasMask) throw ApiError.badRequest("'input'[" + i + "] has no <mask> token");
+            int inText = 0;
+            for (int id : model.roberta().tokenizer().encode(texts.get(i)).ids()) if (id == maskId) inText++;
+            if (inText == 0) throw ApiError.badRequest("'input'[" + i + "] has no <mask> token");
+            masks += inText;
         }
+        // each candidate carries its whole filled-in text: 4 texts of 60 masks at top_k 50261
+        // (a 1.7 KB body) were 12 million strings, and the server ran out of memory
+        if (masks * topK > MAX_CANDIDATES)
+            throw ApiError.tooLarge(masks + " masks x top_k " + topK + " = " + masks * topK + " candidates, more than the " + MAX_CANDIDATES + " answered per request");
         int[] tokens = model.tokens(texts, false); // a cut text could lose its mask: never truncated
         List<Object> results = model.run(new ModelTask.FillMask(topK), texts, tokens);
         ObjectNode out = JSON.createObjectNode();

@@ -73,7 +73,7 @@ final class Router implements HttpHandler {
     private int route(HttpExchange ex, String path) throws Exception {
         String method = ex.getRequestMethod();
         if (path.equals("/health")) {
-            requireMethod(ex, method, "GET");
+            if (!method.equals("HEAD")) requireMethod(ex, method, "GET"); // load balancers probe with either
             if (model.get() == null) throw new ApiError(503, "server_error", "model loading", 1);
             return send(ex, 200, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
         }
@@ -89,19 +89,22 @@ final class Router implements HttpHandler {
         requireMethod(ex, method, "POST");
         ServedModel m = model.get();
         if (m == null) throw new ApiError(503, "server_error", "model loading; retry when /health answers 200", 1);
+        byte[] answer;
         m.batcher().enter();
         try {
-            return answerModel(ex, m, endpoint);
+            answer = answerModel(ex, m, endpoint);
         } finally {
-            m.batcher().leave();
+            m.batcher().leave(); // before the answer is sent: a client slow to read it must not hold later batches open
         }
+        return send(ex, 200, answer);
     }
 
     /** A body is one JSON value: anything after it is an error, not ignored. */
     private static final com.fasterxml.jackson.databind.ObjectReader STRICT = JsonEndpoint.JSON.reader()
-            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION); // {"input": "a", "input": "b"} is a mistake, not "b"
 
-    private int answerModel(HttpExchange ex, ServedModel m, JsonEndpoint endpoint) throws Exception {
+    private byte[] answerModel(HttpExchange ex, ServedModel m, JsonEndpoint endpoint) throws Exception {
         byte[] bytes = BoundedBody.read(ex.getRequestBody(), ex.getRequestHeaders().getFirst("Content-Length"), limits.maxBodyBytes());
         JsonNode body;
         try {
@@ -110,7 +113,7 @@ final class Router implements HttpHandler {
             throw ApiError.badRequest("malformed JSON: " + roberta.tokenizer.JsonErrors.describe(e));
         }
         if (body == null || !body.isObject()) throw ApiError.badRequest("the body must be a JSON object");
-        return send(ex, 200, JsonEndpoint.JSON.writeValueAsBytes(endpoint.handle(m, body)));
+        return JsonEndpoint.JSON.writeValueAsBytes(endpoint.handle(m, body));
     }
 
     private static void requireMethod(HttpExchange ex, String method, String allowed) {
@@ -135,11 +138,34 @@ final class Router implements HttpHandler {
         return sendRaw(ex, status, json);
     }
 
+    /**
+     * Writes in 64 KB pieces, each under a watchdog. One big write would grow the JDK server's
+     * per-connection buffer to twice the answer, kept after a client that went away (about 1 GB
+     * after 40 such clients of a 14 MB answer); and a client that stops reading would block the
+     * write, and hold its connection, forever. (The server's own sun.net.httpserver.maxRspTime
+     * cannot tell: its clock also counts the wait for the model.)
+     */
     private static int sendRaw(HttpExchange ex, int status, byte[] bytes) throws IOException {
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(status, -1); // headers only
+            return status;
+        }
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+            for (int off = 0; off < bytes.length; off += WRITE_PIECE) {
+                var watchdog = WATCHDOG.schedule(ex::close, Long.getLong("roberta.serve.writeStallSeconds", 30), java.util.concurrent.TimeUnit.SECONDS);
+                try {
+                    out.write(bytes, off, Math.min(WRITE_PIECE, bytes.length - off));
+                } finally {
+                    watchdog.cancel(false);
+                }
+            }
         }
         return status;
     }
+
+    private static final int WRITE_PIECE = 64 * 1024;
+    // how long a client may take to accept one piece before its connection is closed: -Droberta.serve.writeStallSeconds, 30 by default
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("roberta-serve-write-watchdog").daemon().unstarted(r));
 }
