@@ -39,9 +39,9 @@ final class Inputs {
             String field = textColumn == null ? "text" : textColumn, pairField = pairColumn == null ? "text_pair" : pairColumn;
             for (JsonLines.Line l : JsonLines.read(file)) {
                 String where = name + ":" + l.number() + ": ";
-                String text = nonBlank(JsonLines.text(name, l, field, true), field, where);
+                String text = nonEmpty(JsonLines.text(name, l, field, true), field, where);
                 String pair = JsonLines.text(name, l, pairField, false);
-                items.add(new Item(l.number(), text, pair == null ? null : nonBlank(pair, pairField, where), l.value().get("id")));
+                items.add(new Item(l.number(), text, pair == null ? null : nonEmpty(pair, pairField, where), l.value().get("id")));
             }
         }
         if (items.isEmpty()) throw new IllegalArgumentException(name + ": no input lines");
@@ -62,8 +62,8 @@ final class Inputs {
         return new IllegalArgumentException(JsonLines.display(file) + ":" + items.get(n - 1).line() + ": " + e.getMessage(), e);
     }
 
-    private static String nonBlank(String text, String field, String where) {
-        if (text.isBlank()) throw new IllegalArgumentException(where + "empty \"" + field + "\"");
+    private static String nonEmpty(String text, String field, String where) {
+        if (text.isEmpty()) throw new IllegalArgumentException(where + "empty \"" + field + "\""); // whitespace is a text, as in transformers
         return text;
     }
 
@@ -82,8 +82,8 @@ final class Inputs {
                 String where = name + ":" + csv.line() + ": ";
                 if (row.size() == 1 && row.get(0).isBlank()) throw new IllegalArgumentException(where + "blank row (every row is an input; remove it)");
                 if (row.size() != header.size()) throw new IllegalArgumentException(where + row.size() + " fields, header has " + header.size());
-                String text = nonBlank(row.get(textIdx), textColumn, where);
-                String pair = pairIdx < 0 ? null : nonBlank(row.get(pairIdx), pairColumn, where);
+                String text = nonEmpty(row.get(textIdx), textColumn, where);
+                String pair = pairIdx < 0 ? null : nonEmpty(row.get(pairIdx), pairColumn, where);
                 items.add(new Item(csv.line(), text, pair, idIdx < 0 ? null : TextNode.valueOf(row.get(idIdx))));
             }
         }

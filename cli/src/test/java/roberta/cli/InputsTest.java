@@ -51,7 +51,11 @@ class InputsTest {
         assertContains(error(dir.resolve("in.txt"), "first line\n\nthird line\n"), "in.txt:2:", "blank line");
         assertContains(error(dir.resolve("in.txt"), "first line\n   \nthird line\n"), "in.txt:2:", "blank line");
         assertContains(error(dir.resolve("in.jsonl"), "{\"text\": \"a\"}\n\n{\"text\": \"c\"}\n"), "in.jsonl:2:", "blank line");
-        assertContains(error(dir.resolve("in.jsonl"), "{\"text\": \"a\"}\n{\"text\": \" \"}\n"), "in.jsonl:2:", "empty \"text\"");
+        assertContains(error(dir.resolve("in.jsonl"), "{\"text\": \"a\"}\n{\"text\": \"\"}\n"), "in.jsonl:2:", "empty \"text\"");
+        // a text of whitespace is a text (transformers embeds it, tokenize encodes it): not "empty"
+        Path spaces = dir.resolve("spaces.jsonl");
+        Files.writeString(spaces, "{\"text\": \"a\"}\n{\"text\": \"\\t\"}\n{\"text\": \"   \"}\n");
+        assertEquals(List.of("a", "\t", "   "), Inputs.read(spaces.toString(), null, null).stream().map(Inputs.Item::text).toList());
         assertContains(error(dir.resolve("in.jsonl"), "{\"text\": \"a\", \"text_pair\": \"\"}\n"), "in.jsonl:1:", "empty \"text_pair\"");
         assertContains(error(dir.resolve("in.csv"), "id,text\n1,a\n\n3,c\n"), "in.csv:3:", "blank row");
         assertContains(error(dir.resolve("in.csv"), "id,text\n1,a\n2,\n"), "in.csv:3:", "empty \"text\"");

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import roberta.kernels.Notices;
 import roberta.loader.AtomicFiles;
 import roberta.loader.DType;
+import roberta.loader.HeadType;
+import roberta.loader.RobertaConfig;
 import roberta.loader.RobertaParameters;
 import roberta.loader.SafetensorsWriter;
 
@@ -65,18 +67,34 @@ public final class ModelFolder {
 
     /** F16 holds at most 65504 in magnitude: a weight beyond it is refused, never stored as infinity. */
     public static void writeInto(RobertaModel model, Path tokenizerDir, Path dir, DType dtype, Notices notices) throws IOException {
+        writeInto(model, tokenizerDir, dir, dtype, notices, false);
+    }
+
+    /**
+     * As {@link #writeInto(RobertaModel, Path, Path, DType, Notices)}; encoderOnly writes the
+     * encoder alone as a RobertaModel (a sentence-transformers folder's weights: no head for
+     * transformers to load as unexpected tensors).
+     */
+    static void writeInto(RobertaModel model, Path tokenizerDir, Path dir, DType dtype, Notices notices, boolean encoderOnly) throws IOException {
+        HeadType head = encoderOnly ? HeadType.NONE : model.head();
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Param p : model.params().values()) {
+            if (encoderOnly && (p.name().startsWith("lm_head.") || p.name().startsWith("classifier."))) continue; // a pooler is the encoder's
             float[] values = model.backend().toHost(p.value());
             if (dtype == DType.F16)
                 for (float v : values)
                     if (!(Math.abs(v) <= 65504f))
                         throw new IllegalArgumentException(p.name() + ": value " + v + " does not fit in F16 (largest 65504); store F32 or BF16");
-            w.addFloats(storedName(model, p.name()), dtype, values, toLong(p.value().shape()));
+            long[] shape = toLong(p.value().shape());
+            w.addFloats(RobertaParameters.storedName(p.name(), head), dtype, values, shape);
+            // an untied decoder (transformers 5) adds lm_head.decoder.bias, not lm_head.bias: stored under both names
+            if (p.name().equals("lm_head.bias") && !encoderOnly && model.params().containsKey(RobertaParameters.TIED_DECODER))
+                w.addFloats("lm_head.decoder.bias", dtype, values, shape);
         }
         w.write(dir.resolve("model.safetensors"));
         String torchDtype = switch (dtype) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; };
-        String config = model.config().withTorchDtype(torchDtype).toJsonString();
+        RobertaConfig c = encoderOnly ? model.config().withHead(HeadType.NONE.architecture, null, null) : model.config();
+        String config = c.withTorchDtype(torchDtype).toJsonString();
         AtomicFiles.writeString(dir.resolve("config.json"), config);
         if (tokenizerDir != null) {
             for (String f : TOKENIZER_FILES) {

@@ -45,7 +45,7 @@ public final class SentenceTransformerFolder {
         if (pipeline.perToken()) throw new IllegalArgumentException("a sentence-transformers folder pools: pooling none cannot be written");
         try {
             AtomicFiles.writeFolder(target, dir -> {
-                ModelFolder.writeInto(model, tokenizerDir, dir, dtype, notices);
+                ModelFolder.writeInto(model, tokenizerDir, dir, dtype, notices, true); // the encoder alone, as sentence-transformers saves it
                 writeModules(dir, pipeline, model.config().hiddenSize(), maxSeqLength, doLowerCase);
             });
         } catch (IOException e) {

@@ -112,9 +112,17 @@ public final class Checkpoint implements AutoCloseable {
     private void register(String stored, SafetensorsFile f) {
         if (stored.endsWith("position_ids") || stored.endsWith("num_batches_tracked")) return; // legacy buffers
         String name = RobertaParameters.fromStoredName(stored);
-        if (name.equals("lm_head.decoder.bias")) {
-            if (tensors.containsKey("lm_head.bias") || f.tensors().containsKey("lm_head.bias")) return; // the same tensor, stored twice
+        if (name.equals("lm_head.decoder.bias") || name.equals("lm_head.bias")) {
+            // the output bias, under either name. transformers 4 tied the two (one tensor, stored
+            // under one name or both); transformers 5 ties them only with tie_word_embeddings, and an
+            // untied model's decoder adds its own lm_head.decoder.bias while lm_head.bias goes unused
+            boolean decoderBias = name.equals("lm_head.decoder.bias");
             name = "lm_head.bias";
+            if (tensors.containsKey(name)) {
+                boolean untied = !config.json().path("tie_word_embeddings").asBoolean(true);
+                if (decoderBias == untied) tensors.put(name, new Located(f, stored));
+                return;
+            }
         }
         Located previous = tensors.put(name, new Located(f, stored));
         if (previous != null) throw new SafetensorsException(f.path() + ": tensor '" + stored + "' appears twice (with and without the roberta. prefix)");

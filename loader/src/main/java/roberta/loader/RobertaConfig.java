@@ -107,7 +107,7 @@ public record RobertaConfig(
                 archs.add(n.asText());
             }
         }
-        Map<Integer, String> id2label = labels(root, r, source);
+        Map<Integer, String> id2label = labels(root, r, source, archs);
         JsonNode cd = root.get("classifier_dropout");
         int pad = r.tokenId("pad_token_id", 1, vocab), bos = r.tokenId("bos_token_id", 0, vocab), eos = r.tokenId("eos_token_id", 2, vocab);
         // RoBERTa numbers positions from pad_token_id + 1: the table must hold <s>, </s> and a token after that
@@ -126,7 +126,11 @@ public record RobertaConfig(
                 cd == null || cd.isNull() ? null : r.probability("classifier_dropout", 0.1f), root.deepCopy());
     }
 
-    private static Map<Integer, String> labels(ObjectNode root, Reader r, String source) {
+    /**
+     * id2label, else num_labels named LABEL_i; else, for a classifier, transformers' default of
+     * 2 labels (transformers 5 leaves both fields out of config.json when they are that default).
+     */
+    private static Map<Integer, String> labels(ObjectNode root, Reader r, String source, List<String> archs) {
         Map<Integer, String> id2label = new LinkedHashMap<>();
         JsonNode labels = root.get("id2label");
         if (labels != null && labels.isObject()) {
@@ -147,6 +151,8 @@ public record RobertaConfig(
             int n = r.positiveInt("num_labels", 2);
             if (n > MAX_LABELS) throw fail(source, "num_labels " + n + " is over the limit of " + MAX_LABELS);
             for (int i = 0; i < n; i++) id2label.put(i, "LABEL_" + i);
+        } else if (archs.stream().anyMatch(a -> a.endsWith("ForSequenceClassification") || a.endsWith("ForTokenClassification"))) {
+            for (int i = 0; i < 2; i++) id2label.put(i, "LABEL_" + i);
         }
         for (int i = 0; i < id2label.size(); i++)
             if (!id2label.containsKey(i)) throw fail(source, "id2label must number labels 0.." + (id2label.size() - 1));
@@ -196,9 +202,13 @@ public record RobertaConfig(
         return fromJson(n, "config");
     }
 
-    /** This config with {@code torch_dtype} naming how the weights are stored ("float32", "float16", "bfloat16"). */
+    /**
+     * This config naming how the weights are stored ("float32", "float16", "bfloat16"): under
+     * {@code dtype}, the key transformers 5 reads and writes, and {@code torch_dtype}, transformers 4's.
+     */
     public RobertaConfig withTorchDtype(String dtype) {
         ObjectNode n = json.deepCopy();
+        n.put("dtype", dtype);
         n.put("torch_dtype", dtype);
         return fromJson(n, "config");
     }

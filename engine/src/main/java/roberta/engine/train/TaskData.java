@@ -101,20 +101,29 @@ public final class TaskData {
     }
 
     /**
-     * The problem a seq-cls file poses, from its first label: a number is regression, a list
-     * multi-label, a string single-label; anything else (null, true, an object) is an error.
-     */
-    /**
      * The label set a classifier trained on data gets from a base model: the base's own id2label
-     * when it already is a classifier of this task (a sequence classifier only if it names its
-     * labels), else the names the data uses. finetune and compare both number classes this way.
+     * when it already is a classifier of this task that names its labels, else the names the data
+     * uses. Labels named transformers' default way (LABEL_0, LABEL_1, ...) name nothing, as in
+     * transformers' run_glue.py: the data's names number the classes (a head of as many classes
+     * keeps its weights). finetune and compare both number classes this way.
      */
     public static Map<Integer, String> labelsFor(Lines data, Task task, roberta.loader.RobertaConfig base) {
         boolean sameHead = base.architecture() != null && base.architecture().equals(task.head.architecture);
-        if (task == Task.SEQ_CLS) return sameHead && !base.id2label().isEmpty() ? base.id2label() : labelSet(data, task);
-        if (task == Task.TOKEN_CLS) return sameHead ? base.id2label() : labelSet(data, task);
+        boolean named = !base.id2label().isEmpty() && !defaultNames(base.id2label());
+        if (task == Task.SEQ_CLS || task == Task.TOKEN_CLS) return sameHead && named ? base.id2label() : labelSet(data, task);
         return null;
     }
+
+    /** Whether labels are transformers' placeholders LABEL_0..LABEL_{n-1}. */
+    static boolean defaultNames(Map<Integer, String> labels) {
+        for (var e : labels.entrySet()) if (!e.getValue().equals("LABEL_" + e.getKey())) return false;
+        return true;
+    }
+
+    /**
+     * The problem a seq-cls file poses, from its first label: a number is regression, a list
+     * multi-label, a string single-label; anything else (null, true, an object) is an error.
+     */
 
     public static Problem problemOf(Lines data) {
         List<JsonNode> lines = data.nodes();
@@ -276,9 +285,9 @@ public final class TaskData {
         Map<String, Integer> ids = inverse(labels);
         return parseLines(data, (n, number, where) -> {
             String text = text(n, "text", where);
-            if (text.isBlank()) throw new IllegalArgumentException(where + "empty text");
+            if (text.isEmpty()) throw new IllegalArgumentException(where + "empty text");
             String pair = n.hasNonNull("text_pair") ? text(n, "text_pair", where) : null;
-            if (pair != null && pair.isBlank()) throw new IllegalArgumentException(where + "empty text_pair");
+            if (pair != null && pair.isEmpty()) throw new IllegalArgumentException(where + "empty text_pair");
             JsonNode l = n.get("label");
             if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
             int label = -1;

@@ -131,4 +131,19 @@ class TaskDataTest {
         }
         assertTrue(previous > 40, "the last block starts near the end, not on line 1: " + previous);
     }
+    /** A classifier's placeholder labels (LABEL_0, LABEL_1) name nothing: the data's names number the classes, as in transformers' run_glue.py. */
+    @Test
+    void placeholderLabelsGiveWayToTheDatasNames() throws Exception {
+        Path models = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && models == null; p = p.getParent())
+            if (Files.isDirectory(p.resolve("testdata/models"))) models = p.resolve("testdata/models");
+        Path f = dir.resolve("train.jsonl");
+        Files.writeString(f, "{\"text\": \"a\", \"label\": \"pos\"}\n{\"text\": \"b\", \"label\": \"neg\"}\n");
+        TaskData.Lines lines = TaskData.Lines.read(f);
+        var placeholder = roberta.loader.RobertaConfig.load(models.resolve("transformers5-binary-cls/config.json"));
+        assertEquals(Map.of(0, "LABEL_0", 1, "LABEL_1"), placeholder.id2label(), "transformers' default of 2 labels");
+        assertEquals(Map.of(0, "neg", 1, "pos"), TaskData.labelsFor(lines, Task.SEQ_CLS, placeholder));
+        var named = roberta.loader.RobertaConfig.load(models.resolve("tiny-roberta-cls/config.json"));
+        assertEquals(named.id2label(), TaskData.labelsFor(lines, Task.SEQ_CLS, named), "a classifier's own names are kept");
+    }
 }
