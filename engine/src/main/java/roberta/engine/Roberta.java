@@ -26,8 +26,10 @@ import roberta.tokenizer.RobertaTokenizer;
  * List<List<Roberta.Candidate>> top = roberta.fillMask("The capital of France is <mask>.", 5); // per mask
  * }</pre>
  */
-public final class Roberta {
+public final class Roberta implements AutoCloseable {
     private final RobertaModel model;
+    /** The device load chose itself (load without a backend): this object's to close. */
+    private Backend ownedBackend;
     private final RobertaTokenizer tokenizer;
     private final Path dir;
     /** A sentence-transformers folder's modules, or null for a plain Hugging Face folder. */
@@ -51,7 +53,38 @@ public final class Roberta {
      * @return the model with its tokenizer
      */
     public static Roberta load(Path dir) {
-        return load(dir, Devices.auto());
+        return owning(Devices.auto(), be -> load(dir, be));
+    }
+
+    /** Loads onto a backend made for this object: closed with it (a GPU's memory freed), or at once if the load fails. */
+    private static Roberta owning(Backend backend, java.util.function.Function<Backend, Roberta> load) {
+        try {
+            Roberta r = load.apply(backend);
+            r.ownedBackend = backend;
+            return r;
+        } catch (RuntimeException | Error e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Frees what this object holds on its device when load chose the device itself (a GPU's
+     * memory for the weights; nothing to do on the CPU). A model loaded onto a backend the caller
+     * gave is freed by closing that backend ({@link Backend#close}: every model on it goes).
+     * Using the object after it is closed is an error.
+     */
+    @Override
+    public synchronized void close() {
+        if (ownedBackend != null) ownedBackend.close();
+        ownedBackend = null;
+        closed = true;
+    }
+
+    private volatile boolean closed;
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("this Roberta is closed");
     }
 
     /**
@@ -77,7 +110,7 @@ public final class Roberta {
      * @return the adapted model with its tokenizer
      */
     public static Roberta load(Path dir, Path adapter) {
-        return load(dir, adapter, Devices.auto());
+        return owning(Devices.auto(), be -> load(dir, adapter, be));
     }
 
     /**
@@ -169,6 +202,7 @@ public final class Roberta {
 
     /** A null text (a Java caller's) is named by its place, as "input N is null", not met as a bare NullPointerException deep in the tokenizer. */
     private static void requireTexts(List<String> texts) {
+        if (texts == null) throw new IllegalArgumentException("texts is null");
         for (int i = 0; i < texts.size(); i++) if (texts.get(i) == null) throw new IllegalArgumentException("input " + (i + 1) + " is null");
     }
 
@@ -207,6 +241,8 @@ public final class Roberta {
      * @param progress told how many sequences each batch finished, or null
      */
     public void states(List<int[]> sequences, int batchSize, LayerSelection layers, HiddenStates.Sink sink, IntConsumer progress) {
+        requireOpen();
+        if (batchSize < 1) throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         HiddenStates.run(model, sequences, batchSize, layers, sink, progress);
     }
 
@@ -225,7 +261,10 @@ public final class Roberta {
      * @return one vector per text
      */
     public float[][] embed(List<String> texts, List<String> pairs, EmbedOptions options, Listener listener) {
+        requireOpen();
         requireTexts(texts);
+        java.util.Objects.requireNonNull(options, "options");
+        if (pairs != null && pairs.size() != texts.size()) throw new IllegalArgumentException(texts.size() + " texts but " + pairs.size() + " pairs");
         if (sentenceConfig != null) {
             if (options.maxLength() == 0 && options.stride() == 0 && sentenceConfig.maxSeqLength() > 0)
                 options = options.maxLength(Math.min(sentenceConfig.maxSeqLength(), maxTokens())).truncating();
@@ -316,6 +355,10 @@ public final class Roberta {
      * @return the states and logits (no logits when the checkpoint lacks the head's weights: see {@link #headTrained()})
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions, int paddedLength) {
+        requireOpen();
+        if (ids == null || ids.isEmpty()) throw new IllegalArgumentException("no sequences");
+        for (int i = 0; i < ids.size(); i++)
+            if (ids.get(i) == null || ids.get(i).length == 0) throw new IllegalArgumentException("sequence " + i + " has no tokens");
         int t = paddedLength;
         for (int[] s : ids) if (s.length > t) throw new IllegalArgumentException("a sequence of " + s.length + " tokens does not fit padded length " + t);
         int hh = model.config().hiddenSize(), nh = model.config().numAttentionHeads();
@@ -368,6 +411,9 @@ public final class Roberta {
      * @return one list per mask, in order, best first
      */
     public List<List<Candidate>> fillMask(String text, int topK) {
+        requireOpen();
+        java.util.Objects.requireNonNull(text, "text");
+        if (topK < 1) throw new IllegalArgumentException("topK must be at least 1, got " + topK);
         if (model.head() != HeadType.MASKED_LM) throw new IllegalArgumentException("fill-mask needs a RobertaForMaskedLM checkpoint, this is a " + model.head().architecture);
         requireTrainedHead("fill-mask");
         RobertaTokenizer tok = tokenizer();
@@ -435,8 +481,11 @@ public final class Roberta {
      */
     public List<Prediction> classify(List<String> texts, List<String> pairs, int batchSize, int maxLength) {
         if (model.head() != HeadType.SEQUENCE_CLASSIFICATION) throw new IllegalArgumentException("classify needs a RobertaForSequenceClassification checkpoint, this is a " + model.head().architecture);
+        requireOpen();
         requireTrainedHead("classify");
         requireTexts(texts);
+        if (batchSize < 1) throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        if (maxLength < 0) throw new IllegalArgumentException("maxLength must be 0 (refuse long inputs) or positive, got " + maxLength);
         RobertaTokenizer tok = tokenizer();
         List<Encoding> enc = tok.encodeBatch(texts, pairs, maxLength > 0 ? EncodeOptions.truncateTo(Math.min(maxLength, maxTokens())) : EncodeOptions.DEFAULT);
         for (int i = 0; i < enc.size(); i++)

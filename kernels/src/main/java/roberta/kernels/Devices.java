@@ -34,7 +34,8 @@ public final class Devices {
      *
      * @param name {@code auto}, {@code cpu}, {@code cuda} or {@code cuda-emulated} (null: auto)
      * @param threads the CPU's kernel threads (null: all cores)
-     * @return the backend, shared: do not close it
+     * @return the backend: the CPU's is shared (closing it does nothing); a CUDA backend is a new
+     *     device context each call, and closing it frees the device memory of every model on it
      */
     public static Backend open(String name, Integer threads) {
         return open(name, threads, Notices.NONE);
@@ -47,7 +48,8 @@ public final class Devices {
      * @param name {@code auto}, {@code cpu}, {@code cuda} or {@code cuda-emulated} (null: auto)
      * @param threads the CPU's kernel threads (null: all cores)
      * @param notices where the choice and warnings go
-     * @return the backend, shared: do not close it
+     * @return the backend: the CPU's is shared (closing it does nothing); a CUDA backend is a new
+     *     device context each call, and closing it frees the device memory of every model on it
      */
     public static Backend open(String name, Integer threads, Notices notices) {
         return open(name, threads, false, notices);
@@ -62,7 +64,8 @@ public final class Devices {
      * @param threads the CPU's kernel threads (null: all cores)
      * @param tf32 let the GPU's float GEMMs use TF32 (results then differ from the CPU's by about 1e-3)
      * @param notices where the choice and warnings go
-     * @return the backend, shared: do not close it
+     * @return the backend: the CPU's is shared (closing it does nothing); a CUDA backend is a new
+     *     device context each call, and closing it frees the device memory of every model on it
      */
     public static Backend open(String name, Integer threads, boolean tf32, Notices notices) {
         String n = name == null ? "auto" : name.trim().toLowerCase(java.util.Locale.ROOT);

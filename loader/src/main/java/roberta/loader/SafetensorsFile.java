@@ -68,7 +68,8 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new SafetensorsException(path + ": no such file");
         } catch (IOException e) {
             arena.close();
-            throw new SafetensorsException(path + ": cannot read: " + e.getMessage(), e);
+            String why = e instanceof java.nio.channels.ClosedByInterruptException ? "the loading thread was interrupted" : e.getMessage();
+            throw new SafetensorsException(path + ": cannot read: " + why, e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -285,9 +285,10 @@ public final class TaskData {
         Map<String, Integer> ids = inverse(labels);
         return parseLines(data, (n, number, where) -> {
             String text = text(n, "text", where);
-            if (text.isEmpty()) throw new IllegalArgumentException(where + "empty text");
+            // nothing to learn from: refused in training (embed and classify take a text of whitespace, as transformers does)
+            if (text.isBlank()) throw new IllegalArgumentException(where + "empty text" + (text.isEmpty() ? "" : " (only whitespace)"));
             String pair = n.hasNonNull("text_pair") ? text(n, "text_pair", where) : null;
-            if (pair != null && pair.isEmpty()) throw new IllegalArgumentException(where + "empty text_pair");
+            if (pair != null && pair.isBlank()) throw new IllegalArgumentException(where + "empty text_pair" + (pair.isEmpty() ? "" : " (only whitespace)"));
             JsonNode l = n.get("label");
             if (l == null) throw new IllegalArgumentException(where + "missing \"label\"");
             int label = -1;
