@@ -109,7 +109,8 @@ final class EmbedCommand implements Callable<Integer> {
                 out.commit();
             }
         }
-        System.err.printf("embed: %d inputs -> %s (%d values each)%n", vectors.length, output, pool == Pooling.NONE ? -1 : width);
+        System.err.printf("embed: %d inputs -> %s (%s)%n", vectors.length, output,
+                pool == Pooling.NONE ? width + " values per token" : width + " values each");
         return 0;
     }
 
