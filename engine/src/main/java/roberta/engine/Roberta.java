@@ -28,8 +28,14 @@ import roberta.tokenizer.RobertaTokenizer;
  */
 public final class Roberta implements AutoCloseable {
     private final RobertaModel model;
-    /** The device load chose itself (load without a backend): this object's to close. */
-    private Backend ownedBackend;
+    /** Whether this object (and its copies by withTokenizer, which share it) is closed, and the device it owns. */
+    private Lifetime lifetime = new Lifetime();
+
+    /** Shared by an object and its copies: closing one closes them all, since they share the model's memory. */
+    private static final class Lifetime {
+        Backend owned; // the device load chose itself (load without a backend), or null
+        volatile boolean closed;
+    }
     private final RobertaTokenizer tokenizer;
     private final Path dir;
     /** A sentence-transformers folder's modules, or null for a plain Hugging Face folder. */
@@ -60,31 +66,39 @@ public final class Roberta implements AutoCloseable {
     private static Roberta owning(Backend backend, java.util.function.Function<Backend, Roberta> load) {
         try {
             Roberta r = load.apply(backend);
-            r.ownedBackend = backend;
+            r.lifetime.owned = backend;
             return r;
         } catch (RuntimeException | Error e) {
-            backend.close();
+            closeOwned(backend);
             throw e;
         }
+    }
+
+    /** A backend made for one object: its allocations freed, and a GPU's device context (stream, cuBLAS handle) closed too. */
+    private static void closeOwned(Backend backend) {
+        backend.close();
+        if (backend instanceof roberta.kernels.cuda.CudaBackend cuda) cuda.device().close();
     }
 
     /**
      * Frees what this object holds on its device when load chose the device itself (a GPU's
      * memory for the weights; nothing to do on the CPU). A model loaded onto a backend the caller
      * gave is freed by closing that backend ({@link Backend#close}: every model on it goes).
-     * Using the object after it is closed is an error.
+     * Using the object, or a copy of it from {@link #withTokenizer}, after it is closed is an
+     * error; close it only once no call on it is running.
      */
     @Override
-    public synchronized void close() {
-        if (ownedBackend != null) ownedBackend.close();
-        ownedBackend = null;
-        closed = true;
+    public void close() {
+        synchronized (lifetime) {
+            if (lifetime.closed) return;
+            lifetime.closed = true;
+            if (lifetime.owned != null) closeOwned(lifetime.owned);
+            lifetime.owned = null;
+        }
     }
 
-    private volatile boolean closed;
-
     private void requireOpen() {
-        if (closed) throw new IllegalStateException("this Roberta is closed");
+        if (lifetime.closed) throw new IllegalStateException("this Roberta is closed");
     }
 
     /**
@@ -163,7 +177,9 @@ public final class Roberta implements AutoCloseable {
      * @return a new instance sharing the model
      */
     public Roberta withTokenizer(RobertaTokenizer tokenizer) {
-        return new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
+        Roberta copy = new Roberta(dir, model, tokenizer, sentenceConfig, sentencePipeline);
+        copy.lifetime = lifetime; // the same model and device memory: closed together
+        return copy;
     }
 
     /**
@@ -340,6 +356,8 @@ public final class Roberta implements AutoCloseable {
      * @return the states and logits
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions) {
+        if (ids == null) throw new IllegalArgumentException("ids is null");
+        for (int i = 0; i < ids.size(); i++) if (ids.get(i) == null) throw new IllegalArgumentException("sequence " + i + " is null");
         int t = 0;
         for (int[] s : ids) t = Math.max(t, s.length);
         return forward(ids, withAttentions, t);

@@ -47,9 +47,11 @@ class JavaApiInputsTest {
     void aClosedModelSaysSo() {
         Roberta r = Roberta.load(TestData.model("tiny-roberta-mlm"));
         assertEquals(1, r.embed(java.util.List.of("a"), EmbedOptions.DEFAULT).length);
+        Roberta copy = r.withTokenizer(r.tokenizer()); // shares the model's memory, so its lifetime too
         r.close();
         r.close(); // twice is fine
         assertThrows(IllegalStateException.class, () -> r.embed(java.util.List.of("a"), EmbedOptions.DEFAULT));
+        assertThrows(IllegalStateException.class, () -> copy.embed(java.util.List.of("a"), EmbedOptions.DEFAULT));
     }
 
     /** A model on a CUDA backend is freed with it: the emulated device's allocations go back to zero. */

@@ -151,21 +151,37 @@ final class Router implements HttpHandler {
             return status;
         }
         ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            for (int off = 0; off < bytes.length; off += WRITE_PIECE) {
-                var watchdog = WATCHDOG.schedule(ex::close, Long.getLong("roberta.serve.writeStallSeconds", 30), java.util.concurrent.TimeUnit.SECONDS);
-                try {
-                    out.write(bytes, off, Math.min(WRITE_PIECE, bytes.length - off));
-                } finally {
-                    watchdog.cancel(false);
-                }
-            }
+        OutputStream out = ex.getResponseBody();
+        for (int off = 0; off < bytes.length; off += WRITE_PIECE) {
+            int from = off;
+            guarded(ex, () -> out.write(bytes, from, Math.min(WRITE_PIECE, bytes.length - from)));
         }
+        guarded(ex, out::close); // flushes what the server buffered (a small answer is all there)
         return status;
+    }
+
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    /** One write, under the watchdog: a client that takes it longer than the stall limit is cut off. */
+    private static void guarded(HttpExchange ex, Write write) throws IOException {
+        var watchdog = WATCHDOG.schedule(() -> Thread.startVirtualThread(ex::close), // closing may drain a body: not on the watchdog's thread
+                Math.max(1, Long.getLong("roberta.serve.writeStallSeconds", 30)), java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            write.run();
+        } finally {
+            watchdog.cancel(false);
+        }
     }
 
     private static final int WRITE_PIECE = 64 * 1024;
     // how long a client may take to accept one piece before its connection is closed: -Droberta.serve.writeStallSeconds, 30 by default
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("roberta-serve-write-watchdog").daemon().unstarted(r));
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor watchdog() {
+        var w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name("roberta-serve-write-watchdog").daemon().unstarted(r));
+        w.setRemoveOnCancelPolicy(true); // a piece written in time leaves nothing queued (nor its exchange held for 30 s)
+        return w;
+    }
 }

@@ -104,14 +104,18 @@ public final class TaskData {
      * The label set a classifier trained on data gets from a base model: the base's own id2label
      * when it already is a classifier of this task that names its labels, else the names the data
      * uses. Labels named transformers' default way (LABEL_0, LABEL_1, ...) name nothing, as in
-     * transformers' run_glue.py: the data's names number the classes (a head of as many classes
-     * keeps its weights). finetune and compare both number classes this way.
+     * transformers' run_glue.py: unless the data uses those very names, the data's names number
+     * the classes (a head of as many classes keeps its weights). finetune and compare both number
+     * classes this way.
      */
     public static Map<Integer, String> labelsFor(Lines data, Task task, roberta.loader.RobertaConfig base) {
+        if (task != Task.SEQ_CLS && task != Task.TOKEN_CLS) return null;
         boolean sameHead = base.architecture() != null && base.architecture().equals(task.head.architecture);
-        boolean named = !base.id2label().isEmpty() && !defaultNames(base.id2label());
-        if (task == Task.SEQ_CLS || task == Task.TOKEN_CLS) return sameHead && named ? base.id2label() : labelSet(data, task);
-        return null;
+        if (!sameHead || base.id2label().isEmpty()) return labelSet(data, task);
+        if (!defaultNames(base.id2label())) return base.id2label();
+        // placeholders: kept when the data names its classes by them (LABEL_10 must stay class 10, not sort after LABEL_1)
+        Map<Integer, String> fromData = labelSet(data, task);
+        return base.id2label().values().containsAll(fromData.values()) ? base.id2label() : fromData;
     }
 
     /** Whether labels are transformers' placeholders LABEL_0..LABEL_{n-1}. */

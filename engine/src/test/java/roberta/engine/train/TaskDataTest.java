@@ -143,6 +143,8 @@ class TaskDataTest {
         var placeholder = roberta.loader.RobertaConfig.load(models.resolve("transformers5-binary-cls/config.json"));
         assertEquals(Map.of(0, "LABEL_0", 1, "LABEL_1"), placeholder.id2label(), "transformers' default of 2 labels");
         assertEquals(Map.of(0, "neg", 1, "pos"), TaskData.labelsFor(lines, Task.SEQ_CLS, placeholder));
+        Files.writeString(f, "{\"text\": \"a\", \"label\": \"LABEL_1\"}\n");
+        assertEquals(placeholder.id2label(), TaskData.labelsFor(TaskData.Lines.read(f), Task.SEQ_CLS, placeholder), "data named by the placeholders keeps their numbering");
         var named = roberta.loader.RobertaConfig.load(models.resolve("tiny-roberta-cls/config.json"));
         assertEquals(named.id2label(), TaskData.labelsFor(lines, Task.SEQ_CLS, named), "a classifier's own names are kept");
     }
