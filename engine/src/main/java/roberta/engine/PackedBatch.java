@@ -34,11 +34,6 @@ public final class PackedBatch {
     }
 
     /**
-     * @param sequences token ids per sequence
-     * @param masks     attention masks (same lengths), or null for all ones
-     * @param padId     the padding id: RoBERTa numbers positions from padId + 1 over non-pad tokens
-     */
-    /**
      * Refuses input's token ids outside [0, vocab) (a tokenizer of another model) as "input N has
      * ...", which the command line turns into the input's file and line: checked as each text is
      * tokenized, before any batch (a batch is sorted by length, so its sequence numbers name no input).
@@ -81,6 +76,11 @@ public final class PackedBatch {
             }
     }
 
+    /**
+     * @param sequences token ids per sequence
+     * @param masks     attention masks (same lengths), or null for all ones
+     * @param padId     the padding id: RoBERTa numbers positions from padId + 1 over non-pad tokens
+     */
     public static PackedBatch of(List<int[]> sequences, List<int[]> masks, int padId, int maxPositions) {
         int total = 0;
         for (int s = 0; s < sequences.size(); s++) {

@@ -216,6 +216,14 @@ public final class Roberta implements AutoCloseable {
         PackedBatch.checkInput(input, ids, model.config().vocabSize());
     }
 
+    /** Sequences a Java caller gives forward: at least one, none null or empty. */
+    private static void requireSequences(List<int[]> ids) {
+        if (ids == null || ids.isEmpty()) throw new IllegalArgumentException("no sequences");
+        for (int i = 0; i < ids.size(); i++)
+            if (ids.get(i) == null || ids.get(i).length == 0)
+                throw new IllegalArgumentException("sequence " + i + (ids.get(i) == null ? " is null" : " has no tokens"));
+    }
+
     /** A null text (a Java caller's) is named by its place, as "input N is null", not met as a bare NullPointerException deep in the tokenizer. */
     private static void requireTexts(List<String> texts) {
         if (texts == null) throw new IllegalArgumentException("texts is null");
@@ -356,8 +364,7 @@ public final class Roberta implements AutoCloseable {
      * @return the states and logits
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions) {
-        if (ids == null) throw new IllegalArgumentException("ids is null");
-        for (int i = 0; i < ids.size(); i++) if (ids.get(i) == null) throw new IllegalArgumentException("sequence " + i + " is null");
+        requireSequences(ids);
         int t = 0;
         for (int[] s : ids) t = Math.max(t, s.length);
         return forward(ids, withAttentions, t);
@@ -374,9 +381,7 @@ public final class Roberta implements AutoCloseable {
      */
     public ForwardResult forward(List<int[]> ids, boolean withAttentions, int paddedLength) {
         requireOpen();
-        if (ids == null || ids.isEmpty()) throw new IllegalArgumentException("no sequences");
-        for (int i = 0; i < ids.size(); i++)
-            if (ids.get(i) == null || ids.get(i).length == 0) throw new IllegalArgumentException("sequence " + i + " has no tokens");
+        requireSequences(ids);
         int t = paddedLength;
         for (int[] s : ids) if (s.length > t) throw new IllegalArgumentException("a sequence of " + s.length + " tokens does not fit padded length " + t);
         int hh = model.config().hiddenSize(), nh = model.config().numAttentionHeads();

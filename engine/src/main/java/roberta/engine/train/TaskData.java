@@ -128,7 +128,6 @@ public final class TaskData {
      * The problem a seq-cls file poses, from its first label: a number is regression, a list
      * multi-label, a string single-label; anything else (null, true, an object) is an error.
      */
-
     public static Problem problemOf(Lines data) {
         List<JsonNode> lines = data.nodes();
         for (int i = 0; i < lines.size(); i++) {
@@ -216,9 +215,9 @@ public final class TaskData {
     public static void checkSpecialTokens(RobertaTokenizer tok, boolean withMask, Object where, int vocab) {
         String[] names = {"<s>", "</s>", "<pad>", "<mask>"};
         int[] ids = {tok.clsId(), tok.sepId(), tok.padId(), withMask ? tok.maskId() : 0};
-        for (int i = 0; i < ids.length; i++)
-            if (ids[i] < 0 || ids[i] >= vocab)
-                throw new IllegalArgumentException(where + ": the tokenizer's " + names[i] + " is id " + ids[i] + ", " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
+        int at = roberta.engine.PackedBatch.firstOutside(ids, vocab);
+        if (at >= 0)
+            throw new IllegalArgumentException(where + ": the tokenizer's " + names[at] + " is id " + ids[at] + ", " + roberta.engine.PackedBatch.outsideVocabulary(vocab));
     }
 
     /**
@@ -363,7 +362,7 @@ public final class TaskData {
 
     private static List<Example> mlmExamples(Path file, RobertaTokenizer tok, int maxLength) throws IOException {
         List<String> texts = new ArrayList<>();
-        List<Integer> lineOf = new ArrayList<>(); // each text's line in the file (blank lines are skipped)
+        List<Integer> lineOf = new ArrayList<>(); // a .jsonl file's: each text's line (blank lines are skipped)
         String name = file.toString().replaceAll("\\.gz$", "");
         boolean corpus = !(name.endsWith(".jsonl") || name.endsWith(".json")); // a .txt corpus: one text, cut into blocks
         List<Integer> lineStarts = new ArrayList<>(); // a corpus's line starts, in chars of its text
@@ -383,8 +382,7 @@ public final class TaskData {
                     sb.append(line).append('\n');
                 }
             }
-            texts.add(sb.toString());
-            lineOf.add(1);
+            texts.add(sb.toString()); // its blocks are named by lineStarts, not lineOf
         }
         int block = maxLength - 2;
         List<Example> out = new ArrayList<>();
